@@ -1,0 +1,25 @@
+/**
+ * The host Worker: the control plane under /_control/v1/, and every other
+ * request routed to an app's isolate. Built by esbuild into dist/host.js.
+ */
+import { CONTROL_PREFIX, handleControl } from "./control.js";
+import { platformConfig, type Env } from "./env.js";
+import { json } from "./http.js";
+import { routeApp, serveApp } from "./router.js";
+
+export { AppControl } from "./app-control.js";
+export { AppObject, AppObjects } from "./app-object.js";
+export { Catalog } from "./catalog.js";
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env);
+    const route = routeApp(url, platformConfig(env).appsDomain);
+    if (route) return serveApp(request, env, ctx, route);
+    return json({
+      service: "dynamic-workers host",
+      routes: { apps: "/apps/<app>/", control: "/_control/v1/" },
+    });
+  },
+} satisfies ExportedHandler<Env>;

@@ -18,12 +18,20 @@ import {
   type Quota,
 } from "./schema.js";
 
+/** A refusal as the client sees it: the host's body, or a network failure. */
+export interface ControlApiErrorBody {
+  code: ControlErrorCode | "network";
+  message?: string;
+  issues?: FieldIssue[];
+  [extra: string]: unknown;
+}
+
 export class ControlApiError extends Error {
   readonly status: number;
   readonly code: ControlErrorCode | "network";
   readonly issues: FieldIssue[];
-  readonly body: Omit<Partial<ControlErrorBody>, "code"> & { code: string };
-  constructor(status: number, body: Omit<Partial<ControlErrorBody>, "code"> & { code: ControlErrorCode | "network" }, what: string) {
+  readonly body: ControlApiErrorBody;
+  constructor(status: number, body: ControlApiErrorBody, what: string) {
     const issues = body.issues ?? [];
     super(`${what}: ${status} ${body.code}: ${body.message ?? ""}${issues.length ? ` (${describeIssues(issues)})` : ""}`);
     this.name = "ControlApiError";

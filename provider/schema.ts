@@ -215,26 +215,49 @@ export function contentByteLength(type: ModuleType, content: string): number {
   return new TextEncoder().encode(content).byteLength;
 }
 
-/**
- * What one app may use. Every field has a default, so `{}` is a valid quota;
- * a platform's `defaults.quota` and `limits.maxQuota` apply on top.
- */
+/** Bounds of each quota field; defaults live in QUOTA_DEFAULTS. */
+const quotaField = {
+  /** Distinct objects the app may create through `env.OBJECTS`. */
+  maxObjects: z.number().int().min(0).max(1_000_000),
+  /** Total SQLite bytes of the app's objects. */
+  maxStorageBytes: z.number().int().min(0).max(10_000_000_000_000),
+  /** Requests per minute across the app. */
+  requestsPerMinute: z.number().int().min(1).max(100_000_000),
+  /** CPU milliseconds per invocation (enforced on Cloudflare only). */
+  cpuMs: z.number().int().min(1).max(300_000),
+  /** Subrequests per invocation (enforced on Cloudflare only). */
+  subRequests: z.number().int().min(0).max(10_000),
+};
+
+/** What an app gets for a field nobody declared (before the platform ceiling). */
+export const QUOTA_DEFAULTS = {
+  maxObjects: 100,
+  maxStorageBytes: 100_000_000,
+  requestsPerMinute: 6000,
+  cpuMs: 50,
+  subRequests: 50,
+} as const;
+
+/** What one app may use, every field filled. */
 export const Quota = z.strictObject({
-  /** Distinct objects the app may create through `env.OBJECTS`. @default 100 */
-  maxObjects: z.number().int().min(0).max(1_000_000).default(100),
-  /** Total SQLite bytes of the app's objects. @default 100_000_000 (100 MB) */
-  maxStorageBytes: z.number().int().min(0).max(10_000_000_000_000).default(100_000_000),
-  /** Requests per minute across the app. @default 6000 */
-  requestsPerMinute: z.number().int().min(1).max(100_000_000).default(6000),
-  /** CPU milliseconds per invocation (enforced on Cloudflare only). @default 50 */
-  cpuMs: z.number().int().min(1).max(300_000).default(50),
-  /** Subrequests per invocation (enforced on Cloudflare only). @default 50 */
-  subRequests: z.number().int().min(0).max(10_000).default(50),
+  maxObjects: quotaField.maxObjects.default(QUOTA_DEFAULTS.maxObjects),
+  maxStorageBytes: quotaField.maxStorageBytes.default(QUOTA_DEFAULTS.maxStorageBytes),
+  requestsPerMinute: quotaField.requestsPerMinute.default(QUOTA_DEFAULTS.requestsPerMinute),
+  cpuMs: quotaField.cpuMs.default(QUOTA_DEFAULTS.cpuMs),
+  subRequests: quotaField.subRequests.default(QUOTA_DEFAULTS.subRequests),
 });
 export type Quota = z.output<typeof Quota>;
-export const QuotaInput = Quota.partial();
+
+/** A quota as declared: only the fields given, no defaults filled in. */
+export const QuotaInput = z.strictObject({
+  maxObjects: quotaField.maxObjects.optional(),
+  maxStorageBytes: quotaField.maxStorageBytes.optional(),
+  requestsPerMinute: quotaField.requestsPerMinute.optional(),
+  cpuMs: quotaField.cpuMs.optional(),
+  subRequests: quotaField.subRequests.optional(),
+});
 export type QuotaInput = z.infer<typeof QuotaInput>;
-export const QUOTA_FIELDS = Object.keys(Quota.shape) as (keyof Quota)[];
+export const QUOTA_FIELDS = Object.keys(QUOTA_DEFAULTS) as (keyof Quota)[];
 
 /** A host pattern of an egress allow-list: `api.example.com` or `*.example.org`. */
 export const HostPattern = z

@@ -1,0 +1,91 @@
+// The version hash rule, checked against an independent reading of its
+// documentation (node:crypto, written out by hand) and for its invariances.
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { prepareVersion } from "../../provider/control-client.js";
+import { canonicalVersionText, moduleBytes, moduleContent } from "../../provider/hash.js";
+
+const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
+
+describe("version hash", () => {
+  it("follows the documented rule", async () => {
+    const wasm = Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]);
+    const p = await prepareVersion({
+      mainModule: "index.js",
+      modules: {
+        "index.js": { type: "js", content: "export default {}" },
+        "a/b.wasm": { type: "wasm", content: wasm.toString("base64") },
+        "t.txt": { type: "text", content: "héllo" },
+      },
+      compatibilityDate: "2026-07-01",
+      compatibilityFlags: ["nodejs_compat", "a_flag", "nodejs_compat"],
+      durableObject: "Room",
+      env: { Z: "1", A: "2" },
+    });
+    const text = JSON.stringify([
+      "dynamic-workers/version/1",
+      "index.js",
+      "2026-07-01",
+      ["a_flag", "nodejs_compat"],
+      "Room",
+      [
+        ["A", "2"],
+        ["Z", "1"],
+      ],
+      [
+        ["a/b.wasm", "wasm", sha(wasm)],
+        ["index.js", "js", sha("export default {}")],
+        ["t.txt", "text", sha(Buffer.from("héllo", "utf8"))],
+      ],
+    ]);
+    expect(canonicalVersionText(p.manifest)).toBe(text);
+    expect(p.versionHash).toBe(sha(text));
+    expect(p.manifest.modules["a/b.wasm"]!.size).toBe(8);
+  });
+
+  it("does not depend on the order of modules, env or flags", async () => {
+    const a = await prepareVersion({
+      mainModule: "m.js",
+      modules: { "m.js": { type: "js", content: "1" }, "n.js": { type: "js", content: "2" } },
+      compatibilityDate: "2026-07-01",
+      compatibilityFlags: ["x", "y"],
+      env: { A: "1", B: "2" },
+    });
+    const b = await prepareVersion({
+      mainModule: "m.js",
+      modules: { "n.js": { type: "js", content: "2" }, "m.js": { type: "js", content: "1" } },
+      compatibilityDate: "2026-07-01",
+      compatibilityFlags: ["y", "x"],
+      env: { B: "2", A: "1" },
+    });
+    expect(a.versionHash).toBe(b.versionHash);
+  });
+
+  it("changes with every part of the version", async () => {
+    const base = {
+      mainModule: "m.js",
+      modules: { "m.js": { type: "js" as const, content: "1" } },
+      compatibilityDate: "2026-07-01",
+    };
+    const hashes = await Promise.all(
+      [
+        base,
+        { ...base, modules: { "m.js": { type: "js" as const, content: "2" } } },
+        { ...base, modules: { ...base.modules, "x": { type: "text" as const, content: "1" } } },
+        { ...base, modules: { ...base.modules, "x": { type: "json" as const, content: "1" } } },
+        { ...base, compatibilityDate: "2026-07-02" },
+        { ...base, compatibilityFlags: ["x"] },
+        { ...base, durableObject: "X" },
+        { ...base, env: { A: "" } },
+      ].map(async (s) => (await prepareVersion(s)).versionHash),
+    );
+    expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
+  it("round-trips binary and text content", () => {
+    const bytes = new Uint8Array(70_000).map((_, i) => (i * 31) % 256);
+    const b64 = Buffer.from(bytes).toString("base64");
+    expect(moduleContent("data", moduleBytes("data", b64))).toBe(b64);
+    expect(moduleContent("text", moduleBytes("text", "ünïcode ✓"))).toBe("ünïcode ✓");
+  });
+});

@@ -17,10 +17,21 @@ export const HOST_DURABLE_OBJECTS = {
   APP_OBJECTS: "AppObject",
 } as const;
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The package root: the nearest folder above this file holding our package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, "utf8")).name === "pulumi-dynamic-workers") return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find the pulumi-dynamic-workers package root");
+    dir = up;
+  }
+}
 
 /** The built host bundle; `npm run build` makes it. */
 export function hostBundle(): { path: string; code: string; sha256: string } {
+  const root = packageRoot();
   const path = join(root, "dist", "host.js");
   if (!existsSync(path)) throw new Error(`the host bundle ${path} is missing: run 'npm run build'`);
   return {

@@ -103,21 +103,49 @@ export interface ControlClientOptions {
   url: string;
   token: string;
   fetch?: typeof fetch;
+  /**
+   * Attempts after the first on network errors, 429 and 5xx, with
+   * exponential backoff. Every call of this API is idempotent, so a retry
+   * after a lost answer is safe. @default 0
+   */
+  retries?: number;
+  /** The first backoff, doubled per attempt (Retry-After wins when given). @default 250 */
+  backoffMs?: number;
 }
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 export class ControlClient {
   private readonly base: string;
   private readonly token: string;
   private readonly doFetch: typeof fetch;
+  private readonly retries: number;
+  private readonly backoffMs: number;
 
   constructor(options: ControlClientOptions) {
     this.base = `${options.url.replace(/\/+$/, "")}/_control/v1`;
     this.token = options.token;
     this.doFetch = options.fetch ?? fetch;
+    this.retries = options.retries ?? 0;
+    this.backoffMs = options.backoffMs ?? 250;
   }
 
-  /** One call; a refusal becomes a ControlApiError with the host's code and field issues. */
+  /** A call with retries; a refusal becomes a ControlApiError with the host's code and field issues. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, path, body);
+      } catch (e) {
+        const retryable = e instanceof ControlApiError && (e.status === 0 || RETRYABLE_STATUS.has(e.status));
+        if (!retryable || attempt >= this.retries) throw e;
+        const after = Number((e as ControlApiError).body.retryAfterSeconds ?? NaN);
+        const wait = Number.isFinite(after) ? after * 1000 : this.backoffMs * 2 ** attempt * (0.75 + Math.random() / 2);
+        await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, body?: unknown): Promise<T> {
     const what = `${method} ${path}`;
     let res: Response;
     try {
@@ -140,7 +168,9 @@ export class ControlClient {
       parsed = { error: { code: "internal", message: text.slice(0, 200) } };
     }
     if (!res.ok) {
-      const err = (parsed as { error?: ControlErrorBody }).error ?? { code: "internal" as const, message: res.statusText };
+      const err: ControlApiErrorBody = (parsed as { error?: ControlErrorBody }).error ?? { code: "internal", message: res.statusText };
+      const retryAfter = res.headers.get("retry-after");
+      if (retryAfter && /^\d+$/.test(retryAfter)) err.retryAfterSeconds = Number(retryAfter);
       throw new ControlApiError(res.status, err, what);
     }
     return parsed as T;

@@ -1,0 +1,190 @@
+/**
+ * App: one AI app's code and quota, as a Pulumi dynamic resource
+ * (`pulumi-nodejs:dynamic/dynamic-workers:App`). The program bundles the
+ * source (so a syntax error fails `pulumi preview` with file:line:column),
+ * stores the bundle in the content-addressed cache and hands the engine
+ * only hashes and settings; the provider rolls it out through the host's
+ * control API (app-ops.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerModule } from "./provider-module.js";
+import { relative } from "node:path";
+import type { AppState } from "./app-ops.js";
+import { bundleApp, type Bundle } from "./bundle.js";
+import { prepareVersion } from "./control-client.js";
+import { moduleCache } from "./app-ops.js";
+import type { Platform } from "./platform.js";
+import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
+
+type Ops = typeof import("./app-ops.js");
+
+export const appProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: AppState, news: AppState) {
+    const ops = providerModule("app-ops") as Ops;
+    return { inputs: news, failures: ops.checkApp(news) };
+  },
+  async diff(_id: string, olds: AppState, news: AppState) {
+    const ops = providerModule("app-ops") as Ops;
+    return ops.diffApp(olds, news);
+  },
+  async create(inputs: AppState) {
+    const ops = providerModule("app-ops") as Ops;
+    return { id: inputs.name, outs: await ops.createApp(inputs) };
+  },
+  async update(_id: string, olds: AppState, news: AppState) {
+    const ops = providerModule("app-ops") as Ops;
+    return { outs: await ops.updateApp(olds, news) };
+  },
+  async read(id: string, props: AppState) {
+    const ops = providerModule("app-ops") as Ops;
+    const read = await ops.readApp(props);
+    // Returning the read state as inputs too makes the next `up` restore the declared app.
+    return read ? { id, props: read, inputs: read } : { id: "", props: {} };
+  },
+  async delete(_id: string, props: AppState) {
+    const ops = providerModule("app-ops") as Ops;
+    await ops.deleteApp(props);
+  },
+};
+
+/** One module given inline instead of a source folder. */
+export interface InlineModule {
+  type: ModuleType;
+  /** UTF-8 text, or base64 for `data` and `wasm`. */
+  content: string;
+}
+
+export interface AppArgs {
+  /** The platform the app runs on. Give this, or `controlUrl` and `controlToken`. */
+  platform?: Platform;
+  /** The host's control URL, when not given `platform`. */
+  controlUrl?: pulumi.Input<string>;
+  /** The host's control token (secret), when not given `platform`. */
+  controlToken?: pulumi.Input<string>;
+  /** The app's name on the platform (a DNS label). @default the resource name */
+  name?: string;
+  /** A folder holding an entry file (index.ts, index.js, src/index.ts, …), or an entry file; bundled with esbuild. */
+  source?: string;
+  /** Modules given inline instead of `source`; `mainModule` names the entry. */
+  modules?: Record<string, InlineModule>;
+  /** The entry among inline `modules`. @default "index.js" */
+  mainModule?: string;
+  /** The exported Durable Object class that holds the app's state. @default none */
+  durableObject?: string;
+  /** @default "2026-07-01" */
+  compatibilityDate?: string;
+  /** @default [] */
+  compatibilityFlags?: string[];
+  /** Plain vars in the app's env. @default {} */
+  env?: Record<string, string>;
+  /** Secret vars in the app's env; kept secret in state. @default {} */
+  secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** What the app may use; unset fields take the platform defaults. @default {} */
+  quota?: QuotaInput;
+  /** Hosts the app may call. @default "none" */
+  outbound?: Outbound;
+  /** What deleting the app does to its objects' databases. @default "retain" */
+  dataOnDelete?: "retain" | "delete";
+}
+
+export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
+
+interface PreparedCode {
+  mainModule: string;
+  modules: AppState["modules"];
+  source: AppState["source"];
+}
+
+/** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
+async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
+  const cache = moduleCache();
+  let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
+  if (args.source !== undefined) {
+    bundle = await bundleApp(args.source);
+  } else {
+    bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
+  }
+  const modules: AppState["modules"] = {};
+  for (const [moduleName, m] of Object.entries(bundle.modules) as [string, InlineModule][]) {
+    const bytes = m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
+    modules[moduleName] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
+  }
+  if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
+  return {
+    mainModule: bundle.mainModule,
+    modules,
+    source: bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
+  };
+}
+
+export class App extends pulumi.dynamic.Resource {
+  /** The app's name on the platform. */
+  declare readonly name: pulumi.Output<string>;
+  /** The deployed version: see hash.ts for the rule. */
+  declare readonly versionHash: pulumi.Output<string>;
+  /** Where the app answers. */
+  declare readonly url: pulumi.Output<string>;
+  declare readonly modules: pulumi.Output<AppState["modules"]>;
+
+  constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
+    if ((args.source === undefined) === (args.modules === undefined)) {
+      throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
+    }
+    if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
+      throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
+    }
+    if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
+      throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
+    }
+    const appName = args.name ?? name;
+    const code = prepareCode(appName, args);
+    const secrets = pulumi.output(args.secrets ?? {});
+    const env = args.env ?? {};
+    const compatibilityDate = args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE;
+    const compatibilityFlags = args.compatibilityFlags ?? [];
+    const durableObject = args.durableObject ?? null;
+    // The hash of a version that holds secrets is not itself secret: it is shown in previews.
+    const versionHash = pulumi.unsecret(
+      pulumi.all([pulumi.output(code), secrets]).apply(async ([c, sec]) => {
+        const bundleModules: Record<string, InlineModule> = {};
+        const cache = moduleCache();
+        for (const [n, m] of Object.entries(c.modules)) {
+          const bytes = cache.get(m.sha256)!;
+          bundleModules[n] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
+        }
+        const prepared = await prepareVersion({
+          mainModule: c.mainModule,
+          modules: bundleModules,
+          compatibilityDate,
+          compatibilityFlags,
+          durableObject,
+          env: { ...env, ...sec },
+        });
+        return prepared.versionHash;
+      }),
+    );
+    const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
+    const controlToken = args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!);
+    const url = args.platform ? args.platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
+    const state: Record<keyof AppState, unknown> = {
+      controlUrl,
+      controlToken,
+      name: appName,
+      mainModule: pulumi.output(code).apply((c) => c.mainModule),
+      modules: pulumi.output(code).apply((c) => c.modules),
+      source: pulumi.output(code).apply((c) => c.source),
+      versionHash,
+      compatibilityDate,
+      compatibilityFlags,
+      durableObject,
+      env,
+      secrets: pulumi.secret(secrets),
+      quota: args.quota ?? {},
+      outbound: args.outbound ?? "none",
+      dataOnDelete: args.dataOnDelete ?? "retain",
+      maxQuota: args.platform ? args.platform.maxQuota : null,
+      url,
+    };
+    super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] }, "dynamic-workers", "App");
+  }
+}

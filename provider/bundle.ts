@@ -1,0 +1,129 @@
+/**
+ * Bundles an app's source with esbuild into the modules the host stores:
+ * one ES module, deterministic (same source, same bytes, same hash on any
+ * machine: paths are relative to the app folder, no source maps, no
+ * timestamps), with the Workers platform settings. Bundles are kept in a
+ * content-addressed cache so state holds only hashes.
+ */
+import { build, type Message } from "esbuild";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+
+/** Entry files tried, in order, when `source` is a folder. */
+export const ENTRY_CANDIDATES = ["index.ts", "index.js", "index.mjs", "src/index.ts", "src/index.js", "worker.ts", "worker.js"];
+
+/** The module name of a bundle's output. */
+export const BUNDLE_MODULE = "index.js";
+
+export class BundleError extends Error {
+  /** `file:line:column: message`, one per esbuild error. */
+  readonly locations: string[];
+  constructor(message: string, locations: string[] = []) {
+    super(message);
+    this.name = "BundleError";
+    this.locations = locations;
+  }
+}
+
+export interface Bundle {
+  /** Module name to its ES module text. */
+  modules: Record<string, { type: "js"; content: string }>;
+  mainModule: string;
+  /** The app folder (absolute) and the entry relative to it. */
+  root: string;
+  entry: string;
+  /** Files that went into the bundle, relative to root, sorted. */
+  inputs: string[];
+}
+
+/** Finds the entry file of `source` (a folder or a file), or says what was looked for. */
+export function resolveEntry(source: string): { root: string; entry: string } {
+  const abs = resolve(source);
+  if (!existsSync(abs)) throw new BundleError(`source '${source}' does not exist`);
+  if (statSync(abs).isFile()) return { root: dirname(abs), entry: basename(abs) };
+  for (const candidate of ENTRY_CANDIDATES) {
+    if (existsSync(join(abs, candidate))) return { root: abs, entry: candidate };
+  }
+  throw new BundleError(`source '${source}' is a folder without an entry file; add one of: ${ENTRY_CANDIDATES.join(", ")}`);
+}
+
+function location(m: Message, root: string): string {
+  const file = m.location?.file ? relative(root, resolve(root, m.location.file)) || m.location.file : "(unknown file)";
+  const where = m.location ? `${file}:${m.location.line}:${m.location.column + 1}` : file;
+  return `${where}: ${m.text}`;
+}
+
+/** Bundles `source` into one ES module. Syntax and import errors name file:line:column. */
+export async function bundleApp(source: string): Promise<Bundle> {
+  const { root, entry } = resolveEntry(source);
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2023",
+      conditions: ["workerd", "worker", "browser"],
+      mainFields: ["module", "main"],
+      external: ["cloudflare:*", "node:*"],
+      write: false,
+      metafile: true,
+      sourcemap: false,
+      minify: false,
+      legalComments: "none",
+      charset: "utf8",
+      logLevel: "silent",
+      outfile: BUNDLE_MODULE,
+    });
+  } catch (e) {
+    const errors = (e as { errors?: Message[] }).errors ?? [];
+    const locations = errors.map((m) => location(m, root));
+    throw new BundleError(
+      `cannot bundle '${source}': ${locations.join("; ") || (e as Error).message}`,
+      locations,
+    );
+  }
+  const out = result.outputFiles.find((f) => f.path.endsWith(".js"));
+  if (!out) throw new BundleError(`cannot bundle '${source}': esbuild produced no JavaScript`);
+  return {
+    modules: { [BUNDLE_MODULE]: { type: "js", content: out.text } },
+    mainModule: BUNDLE_MODULE,
+    root,
+    entry,
+    inputs: Object.keys(result.metafile.inputs).sort(),
+  };
+}
+
+/** A content-addressed store of module contents: `<dir>/<sha256>`. */
+export class ModuleCache {
+  constructor(readonly dir: string) {}
+
+  private path(sha256: string): string {
+    return join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  put(content: string | Uint8Array): string {
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const path = this.path(sha256);
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true });
+      // Write then rename, so a reader never sees half a file.
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, path);
+    }
+    return sha256;
+  }
+
+  /** The content, or undefined when missing or when it no longer matches its hash. */
+  get(sha256: string): Buffer | undefined {
+    const path = this.path(sha256);
+    if (!existsSync(path)) return undefined;
+    const bytes = readFileSync(path);
+    return createHash("sha256").update(bytes).digest("hex") === sha256 ? bytes : undefined;
+  }
+}

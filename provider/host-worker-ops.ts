@@ -59,12 +59,17 @@ export function newControlToken(): string {
 /** Validates the inputs the way the upload will need them; one message per bad field. */
 export function checkHostInputs(inputs: HostWorkerInputs): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
-  const config = PlatformConfig.safeParse(inputs.platformConfig ?? {});
-  if (!config.success) {
-    for (const i of formatIssues(config.error)) failures.push({ property: "platformConfig", reason: `${i.path}: ${i.message}` });
-  }
   if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(inputs.scriptName ?? "")) {
     failures.push({ property: "scriptName", reason: "must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'" });
+  }
+  const config = PlatformConfig.safeParse(inputs.platformConfig ?? {});
+  if (!config.success) {
+    const badName = failures.length > 0;
+    for (const i of formatIssues(config.error)) {
+      // A bad scriptName also makes a bad default appsDomain: name the cause once.
+      if (badName && i.path === "appsDomain") continue;
+      failures.push({ property: "platformConfig", reason: `${i.path}: ${i.message}` });
+    }
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(inputs.compatibilityDate ?? "") || inputs.compatibilityDate < HOST_COMPATIBILITY_DATE) {
     failures.push({ property: "compatibilityDate", reason: `must be a date YYYY-MM-DD on or after ${HOST_COMPATIBILITY_DATE} (the host needs it)` });

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "./host-settings.js";
 import { CLOUDFLARE_API_BASE_URL, checkHostInputs } from "./host-worker-ops.js";
 import { HostWorker } from "./host-worker.js";
-import { PlatformConfig, describeIssues, formatIssues, type QuotaInput } from "./schema.js";
+import { PlatformConfig, type QuotaInput } from "./schema.js";
 
 /** The local target's default API base URL (`dynamic-workers local`). */
 export const LOCAL_API_BASE_URL = "http://127.0.0.1:8787/client/v4";
@@ -83,8 +83,6 @@ export class Platform extends pulumi.ComponentResource {
       limits: { ...(args.limits?.maxApps !== undefined ? { maxApps: args.limits.maxApps } : {}), maxQuota: args.limits?.maxQuota ?? {} },
       defaults: { quota: args.defaults?.quota ?? {} },
     };
-    const parsed = PlatformConfig.safeParse(configInput);
-    if (!parsed.success) throw new Error(`Platform '${name}': ${describeIssues(formatIssues(parsed.error))}`);
     const bundle = hostBundle();
     const inputs = {
       accountId: args.accountId,
@@ -97,6 +95,7 @@ export class Platform extends pulumi.ComponentResource {
     };
     const failures = checkHostInputs(inputs);
     if (failures.length) throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    const config = PlatformConfig.parse(configInput);
 
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
 
@@ -137,7 +136,7 @@ export class Platform extends pulumi.ComponentResource {
     this.controlToken = pulumi.secret(host.controlToken);
     this.scriptName = host.scriptName;
     this.namespaceIds = host.namespaceIds;
-    this.maxQuota = parsed.data.limits.maxQuota;
+    this.maxQuota = config.limits.maxQuota;
     this.registerOutputs({
       url: this.url,
       controlUrl: this.controlUrl,

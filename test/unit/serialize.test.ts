@@ -77,6 +77,6 @@ describe("serialized providers", () => {
       `async (p) => p.check({}, { accountId: "local", apiBaseUrl: "http://x", scriptName: "Bad_Name", compatibilityDate: "2020-01-01", bundleSha256: "x", platformConfig: { versionsKept: 0 }, rotateControlToken: "" })`,
     );
     const failures = (out as { failures: { property: string }[] }).failures.map((f) => f.property);
-    expect(failures).toEqual(["platformConfig", "scriptName", "compatibilityDate"]);
+    expect(failures).toEqual(["scriptName", "platformConfig", "compatibilityDate"]);
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * The local target: a Cloudflare API subset (script upload with bindings and
+ * migrations, settings, namespaces, subdomain) on one port, running the
+ * uploaded scripts on real workerd and keeping everything in a state folder.
+ * Point the `cloudflare` SDK's baseURL at `apiBaseUrl`; nothing else changes.
+ */
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { Account } from "./account.js";
+import { API_PREFIX, createApi } from "./api.js";
+import { acquireLock } from "./lock.js";
+import { Runtime } from "./runtime.js";
+import { createServer } from "./server.js";
+import { StateStore } from "./state.js";
+
+export interface LocalTargetOptions {
+  /** The port to listen on; 0 picks a free one. @default 8787 */
+  port?: number;
+  /** The address to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** The state folder: scripts, migration tags, namespace ids, Durable Object data. */
+  state: string;
+  /** No line per API call. @default false */
+  quiet?: boolean;
+  /** Where log lines go. @default console.log */
+  log?: (line: string) => void;
+}
+
+export interface LocalTarget {
+  /** http://host:port */
+  url: string;
+  /** http://host:port/client/v4: the `cloudflare` SDK's baseURL. */
+  apiBaseUrl: string;
+  /** Where a script answers: http://<script>.localhost:port/ */
+  scriptUrl(name: string): string;
+  /** Names of the scripts uploaded. */
+  scripts(): string[];
+  /** The absolute state folder. */
+  stateDir: string;
+  /** Milliseconds from the call to ready (stored scripts running). */
+  startupMs: number;
+  /** Stops serving, stops workerd and releases the state folder. */
+  close(): Promise<void>;
+}
+
+export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalTarget> {
+  const started = performance.now();
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const stateDir = resolve(opts.state);
+  mkdirSync(stateDir, { recursive: true });
+  const lock = acquireLock(stateDir);
+  const store = new StateStore(stateDir);
+  const runtime = new Runtime({ durableObjectsDir: store.durableObjectsDir, log });
+  let server: ReturnType<typeof createServer> | undefined;
+  try {
+    const account = new Account(store, runtime, log);
+    const host = opts.host ?? "127.0.0.1";
+    let url = "";
+    server = createServer({
+      account,
+      runtime,
+      api: createApi(account),
+      logCall: opts.quiet ? null : log,
+      baseUrl: () => url,
+    });
+    const listening = server;
+    // Listen and start workerd side by side: both take a while.
+    const [port] = await Promise.all([
+      new Promise<number>((ok, fail) => {
+        listening.once("error", fail);
+        listening.listen(opts.port ?? 8787, host, () => {
+          const addr = listening.address();
+          ok(typeof addr === "object" && addr ? addr.port : 0);
+        });
+      }),
+      account.start(),
+    ]);
+    const urlHost = host.includes(":") ? `[${host}]` : host;
+    url = `http://${urlHost}:${port}`;
+    const startupMs = Math.round(performance.now() - started);
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      apiBaseUrl: `${url}${API_PREFIX}`,
+      scriptUrl: (name) => `http://${name}.localhost:${port}/`,
+      scripts: () => Object.keys(account.snapshot().scripts),
+      stateDir,
+      startupMs,
+      close() {
+        closing ??= (async () => {
+          listening.closeAllConnections();
+          await new Promise<void>((ok) => listening.close(() => ok()));
+          // An upload under way finishes (and commits) before workerd stops.
+          await account.drain();
+          await runtime.close();
+          lock.release();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    server?.closeAllConnections();
+    server?.close();
+    await runtime.close().catch(() => undefined);
+    lock.release();
+    throw e;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The one Miniflare 4 instance (one workerd process) that runs every
+ * uploaded script. A change of scripts is one `setOptions` with the whole
+ * set; Durable Object data lives on disk (durableObjectsPersist), so a swap
+ * keeps it. With no script there is no workerd at all: starting is cheap.
+ */
+import type { Readable } from "node:stream";
+import { Miniflare, type WorkerOptions } from "miniflare";
+
+export interface RuntimeOptions {
+  /** Miniflare's durableObjectsPersist folder. */
+  durableObjectsDir: string;
+  /** Receives workerd's output (scripts' console, uncaught errors), line by line. */
+  log: (line: string) => void;
+}
+
+/** workerd failed to start with the new set of scripts. */
+export class RuntimeStartError extends Error {
+  override name = "RuntimeStartError";
+}
+
+/** workerd only warns when a namespace's class is not exported; Cloudflare refuses such an upload. */
+const MISSING_CLASS = /referenced the class "([^"]+)", but no such Durable Object class is exported/g;
+
+export class Runtime {
+  private mf: Miniflare | null = null;
+  private entry: URL | null = null;
+  /** Grows on every apply: connections to an older workerd are not reused. */
+  generation = 0;
+  private swap: Promise<unknown> = Promise.resolve();
+  /** Lines written by workerd while an apply is under way. */
+  private capture: string[] | null = null;
+  private readonly options: RuntimeOptions;
+
+  constructor(options: RuntimeOptions) {
+    this.options = options;
+  }
+
+  /** Miniflare's entry URL, or null when no script runs. */
+  entryUrl(): URL | null {
+    return this.entry;
+  }
+
+  /** Resolves once no swap is under way, so a request is not sent into a restarting workerd. */
+  async idle(): Promise<void> {
+    await this.swap.catch(() => undefined);
+  }
+
+  /**
+   * Runs exactly these workers. Resolves with the Durable Object classes
+   * workerd reported as not exported; throws RuntimeStartError when workerd
+   * would not start (the caller re-applies the previous set).
+   */
+  apply(workers: WorkerOptions[]): Promise<{ missingClasses: string[] }> {
+    const run = this.swap.catch(() => undefined).then(() => this.applyNow(workers));
+    this.swap = run;
+    return run;
+  }
+
+  private async applyNow(workers: WorkerOptions[]): Promise<{ missingClasses: string[] }> {
+    if (workers.length === 0) {
+      await this.close();
+      return { missingClasses: [] };
+    }
+    const options = {
+      workers,
+      durableObjectsPersist: this.options.durableObjectsDir,
+      // Without a cf object Miniflare fetches one from the network (FACTS.md).
+      cf: { colo: "LOCAL", country: "XX" },
+      host: "127.0.0.1",
+      port: 0,
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+        this.pipe(stdout);
+        this.pipe(stderr);
+      },
+    };
+    this.capture = [];
+    this.generation++;
+    try {
+      if (this.mf) {
+        await this.mf.setOptions(options);
+      } else {
+        this.mf = new Miniflare(options);
+      }
+      this.entry = await this.mf.ready;
+      // workerd's warnings can trail its ready signal by a moment.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const output = this.capture.join("\n");
+      return { missingClasses: [...output.matchAll(MISSING_CLASS)].map((m) => m[1]!) };
+    } catch (e) {
+      const message = (e as Error).message;
+      if (this.entry === null && this.mf) {
+        // A first start that failed leaves nothing worth keeping.
+        await this.mf.dispose().catch(() => undefined);
+        this.mf = null;
+      }
+      throw new RuntimeStartError(message.replace(/There is likely additional logging output above\.?/, "").trim());
+    } finally {
+      this.capture = null;
+    }
+  }
+
+  private pipe(stream: Readable): void {
+    let pending = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) this.line(line);
+    });
+    stream.on("end", () => {
+      if (pending) this.line(pending);
+      pending = "";
+    });
+  }
+
+  private line(line: string): void {
+    if (!line.trim()) return;
+    this.capture?.push(line);
+    this.options.log(`[workerd] ${line}`);
+  }
+
+  async close(): Promise<void> {
+    const mf = this.mf;
+    this.mf = null;
+    this.entry = null;
+    if (mf) await mf.dispose();
+  }
+}

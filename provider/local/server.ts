@@ -1,0 +1,179 @@
+/**
+ * The one HTTP server of the local target. By Host header:
+ *   <script>.localhost, <anything>.<script>.localhost  → that script
+ *   any other host: /client/v4/…                        → the API
+ *                   anything else                       → the only script, if exactly one
+ * Script requests are streamed to Miniflare's entry with the Host header
+ * (so the URL the script sees) intact and the target named by
+ * MF-Route-Override; WebSocket upgrades are piped the same way.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import type { Account } from "./account.js";
+import { API_PREFIX } from "./api.js";
+import type { Runtime } from "./runtime.js";
+
+/** The largest API request body read (module uploads included). */
+const MAX_API_BODY = 100 * 1024 * 1024;
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "upgrade"]);
+
+export interface ServerDeps {
+  account: Account;
+  runtime: Runtime;
+  api: (req: Request) => Promise<Response>;
+  /** One line per API call; null: not logged. */
+  logCall: ((line: string) => void) | null;
+  /** The base URL, for messages. */
+  baseUrl: () => string;
+}
+
+type Target = { kind: "api" } | { kind: "script"; name: string } | { kind: "none"; message: string };
+
+export function createServer(deps: ServerDeps): http.Server {
+  let agent = new http.Agent({ keepAlive: true });
+  let agentGeneration = -1;
+  const agentFor = () => {
+    if (agentGeneration !== deps.runtime.generation) {
+      agent.destroy();
+      agent = new http.Agent({ keepAlive: true });
+      agentGeneration = deps.runtime.generation;
+    }
+    return agent;
+  };
+
+  const resolve = (req: IncomingMessage): Target => {
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+    const scripts = Object.keys(deps.account.snapshot().scripts);
+    const labels = host.split(".");
+    if (labels.length >= 2 && labels[labels.length - 1] === "localhost") {
+      const name = labels[labels.length - 2]!;
+      if (scripts.includes(name)) return { kind: "script", name };
+      return { kind: "none", message: `no script named '${name}' (scripts: ${scripts.join(", ") || "none"})` };
+    }
+    const path = req.url ?? "/";
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`) || path.startsWith(`${API_PREFIX}?`)) return { kind: "api" };
+    if (scripts.length === 1) return { kind: "script", name: scripts[0]! };
+    const base = new URL(deps.baseUrl());
+    return {
+      kind: "none",
+      message: scripts.length
+        ? `several scripts run here; ask one by name: ${scripts.map((s) => `http://${s}.localhost:${base.port}/`).join(", ")}`
+        : `no script is uploaded yet; upload one through the API at ${deps.baseUrl()}${API_PREFIX}`,
+    };
+  };
+
+  const server = http.createServer((req, res) => {
+    const target = resolve(req);
+    if (target.kind === "api") void handleApi(req, res);
+    else if (target.kind === "script") void proxy(req, res, target.name);
+    else text(res, 404, target.message);
+  });
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    let status = 500;
+    try {
+      const body = await readBody(req);
+      if (body === null) {
+        status = 413;
+        return text(res, 413, `request body larger than ${MAX_API_BODY} bytes`);
+      }
+      const method = req.method ?? "GET";
+      const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+        method,
+        headers: webHeaders(req),
+        ...(method === "GET" || method === "HEAD" || body.byteLength === 0 ? {} : { body }),
+      });
+      const response = await deps.api(request);
+      status = response.status;
+      const payload = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": payload.byteLength });
+      res.end(payload);
+    } catch (e) {
+      text(res, 500, `local target error: ${(e as Error).message}`);
+    } finally {
+      const path = (req.url ?? "").split("?")[0];
+      deps.logCall?.(`${req.method} ${path} ${status} ${Math.round(performance.now() - started)}ms`);
+    }
+  };
+
+  const proxy = async (req: IncomingMessage, res: ServerResponse, name: string) => {
+    await deps.runtime.idle();
+    const entry = deps.runtime.entryUrl();
+    if (!entry) return text(res, 503, `script '${name}' is not running`);
+    const upstream = http.request(
+      { host: entry.hostname, port: entry.port, method: req.method, path: req.url, headers: forwardHeaders(req, name), agent: agentFor() },
+      (up) => {
+        const headers = { ...up.headers };
+        for (const h of HOP_BY_HOP) delete headers[h];
+        res.writeHead(up.statusCode ?? 502, headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (e) => {
+      if (!res.headersSent) text(res, 502, `script '${name}' did not answer: ${e.message}`);
+      else res.destroy(e);
+    });
+    req.pipe(upstream);
+  };
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = resolve(req);
+    const entry = deps.runtime.entryUrl();
+    if (target.kind !== "script" || !entry) {
+      socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    const upstream = net.connect(Number(entry.port), entry.hostname, () => {
+      const headers = forwardHeaders(req, target.name, true);
+      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}: ${x}`))];
+      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.byteLength) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on("error", () => socket.destroy());
+    socket.on("error", () => upstream.destroy());
+  });
+
+  return server;
+}
+
+/** The client's headers, minus hop-by-hop ones and any Miniflare control header, plus the target. */
+function forwardHeaders(req: IncomingMessage, script: string, upgrade = false): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k.startsWith("mf-")) continue;
+    if (HOP_BY_HOP.has(k) && !(upgrade && (k === "connection" || k === "upgrade"))) continue;
+    out[k] = v;
+  }
+  out["mf-route-override"] = script;
+  return out;
+}
+
+function webHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) headers.append(k, x);
+  }
+  return headers;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > MAX_API_BODY) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function text(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
+  res.end(`${message}\n`);
+}

@@ -1,0 +1,126 @@
+// The resource graph of Platform and App with Pulumi mocks: which resources,
+// with which inputs and parents. (Mocks only here; providers are tested for real elsewhere.)
+import * as pulumi from "@pulumi/pulumi";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../helpers/host.js";
+
+interface Made {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+const made: Made[] = [];
+const cache = tempDir("dw-cache-");
+process.env.DYNAMIC_WORKERS_CACHE = cache.path;
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      made.push({ type: args.type, name: args.name, inputs: args.inputs });
+      const state = { ...args.inputs };
+      if (args.type.endsWith("HostWorker")) Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
+      return { id: `${args.name}-id`, state };
+    },
+    call: () => ({}),
+  },
+  "project",
+  "stack",
+  false,
+);
+
+const { Platform, App } = await import("../../provider/index.js");
+
+const value = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
+const byType = (suffix: string) => made.filter((m) => m.type.toLowerCase().endsWith(suffix.toLowerCase()));
+
+let appDir: { path: string; remove(): void };
+beforeAll(() => {
+  appDir = tempDir("dw-app-");
+  mkdirSync(join(appDir.path, "src"));
+  writeFileSync(join(appDir.path, "src", "util.ts"), "export const greet = (n: string): string => `hi ${n}`;\n");
+  writeFileSync(join(appDir.path, "index.ts"), 'import { greet } from "./src/util";\nexport default { fetch() { return new Response(greet("x")); } };\n');
+});
+afterAll(() => {
+  appDir.remove();
+  cache.remove();
+});
+
+describe("Platform", () => {
+  it("uploads the host with its settings and gives a local URL", async () => {
+    const p = new Platform("p", { accountId: "local", limits: { maxApps: 5, maxQuota: { maxObjects: 10 } }, cacheTtlSeconds: 1 });
+    expect(await value(p.controlUrl)).toBe("http://127.0.0.1:8787/_scripts/dynamic-workers");
+    expect(await value(p.appsUrl("todo"))).toBe("http://todo.dynamic-workers.localhost:8787/");
+    const host = byType(":HostWorker").find((m) => m.name === "p-host")!;
+    expect(host.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:HostWorker");
+    expect(host.inputs).toMatchObject({
+      accountId: "local",
+      scriptName: "dynamic-workers",
+      platformConfig: { appsDomain: "dynamic-workers.localhost", cacheTtlSeconds: 1, limits: { maxApps: 5, maxQuota: { maxObjects: 10 } } },
+    });
+    expect(host.inputs.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(host.inputs)).not.toContain("mock-token");
+  });
+
+  it("adds workers.dev, routes and a custom domain as @pulumi/cloudflare children on Cloudflare", async () => {
+    const p = new Platform("cf", {
+      accountId: "acc123",
+      scriptName: "ai-apps",
+      customDomain: { hostname: "apps.example.com", zoneId: "z1" },
+      workersDev: { subdomain: "team" },
+      routes: [{ pattern: "*.apps.example.com/*", zoneId: "z1" }],
+      appsDomain: "apps.example.com",
+    });
+    expect(await value(p.appsUrl("todo"))).toBe("https://todo.apps.example.com/");
+    await value(p.url);
+    expect(byType("WorkersScriptSubdomain:WorkersScriptSubdomain")[0]?.inputs).toMatchObject({ accountId: "acc123", scriptName: "ai-apps", enabled: true });
+    expect(byType("WorkersRoute:WorkersRoute")[0]?.inputs).toMatchObject({ pattern: "*.apps.example.com/*", zoneId: "z1", script: "ai-apps" });
+    expect(byType("WorkersCustomDomain:WorkersCustomDomain")[0]?.inputs).toMatchObject({ hostname: "apps.example.com", service: "ai-apps" });
+  });
+
+  it("refuses bad or conflicting arguments before making anything", () => {
+    const before = made.length;
+    expect(() => new Platform("bad1", { accountId: "local", workersDev: { subdomain: "x" } })).toThrow(/local target/);
+    expect(() => new Platform("bad2", { accountId: "acc" })).toThrow(/workersDev or customDomain/);
+    expect(() => new Platform("bad3", { accountId: "local", versionsKept: 0 })).toThrow(/versionsKept/);
+    expect(() => new Platform("bad4", { accountId: "local", limits: { maxQuota: { maxObjects: 5 } }, defaults: { quota: { maxObjects: 9 } } })).toThrow(
+      /defaults\.quota\.maxObjects: 9 is above the platform ceiling of 5/,
+    );
+    expect(() => new Platform("bad5", { accountId: "local", scriptName: "Bad_Name" })).toThrow(/scriptName/);
+    expect(made.length).toBe(before);
+  });
+});
+
+describe("App", () => {
+  it("bundles the source and hands the engine only hashes and settings", async () => {
+    const p = new Platform("pa", { accountId: "local", scriptName: "pa" });
+    const app = new App("todo", { platform: p, source: appDir.path, quota: { maxObjects: 3 }, secrets: { KEY: pulumi.secret("s3cret") }, env: { MODE: "x" } });
+    const hash = await value(app.versionHash);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    const m = byType(":App").find((x) => x.name === "todo")!;
+    expect(m.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:App");
+    expect(Object.keys(m.inputs.modules)).toEqual(["index.js"]);
+    expect(m.inputs.modules["index.js"].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.inputs).toMatchObject({ name: "todo", quota: { maxObjects: 3 }, env: { MODE: "x" }, dataOnDelete: "retain", outbound: "none" });
+    expect(m.inputs.maxQuota).toEqual({});
+    const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
+    expect(stateSize).toBeLessThan(2048);
+  });
+
+  it("gives the same hash for the same source, and another for changed source", async () => {
+    const p = new Platform("pb", { accountId: "local", scriptName: "pb" });
+    const a = await value(new App("same1", { platform: p, name: "same", source: appDir.path }).versionHash);
+    const b = await value(new App("same2", { platform: p, name: "same", source: appDir.path }).versionHash);
+    expect(a).toBe(b);
+    const c = await value(new App("inline", { platform: p, modules: { "index.js": { type: "js", content: "export default {}" } } }).versionHash);
+    expect(c).not.toBe(a);
+  });
+
+  it("refuses conflicting arguments", () => {
+    const p = new Platform("pc", { accountId: "local", scriptName: "pc" });
+    expect(() => new App("x", { platform: p } as never)).toThrow(/exactly one of 'source'/);
+    expect(() => new App("y", { source: appDir.path } as never)).toThrow(/give 'platform'/);
+    expect(() => new App("z", { platform: p, controlUrl: "http://x", source: appDir.path })).toThrow(/not both/);
+  });
+});

@@ -1,0 +1,207 @@
+// Every method of the App provider against the real host on workerd, over
+// real HTTP: create, update, drift, conflicts, retries, delete.
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkApp, createApp, deleteApp, diffApp, readApp, updateApp, type AppState } from "../../provider/app-ops.js";
+import { ModuleCache } from "../../provider/bundle.js";
+import { prepareVersion } from "../../provider/control-client.js";
+import { TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
+
+const cache = tempDir("dw-cache-");
+process.env.DYNAMIC_WORKERS_CACHE = cache.path;
+
+let host: TestHost;
+beforeAll(async () => {
+  host = await startHost();
+});
+afterAll(async () => {
+  await host?.dispose();
+  cache.remove();
+});
+
+const COUNTER = (tag: string) => `
+import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  constructor(ctx, env) { super(ctx, env); ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (n INTEGER)"); }
+  async fetch() {
+    this.ctx.storage.sql.exec("INSERT INTO hits VALUES (1)");
+    return new Response(${JSON.stringify(tag)} + " " + this.ctx.storage.sql.exec("SELECT COUNT(*) AS n FROM hits").one().n);
+  }
+}`;
+
+/** The state App would hand the engine for this source, with the content cached as App does. */
+async function state(name: string, source: string, extra: Partial<AppState> = {}): Promise<AppState> {
+  const sha256 = new ModuleCache(cache.path).put(source);
+  const base: AppState = {
+    controlUrl: host.url.toString(),
+    controlToken: TOKEN,
+    name,
+    mainModule: "index.js",
+    modules: { "index.js": { type: "js", sha256, size: Buffer.byteLength(source) } },
+    source: null,
+    versionHash: "",
+    compatibilityDate: "2026-07-01",
+    compatibilityFlags: [],
+    durableObject: "Counter",
+    env: {},
+    secrets: {},
+    quota: {},
+    outbound: "none",
+    dataOnDelete: "retain",
+    maxQuota: null,
+    url: `${host.url}apps/${name}/`,
+    ...extra,
+  };
+  const p = await prepareVersion({
+    mainModule: base.mainModule,
+    modules: { "index.js": { type: "js", content: source } },
+    compatibilityDate: base.compatibilityDate,
+    compatibilityFlags: base.compatibilityFlags,
+    durableObject: base.durableObject,
+    env: { ...base.env, ...base.secrets },
+  });
+  return { ...base, versionHash: p.versionHash };
+}
+
+const get = async (app: string) => (await host.fetch(`/apps/${app}/`)).text();
+
+describe("App provider", () => {
+  it("check names every bad field", async () => {
+    const s = await state("ok", COUNTER("a"));
+    expect(checkApp(s)).toEqual([]);
+    const failures = checkApp({
+      ...s,
+      name: "Bad Name",
+      compatibilityDate: "2026-13-01",
+      compatibilityFlags: ["OK", "fine_flag"],
+      durableObject: "1x",
+      env: { "bad-name": "x", SHARED: "1" },
+      secrets: { SHARED: "2" },
+      quota: { maxObjects: -1 } as never,
+      outbound: { allow: ["http://evil"] },
+      dataOnDelete: "sometimes" as never,
+    });
+    expect(failures.map((f) => f.property)).toEqual([
+      "name",
+      "compatibilityDate",
+      "compatibilityFlags[0]",
+      "durableObject",
+      "env.bad-name",
+      "secrets.SHARED",
+      "quota",
+      "outbound",
+      "dataOnDelete",
+    ]);
+    expect(checkApp({ ...s, quota: { maxObjects: 20 }, maxQuota: { maxObjects: 10 } })).toEqual([
+      { property: "quota.maxObjects", reason: "20 is above the platform ceiling of 10" },
+    ]);
+  });
+
+  it("diff: code, quota and settings update; a new name replaces", async () => {
+    const a = await state("d", COUNTER("a"));
+    const b = await state("d", COUNTER("b"));
+    expect(diffApp(a, a)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(diffApp(a, b)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffApp(a, { ...a, quota: { maxObjects: 5 } })).toMatchObject({ changes: true, replaces: [] });
+    expect(diffApp(a, { ...a, name: "e" })).toMatchObject({ changes: true, replaces: ["name"] });
+  });
+
+  it("create rolls out; update changes code and quota with the data kept", async () => {
+    const a = await state("life", COUNTER("a"));
+    await createApp(a);
+    expect(await get("life")).toBe("a 1");
+    const b = await state("life", COUNTER("b"), { quota: { maxObjects: 5 } });
+    await updateApp(a, b);
+    expect(await get("life")).toBe("b 2");
+    expect((await host.control.getApp("life"))?.quota.maxObjects).toBe(5);
+    // Create again (a retried create after a lost answer) is harmless.
+    await createApp(b);
+  });
+
+  it("create refuses a name that another deploy owns, changing nothing", async () => {
+    await host.control.rollOut("taken", { mainModule: "index.js", modules: { "index.js": { type: "js", content: "export default { fetch() { return new Response('theirs') } }" } }, compatibilityDate: "2026-07-01" }, { quota: { maxObjects: 1 } });
+    await expect(createApp(await state("taken", COUNTER("mine")))).rejects.toThrow(/already exists on the platform/);
+    expect(await get("taken")).toBe("theirs");
+    expect((await host.control.getApp("taken"))?.settings.quota).toEqual({ maxObjects: 1 });
+  });
+
+  it("read shows drift made outside the stack, and update refuses to overwrite it until refreshed", async () => {
+    const a = await state("drift", COUNTER("a"), { secrets: { KEY: "s" } });
+    await createApp(a);
+    const outside = await prepareVersion({ mainModule: "index.js", modules: { "index.js": { type: "js", content: COUNTER("outside") } }, compatibilityDate: "2026-07-01", durableObject: "Counter", env: { KEY: "s" } });
+    await host.control.putVersion("drift", outside);
+    await host.control.deploy("drift", outside.versionHash, a.versionHash);
+    await host.control.putApp("drift", { quota: { maxObjects: 9 } });
+
+    const b = await state("drift", COUNTER("b"), { secrets: { KEY: "s" } });
+    await expect(updateApp(a, b)).rejects.toThrow(/changed outside this stack.*pulumi refresh/);
+    expect(await get("drift")).toBe("outside 1");
+
+    const read = (await readApp(a))!;
+    expect(read.versionHash).toBe(outside.versionHash);
+    expect(read.quota).toEqual({ maxObjects: 9 });
+    expect(read.secrets).toEqual({ KEY: "s" });
+    expect(read.env).toEqual({});
+    expect(diffApp(read, a)).toMatchObject({ changes: true });
+    // After refresh, `up` restores the declared app.
+    await updateApp(read, a);
+    expect(await get("drift")).toBe("a 2");
+    expect((await host.control.getApp("drift"))?.settings.quota).toEqual({});
+  });
+
+  it("read of a deleted app reports it gone; delete honours dataOnDelete and treats 404 as done", async () => {
+    const r = await state("del-r", COUNTER("r"));
+    await createApp(r);
+    await get("del-r");
+    await deleteApp(r);
+    expect(await readApp(r)).toBeNull();
+    await deleteApp(r);
+    await createApp(r);
+    expect(await get("del-r")).toBe("r 2");
+
+    const d = await state("del-d", COUNTER("d"), { dataOnDelete: "delete" });
+    await createApp(d);
+    await get("del-d");
+    await deleteApp(d);
+    await createApp(d);
+    expect(await get("del-d")).toBe("d 1");
+  });
+
+  it("re-bundles from the source when the cache lost a module, and refuses when it cannot", async () => {
+    const s = await state("nocache", COUNTER("x"));
+    await expect(createApp({ ...s, modules: { "index.js": { ...s.modules["index.js"]!, sha256: "f".repeat(64) } } })).rejects.toThrow(
+      /neither in the bundle cache.*nor reproducible/,
+    );
+  });
+
+  it("retries through a target that fails the first attempts", async () => {
+    let failures = 3;
+    const target = new URL(host.url);
+    const flaky: Server = createServer(async (req, res) => {
+      if (failures-- > 0) {
+        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "internal", message: "warming up" } }));
+        return;
+      }
+      const body = await new Promise<Buffer>((ok) => {
+        const parts: Buffer[] = [];
+        req.on("data", (c: Buffer) => parts.push(c)).on("end", () => ok(Buffer.concat(parts)));
+      });
+      const upstream = await fetch(new URL(req.url!, target), {
+        method: req.method,
+        headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json" },
+        body: body.length ? body : undefined,
+      });
+      res.writeHead(upstream.status, { "content-type": "application/json" }).end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((ok) => flaky.listen(0, "127.0.0.1", ok));
+    try {
+      const port = (flaky.address() as { port: number }).port;
+      const s = await state("retry", COUNTER("r"), { controlUrl: `http://127.0.0.1:${port}` });
+      await createApp(s);
+      expect(failures).toBeLessThan(0);
+      expect(await get("retry")).toBe("r 1");
+    } finally {
+      await new Promise((ok) => flaky.close(ok));
+    }
+  });
+});

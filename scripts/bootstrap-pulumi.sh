@@ -90,7 +90,7 @@ go_build() { # $1 = label, $2 = module dir, $3 = output path, $4 = ldflags, $5 =
   say "  full log: $log"
   # -mod=readonly: the committed go.sum must already cover everything, so no
   # checksum-database look-up is needed and nothing in go.mod/go.sum changes.
-  if ! (cd "$dir" && go build -v -mod=readonly -trimpath -ldflags "$ldflags" \
+  if ! (cd "$dir" && go build -v -mod=readonly -trimpath -buildvcs=false -ldflags "$ldflags" \
           -o "$out.tmp" "$pkg") 2>&1 | tee "$log" | {
       while IFS= read -r line; do
         if [[ "$line" == "go: downloading "* ]]; then

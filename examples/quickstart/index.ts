@@ -1,39 +1,55 @@
 // The quickstart: a platform on the local target and three AI-written apps,
 // each with its own quota. `npm start` runs it; `pulumi preview` shows a change.
+// Optional stack config (used by the end-to-end tests and benchmarks):
+//   apiBaseUrl  the local target's API, default http://127.0.0.1:8787/client/v4
+//   appsDir     where the app folders are, default examples/quickstart/apps
+//   names       { hello?, todo?, chat? }: the apps' names on the platform
+//   quotas      { hello?, todo?, chat? }: quota fields over the ones below
+//   extraApps   a number of extra copies of hello, named extra-<i>
 import * as pulumi from "@pulumi/pulumi";
 import { App, LOCAL_API_BASE_URL, Platform } from "pulumi-dynamic-workers";
 
+type QuotaFields = { maxObjects?: number; maxStorageBytes?: number; requestsPerMinute?: number };
+
 const config = new pulumi.Config();
+const appsDir = config.get("appsDir") ?? "examples/quickstart/apps";
+const names = config.getObject<Record<string, string>>("names") ?? {};
+const quotas = config.getObject<Record<string, QuotaFields>>("quotas") ?? {};
 
 const platform = new Platform("ai-apps", {
   accountId: "local",
   apiBaseUrl: config.get("apiBaseUrl") ?? LOCAL_API_BASE_URL,
-  limits: { maxApps: 50, maxQuota: { maxObjects: 100, requestsPerMinute: 60_000 } },
-  cacheTtlSeconds: 2,
+  limits: { maxApps: 500, maxQuota: { maxObjects: 100, requestsPerMinute: 60_000 } },
+  cacheTtlSeconds: 1,
 });
-
-const apps = "examples/quickstart/apps";
 
 const hello = new App("hello", {
   platform,
-  source: `${apps}/hello`,
+  name: names.hello ?? "hello",
+  source: `${appsDir}/hello`,
   env: { GREETING: "hello from a dynamic worker" },
-  quota: { requestsPerMinute: 600 },
+  quota: { requestsPerMinute: 600, ...quotas.hello },
 });
 
 const todo = new App("todo", {
   platform,
-  source: `${apps}/todo`,
+  name: names.todo ?? "todo",
+  source: `${appsDir}/todo`,
   durableObject: "TodoList",
-  quota: { maxObjects: 1, maxStorageBytes: 10_000_000, requestsPerMinute: 600 },
+  quota: { maxObjects: 1, maxStorageBytes: 10_000_000, requestsPerMinute: 600, ...quotas.todo },
 });
 
 const chat = new App("chat", {
   platform,
-  source: `${apps}/chat`,
+  name: names.chat ?? "chat",
+  source: `${appsDir}/chat`,
   durableObject: "ChatRoom",
-  quota: { maxObjects: 20, maxStorageBytes: 50_000_000, requestsPerMinute: 1200 },
+  quota: { maxObjects: 20, maxStorageBytes: 50_000_000, requestsPerMinute: 1200, ...quotas.chat },
 });
+
+for (let i = 0; i < (config.getNumber("extraApps") ?? 0); i++) {
+  new App(`extra-${i}`, { platform, source: `${appsDir}/hello`, env: { GREETING: `extra ${i}` } });
+}
 
 export const controlUrl = platform.controlUrl;
 export const urls = { hello: hello.url, todo: todo.url, chat: chat.url };

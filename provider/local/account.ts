@@ -28,11 +28,13 @@ export class Account {
   readonly store: StateStore;
   readonly runtime: Runtime;
   private readonly log: (line: string) => void;
+  private readonly onNewScript: (name: string) => void;
 
-  constructor(store: StateStore, runtime: Runtime, log: (line: string) => void) {
+  constructor(store: StateStore, runtime: Runtime, log: (line: string) => void, onNewScript: (name: string) => void = () => {}) {
     this.store = store;
     this.runtime = runtime;
     this.log = log;
+    this.onNewScript = onNewScript;
     this.state = store.load();
   }
 
@@ -93,12 +95,17 @@ export class Account {
       };
       const next: LocalState = { ...this.state, scripts: { ...this.state.scripts, [name]: script }, namespaces: plan.namespaces };
       const started = performance.now();
-      await this.run(next, name);
+      try {
+        await this.run(next, name);
+      } catch (e) {
+        this.store.collectModules(this.state);
+        throw e;
+      }
       const startupMs = Math.round(performance.now() - started);
       this.commit(next);
       for (const ns of plan.deleted) this.store.removeNamespaceData(ns.id);
       if (prev) this.store.collectModules(next);
-      if (!prev) this.log(`script ${name} uploaded`);
+      if (!prev) this.onNewScript(name);
       return { script, startupMs };
     });
   }

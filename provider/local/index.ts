@@ -24,6 +24,11 @@ export interface LocalTargetOptions {
   quiet?: boolean;
   /** Where log lines go. @default console.log */
   log?: (line: string) => void;
+  /**
+   * The caller stops the target on SIGINT/SIGTERM (as the CLI does);
+   * otherwise Miniflare's handlers exit the process at once. @default false
+   */
+  callerHandlesSignals?: boolean;
 }
 
 export interface LocalTarget {
@@ -50,12 +55,14 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
   mkdirSync(stateDir, { recursive: true });
   const lock = acquireLock(stateDir);
   const store = new StateStore(stateDir);
-  const runtime = new Runtime({ durableObjectsDir: store.durableObjectsDir, log });
+  const runtime = new Runtime({ durableObjectsDir: store.durableObjectsDir, log, callerHandlesSignals: opts.callerHandlesSignals ?? false });
   let server: ReturnType<typeof createServer> | undefined;
   try {
-    const account = new Account(store, runtime, log);
     const host = opts.host ?? "127.0.0.1";
     let url = "";
+    let port = 0;
+    const scriptUrl = (name: string) => `http://${name}.localhost:${port}/`;
+    const account = new Account(store, runtime, log, (name) => log(`script ${name}: ${scriptUrl(name)}`));
     server = createServer({
       account,
       runtime,
@@ -65,7 +72,7 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     });
     const listening = server;
     // Listen and start workerd side by side: both take a while.
-    const [port] = await Promise.all([
+    [port] = await Promise.all([
       new Promise<number>((ok, fail) => {
         listening.once("error", fail);
         listening.listen(opts.port ?? 8787, host, () => {
@@ -78,11 +85,13 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     const urlHost = host.includes(":") ? `[${host}]` : host;
     url = `http://${urlHost}:${port}`;
     const startupMs = Math.round(performance.now() - started);
+    // After the caller has printed it is ready, so the first upload does not wait for the load.
+    setTimeout(() => runtime.preload(), 50).unref();
     let closing: Promise<void> | undefined;
     return {
       url,
       apiBaseUrl: `${url}${API_PREFIX}`,
-      scriptUrl: (name) => `http://${name}.localhost:${port}/`,
+      scriptUrl,
       scripts: () => Object.keys(account.snapshot().scripts),
       stateDir,
       startupMs,

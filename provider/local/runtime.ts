@@ -5,13 +5,19 @@
  * keeps it. With no script there is no workerd at all: starting is cheap.
  */
 import type { Readable } from "node:stream";
-import { Miniflare, type WorkerOptions } from "miniflare";
+import type { Miniflare, WorkerOptions } from "miniflare";
 
 export interface RuntimeOptions {
   /** Miniflare's durableObjectsPersist folder. */
   durableObjectsDir: string;
   /** Receives workerd's output (scripts' console, uncaught errors), line by line. */
   log: (line: string) => void;
+  /**
+   * The caller stops the runtime on SIGINT/SIGTERM itself. Miniflare's own
+   * handlers exit the process at once, before a clean stop could run, so
+   * they are removed (its 'exit' hook, which kills workerd, stays).
+   */
+  callerHandlesSignals?: boolean;
 }
 
 /** workerd failed to start with the new set of scripts. */
@@ -32,8 +38,21 @@ export class Runtime {
   private capture: string[] | null = null;
   private readonly options: RuntimeOptions;
 
+  /** Miniflare takes about 0.6 s to load: not at all while no script runs. */
+  private miniflare: Promise<typeof import("miniflare")> | undefined;
+
   constructor(options: RuntimeOptions) {
     this.options = options;
+  }
+
+  /** Loads Miniflare ahead of the first upload (call once ready: loading blocks the event loop). */
+  preload(): void {
+    this.loadMiniflare().catch(() => undefined);
+  }
+
+  private loadMiniflare(): Promise<typeof import("miniflare")> {
+    this.miniflare ??= import("miniflare");
+    return this.miniflare;
   }
 
   /** Miniflare's entry URL, or null when no script runs. */
@@ -80,7 +99,14 @@ export class Runtime {
       if (this.mf) {
         await this.mf.setOptions(options);
       } else {
+        const { Miniflare } = await this.loadMiniflare();
+        const before = new Set([...process.listeners("SIGINT"), ...process.listeners("SIGTERM")]);
         this.mf = new Miniflare(options);
+        if (this.options.callerHandlesSignals) {
+          for (const signal of ["SIGINT", "SIGTERM"] as const) {
+            for (const l of process.listeners(signal)) if (!before.has(l)) process.off(signal, l);
+          }
+        }
       }
       this.entry = await this.mf.ready;
       // workerd's warnings can trail its ready signal by a moment.

@@ -2,7 +2,10 @@
  * The one HTTP server of the local target. By Host header:
  *   <script>.localhost, <anything>.<script>.localhost  → that script
  *   any other host: /client/v4/…                        → the API
+ *                   /_scripts/<script>/…                → that script, as <script>.localhost/…
  *                   anything else                       → the only script, if exactly one
+ * The /_scripts/ form is for clients that cannot resolve *.localhost (Node's
+ * resolver here does not); the script sees the same URL either way.
  * Script requests are streamed to Miniflare's entry with the Host header
  * (so the URL the script sees) intact and the target named by
  * MF-Route-Override; WebSocket upgrades are piped the same way.
@@ -28,7 +31,13 @@ export interface ServerDeps {
   baseUrl: () => string;
 }
 
-type Target = { kind: "api" } | { kind: "script"; name: string } | { kind: "none"; message: string };
+type Target =
+  | { kind: "api" }
+  /** `rewrite`: the path and Host the script sees, when they differ from the request's. */
+  | { kind: "script"; name: string; rewrite?: { path: string; host: string } }
+  | { kind: "none"; message: string };
+
+export const SCRIPT_PATH_PREFIX = "/_scripts/";
 
 export function createServer(deps: ServerDeps): http.Server {
   let agent = new http.Agent({ keepAlive: true });
@@ -52,6 +61,14 @@ export function createServer(deps: ServerDeps): http.Server {
       return { kind: "none", message: `no script named '${name}' (scripts: ${scripts.join(", ") || "none"})` };
     }
     const path = req.url ?? "/";
+    if (path.startsWith(SCRIPT_PATH_PREFIX)) {
+      const m = /^\/_scripts\/([^/?#]+)(.*)$/.exec(path)!;
+      const name = decodeURIComponent(m[1] ?? "");
+      if (!scripts.includes(name)) return { kind: "none", message: `no script named '${name}' (scripts: ${scripts.join(", ") || "none"})` };
+      const rest = m[2] ?? "";
+      const port = new URL(deps.baseUrl()).port;
+      return { kind: "script", name, rewrite: { path: rest.startsWith("/") ? rest : `/${rest}`, host: `${name}.localhost:${port}` } };
+    }
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`) || path.startsWith(`${API_PREFIX}?`)) return { kind: "api" };
     if (scripts.length === 1) return { kind: "script", name: scripts[0]! };
     const base = new URL(deps.baseUrl());
@@ -66,7 +83,7 @@ export function createServer(deps: ServerDeps): http.Server {
   const server = http.createServer((req, res) => {
     const target = resolve(req);
     if (target.kind === "api") void handleApi(req, res);
-    else if (target.kind === "script") void proxy(req, res, target.name);
+    else if (target.kind === "script") void proxy(req, res, target.name, target.rewrite);
     else text(res, 404, target.message);
   });
 
@@ -98,12 +115,19 @@ export function createServer(deps: ServerDeps): http.Server {
     }
   };
 
-  const proxy = async (req: IncomingMessage, res: ServerResponse, name: string) => {
+  const proxy = async (req: IncomingMessage, res: ServerResponse, name: string, rewrite?: { path: string; host: string }) => {
     await deps.runtime.idle();
     const entry = deps.runtime.entryUrl();
     if (!entry) return text(res, 503, `script '${name}' is not running`);
     const upstream = http.request(
-      { host: entry.hostname, port: entry.port, method: req.method, path: req.url, headers: forwardHeaders(req, name), agent: agentFor() },
+      {
+        host: entry.hostname,
+        port: entry.port,
+        method: req.method,
+        path: rewrite?.path ?? req.url,
+        headers: { ...forwardHeaders(req, name), ...(rewrite ? { host: rewrite.host } : {}) },
+        agent: agentFor(),
+      },
       (up) => {
         const headers = { ...up.headers };
         for (const h of HOP_BY_HOP) delete headers[h];
@@ -126,8 +150,8 @@ export function createServer(deps: ServerDeps): http.Server {
       return;
     }
     const upstream = net.connect(Number(entry.port), entry.hostname, () => {
-      const headers = forwardHeaders(req, target.name, true);
-      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}: ${x}`))];
+      const headers = { ...forwardHeaders(req, target.name, true), ...(target.rewrite ? { host: target.rewrite.host } : {}) };
+      const lines = [`${req.method} ${target.rewrite?.path ?? req.url} HTTP/1.1`, ...Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}: ${x}`))];
       upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
       if (head.byteLength) upstream.write(head);
       upstream.pipe(socket);

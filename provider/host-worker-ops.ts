@@ -27,7 +27,16 @@ export interface HostWorkerInputs {
   platformConfig: PlatformConfigInput;
   /** Change it to rotate the control token. */
   rotateControlToken: string;
+  /**
+   * What deleting this resource does: "retain" leaves the script and its
+   * Durable Objects (every app's data) on the account, so a re-created
+   * platform finds them; "delete" deletes the script and all its data.
+   */
+  dataOnDelete: "retain" | "delete";
 }
+
+/** Inputs whose change needs a new upload (dataOnDelete only changes what delete will do). */
+export const HOST_UPLOAD_FIELDS = ["accountId", "apiBaseUrl", "scriptName", "compatibilityDate", "bundleSha256", "platformConfig", "rotateControlToken"] as const;
 
 export interface HostWorkerOutputs extends HostWorkerInputs {
   /** Secret: the control API's bearer token. */
@@ -75,6 +84,9 @@ export function checkHostInputs(inputs: HostWorkerInputs): { property: string; r
     failures.push({ property: "compatibilityDate", reason: `must be a date YYYY-MM-DD on or after ${HOST_COMPATIBILITY_DATE} (the host needs it)` });
   }
   if (!inputs.accountId) failures.push({ property: "accountId", reason: "must be a Cloudflare account id, or 'local'" });
+  if (inputs.dataOnDelete !== "retain" && inputs.dataOnDelete !== "delete") {
+    failures.push({ property: "dataOnDelete", reason: "must be 'retain' or 'delete'" });
+  }
   return failures;
 }
 

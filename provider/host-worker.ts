@@ -27,8 +27,8 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
-    const fields = ["accountId", "apiBaseUrl", "scriptName", "compatibilityDate", "bundleSha256", "platformConfig", "rotateControlToken"] as const;
-    const changed = fields.filter((f) => JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
+    const ops = providerModule("host-worker-ops") as Ops;
+    const changed = [...ops.HOST_UPLOAD_FIELDS, "dataOnDelete" as const].filter((f) => JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
     const replaces = changed.filter((f) => (["accountId", "apiBaseUrl", "scriptName"] as string[]).includes(f));
     return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
   },
@@ -42,6 +42,9 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
 
   async update(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
     const ops = providerModule("host-worker-ops") as Ops;
+    if (ops.HOST_UPLOAD_FIELDS.every((f) => JSON.stringify(olds[f]) === JSON.stringify(news[f]))) {
+      return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
+    }
     const cf = ops.cloudflareClient(news.apiBaseUrl, ops.apiToken({}, news.accountId === "local"));
     const token = olds.rotateControlToken === news.rotateControlToken && olds.controlToken ? olds.controlToken : ops.newControlToken();
     return { outs: await ops.uploadHost(cf, news, token) };
@@ -55,6 +58,8 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: HostWorkerOutputs) {
+    // Retained: the script and every app's objects stay on the account (see dataOnDelete).
+    if (props.dataOnDelete !== "delete") return;
     const ops = providerModule("host-worker-ops") as Ops;
     const cf = ops.cloudflareClient(props.apiBaseUrl, ops.apiToken({}, props.accountId === "local"));
     await ops.deleteHost(cf, props.accountId, props.scriptName);
@@ -69,6 +74,7 @@ export interface HostWorkerArgs {
   bundleSha256: pulumi.Input<string>;
   platformConfig: pulumi.Input<HostWorkerInputs["platformConfig"]>;
   rotateControlToken: pulumi.Input<string>;
+  dataOnDelete: pulumi.Input<"retain" | "delete">;
 }
 
 export class HostWorker extends pulumi.dynamic.Resource {

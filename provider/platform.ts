@@ -44,6 +44,13 @@ export interface PlatformArgs {
   cacheTtlSeconds?: number;
   /** Change this value to rotate the control token. @default "" */
   rotateControlToken?: string;
+  /**
+   * What destroying the platform does with the host Worker: "retain" leaves
+   * the script and its Durable Objects (every app's retained data) on the
+   * account, so a platform created again finds its apps' data; "delete"
+   * deletes the script and, with it, all data. @default "retain"
+   */
+  dataOnDelete?: "retain" | "delete";
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -92,6 +99,7 @@ export class Platform extends pulumi.ComponentResource {
       bundleSha256: bundle.sha256,
       platformConfig: configInput,
       rotateControlToken: args.rotateControlToken ?? "",
+      dataOnDelete: args.dataOnDelete ?? "retain",
     };
     const failures = checkHostInputs(inputs);
     if (failures.length) throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);

@@ -1,12 +1,13 @@
 /**
  * How a serialized dynamic provider finds this package's code at run time.
  * Pulumi evaluates the provider in its provider host, where `require`
- * resolves from the project folder's node_modules. The package's own folder
- * (its quickstart) has no node_modules entry for itself, so there it loads
- * from dist/ directly. Only `require` and `process` are used: it is
- * serialized with the provider.
+ * resolves from the program's folder upward through node_modules. Inside
+ * this package's own repository (its quickstart) there is no node_modules
+ * entry for the package itself, so there it loads dist/ of the nearest
+ * folder above whose package.json is ours. Only `require` and `process` are
+ * used: the function is serialized with the provider.
  */
-declare const require: ((id: string) => unknown) & { resolve(id: string): string };
+declare const require: (id: string) => unknown;
 
 export function providerModule(name: string): unknown {
   try {
@@ -14,12 +15,18 @@ export function providerModule(name: string): unknown {
   } catch (e) {
     const fs = require("node:fs") as typeof import("node:fs");
     const path = require("node:path") as typeof import("node:path");
-    const pkg = path.join(process.cwd(), "package.json");
-    const isSelf =
-      (e as { code?: string }).code === "MODULE_NOT_FOUND" &&
-      fs.existsSync(pkg) &&
-      JSON.parse(fs.readFileSync(pkg, "utf8")).name === "pulumi-dynamic-workers";
-    if (!isSelf) throw e;
-    return require(path.join(process.cwd(), "dist", "provider", `${name}.js`));
+    if ((e as { code?: string }).code === "MODULE_NOT_FOUND") {
+      for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+        const pkg = path.join(dir, "package.json");
+        if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "pulumi-dynamic-workers") {
+          return require(path.join(dir, "dist", "provider", `${name}.js`));
+        }
+        if (path.dirname(dir) === dir) break;
+      }
+    }
+    throw new Error(
+      `cannot load pulumi-dynamic-workers (${name}) from ${process.cwd()}: ${(e as Error).message.split("\n")[0]}; ` +
+        "install the package in the Pulumi project (npm install pulumi-dynamic-workers)",
+    );
   }
 }

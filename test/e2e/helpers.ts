@@ -167,6 +167,6 @@ export class Stack {
 
 /** The engine events of `preview --json`: the steps by resource name. */
 export function previewSteps(json: string): { op: string; name: string; type: string; diffs?: string[] }[] {
-  const parsed = JSON.parse(json) as { steps?: { op: string; urn: string; diffs?: string[] }[] };
-  return (parsed.steps ?? []).map((s) => ({ op: s.op, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2]!, diffs: s.diffs }));
+  const parsed = JSON.parse(json) as { steps?: { op: string; urn: string; diffReasons?: string[] }[] };
+  return (parsed.steps ?? []).map((s) => ({ op: s.op, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2]!, diffs: s.diffReasons }));
 }

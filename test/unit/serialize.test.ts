@@ -74,7 +74,7 @@ describe("serialized providers", () => {
   it("HostWorker provider: check runs in a fresh process", async () => {
     const out = await roundTrip(
       hostWorkerProvider,
-      `async (p) => p.check({}, { accountId: "local", apiBaseUrl: "http://x", scriptName: "Bad_Name", compatibilityDate: "2020-01-01", bundleSha256: "x", platformConfig: { versionsKept: 0 }, rotateControlToken: "" })`,
+      `async (p) => p.check({}, { accountId: "local", apiBaseUrl: "http://x", scriptName: "Bad_Name", compatibilityDate: "2020-01-01", bundleSha256: "x", platformConfig: { versionsKept: 0 }, rotateControlToken: "", dataOnDelete: "retain" })`,
     );
     const failures = (out as { failures: { property: string }[] }).failures.map((f) => f.property);
     expect(failures).toEqual(["scriptName", "platformConfig", "compatibilityDate"]);

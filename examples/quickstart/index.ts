@@ -2,17 +2,18 @@
 // each with its own quota. `npm start` runs it; `pulumi preview` shows a change.
 // Optional stack config (used by the end-to-end tests and benchmarks):
 //   apiBaseUrl  the local target's API, default http://127.0.0.1:8787/client/v4
-//   appsDir     where the app folders are, default examples/quickstart/apps
+//   appsDir     where the app folders are, default ./apps beside this file
 //   names       { hello?, todo?, chat? }: the apps' names on the platform
 //   quotas      { hello?, todo?, chat? }: quota fields over the ones below
 //   extraApps   a number of extra copies of hello, named extra-<i>
 import * as pulumi from "@pulumi/pulumi";
+import { fileURLToPath } from "node:url";
 import { App, LOCAL_API_BASE_URL, Platform } from "pulumi-dynamic-workers";
 
 type QuotaFields = { maxObjects?: number; maxStorageBytes?: number; requestsPerMinute?: number };
 
 const config = new pulumi.Config();
-const appsDir = config.get("appsDir") ?? "examples/quickstart/apps";
+const appsDir = config.get("appsDir") ?? fileURLToPath(new URL("./apps", import.meta.url));
 const names = config.getObject<Record<string, string>>("names") ?? {};
 const quotas = config.getObject<Record<string, QuotaFields>>("quotas") ?? {};
 

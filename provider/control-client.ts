@@ -54,6 +54,14 @@ export interface AppInfo {
   objects: number;
 }
 
+export interface AppUsage {
+  requests: { total: number; thisMinute: number; lastMinute: number; limitPerMinute: number };
+  errors: number;
+  objects: { count: number; limit: number };
+  outbound: { total: number; allow: string[] | "none" };
+  storedBytes: { used: number | null; limit: number };
+}
+
 export interface VersionInfo {
   versionHash: string;
   createdAt: string;
@@ -235,6 +243,14 @@ export class ControlClient {
 
   deleteApp(app: string, data: "retain" | "delete" = "retain"): Promise<{ deleted: string; data: string; objects: number }> {
     return this.request("DELETE", `/apps/${encodeURIComponent(app)}?data=${data}`);
+  }
+
+  usage(app: string): Promise<{ usage: AppUsage }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/usage`);
+  }
+
+  logs(app: string): Promise<{ logs: { at: string; level: string; message: string }[] }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/logs`);
   }
 
   errors(app: string): Promise<{ errors: { at: string; requestId: string; message: string }[] }> {

@@ -25,7 +25,15 @@ const STEPS = [
    CREATE TABLE _dw_deploys (seq INTEGER PRIMARY KEY, version TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL);
    CREATE TABLE _dw_objects (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
    CREATE TABLE _dw_errors (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, request_id TEXT NOT NULL, message TEXT NOT NULL);`,
+  `CREATE TABLE _dw_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   CREATE TABLE _dw_windows (window INTEGER PRIMARY KEY, granted INTEGER NOT NULL, used INTEGER NOT NULL);
+   CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
 ];
+
+/** Log lines kept per app. */
+export const LOGS_KEPT = 200;
+/** Request windows (minutes) kept for usage. */
+const WINDOWS_KEPT = 5;
 
 /** Rows stay well under SQLite's 2 MB row limit in Durable Objects. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -432,6 +440,7 @@ export class AppControl extends DurableObject<Env> {
   }
 
   recordError(requestId: string, message: string): void {
+    this.bump("errors", 1);
     this.sql.exec(
       "INSERT INTO _dw_errors (at, request_id, message) VALUES (?, ?, ?)",
       Date.now(),
@@ -448,6 +457,92 @@ export class AppControl extends DurableObject<Env> {
       .map((r) => ({ at: new Date(r.at).toISOString(), requestId: r.request_id, message: r.message }));
   }
 
+  private bump(name: string, by: number): void {
+    this.sql.exec(
+      "INSERT INTO _dw_counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+      name,
+      by,
+    );
+  }
+
+  private counter(name: string): number {
+    return this.sql.exec<{ value: number }>("SELECT value FROM _dw_counters WHERE name = ?", name).toArray()[0]?.value ?? 0;
+  }
+
+  countOutbound(): void {
+    this.bump("outbound", 1);
+  }
+
+  /**
+   * Grants up to `want` requests of minute `window` to one isolate, never
+   * more than requestsPerMinute in all; records the requests an isolate
+   * served (`used`, in minute `usedWindow`) since it last reported.
+   */
+  leaseRequests(window: number, want: number, used: number, usedWindow: number): { granted: number; limit: number } {
+    const row = this.row();
+    if (used > 0) {
+      this.bump("requests", used);
+      this.sql.exec(
+        "INSERT INTO _dw_windows (window, granted, used) VALUES (?, 0, ?) ON CONFLICT(window) DO UPDATE SET used = used + excluded.used",
+        usedWindow,
+        used,
+      );
+    }
+    if (!row) return { granted: 0, limit: 0 };
+    const limit = this.infoOf(row).quota.requestsPerMinute;
+    if (want <= 0) return { granted: 0, limit };
+    const granted = this.sql.exec<{ granted: number }>("SELECT granted FROM _dw_windows WHERE window = ?", window).toArray()[0]?.granted ?? 0;
+    const give = Math.max(0, Math.min(want, limit - granted));
+    this.sql.exec(
+      "INSERT INTO _dw_windows (window, granted, used) VALUES (?, ?, 0) ON CONFLICT(window) DO UPDATE SET granted = granted + excluded.granted",
+      window,
+      give,
+    );
+    this.sql.exec("DELETE FROM _dw_windows WHERE window < ?", window - WINDOWS_KEPT);
+    return { granted: give, limit };
+  }
+
+  /** What the app used, beside its quota. */
+  usage(): Result<{
+    requests: { total: number; thisMinute: number; lastMinute: number; limitPerMinute: number };
+    errors: number;
+    objects: { count: number; limit: number };
+    outbound: { total: number; allow: string[] | "none" };
+    storedBytes: { used: number | null; limit: number };
+  }> {
+    const row = this.row();
+    if (!row) return fail("not_found", "no such app");
+    const info = this.infoOf(row);
+    const window = Math.floor(Date.now() / 60_000);
+    const usedIn = (w: number) => this.sql.exec<{ used: number }>("SELECT used FROM _dw_windows WHERE window = ?", w).toArray()[0]?.used ?? 0;
+    return ok({
+      requests: { total: this.counter("requests"), thisMinute: usedIn(window), lastMinute: usedIn(window - 1), limitPerMinute: info.quota.requestsPerMinute },
+      errors: this.counter("errors"),
+      objects: { count: info.objects, limit: info.quota.maxObjects },
+      outbound: { total: this.counter("outbound"), allow: info.settings.outbound === "none" ? "none" : info.settings.outbound.allow },
+      // Not measured yet: facets' databases are not visible to the host (see README).
+      storedBytes: { used: null, limit: info.quota.maxStorageBytes },
+    });
+  }
+
+  /** Appends console lines and exceptions from the app's tail, keeping the newest LOGS_KEPT. */
+  appendLogs(lines: { at: number; level: string; message: string }[]): void {
+    for (const l of lines) {
+      this.sql.exec("INSERT INTO _dw_logs (at, level, message) VALUES (?, ?, ?)", l.at, l.level.slice(0, 16), l.message.slice(0, 4096));
+    }
+    this.sql.exec("DELETE FROM _dw_logs WHERE id <= (SELECT MAX(id) FROM _dw_logs) - ?", LOGS_KEPT);
+  }
+
+  logs(): Result<{ at: string; level: string; message: string }[]> {
+    if (!this.row()) return fail("not_found", "no such app");
+    return ok(
+      this.sql
+        .exec<{ at: number; level: string; message: string }>("SELECT at, level, message FROM _dw_logs ORDER BY id DESC")
+        .toArray()
+        .map((r) => ({ at: new Date(r.at).toISOString(), level: r.level, message: r.message })),
+    );
+  }
+
   /**
    * Stops serving the app and drops its code, settings and history. The
    * object registry stays, so retained objects still count if the app comes
@@ -456,7 +551,7 @@ export class AppControl extends DurableObject<Env> {
   remove(): { existed: boolean; objects: string[] } {
     const existed = !!this.row();
     this.ctx.storage.transactionSync(() => {
-      for (const t of ["_dw_app", "_dw_versions", "_dw_version_modules", "_dw_blobs", "_dw_blob_sizes", "_dw_deploys", "_dw_errors"]) {
+      for (const t of ["_dw_app", "_dw_versions", "_dw_version_modules", "_dw_blobs", "_dw_blob_sizes", "_dw_deploys", "_dw_errors", "_dw_counters", "_dw_windows", "_dw_logs"]) {
         this.sql.exec(`DELETE FROM ${t}`);
       }
     });

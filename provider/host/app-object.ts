@@ -49,7 +49,7 @@ export class AppObject extends DurableObject<Env> {
       }
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
-    const worker = loadAppWorker(this.env, this.ctx.exports, target.app, resolved.versionHash);
+    const worker = loadAppWorker(this.env, this.ctx.exports, resolved);
     const cls = worker.getDurableObjectClass(resolved.durableObject, { limits: appLimits(resolved) });
     return this.ctx.facets.get(FACET, () => ({ class: cls }));
   }

@@ -179,6 +179,16 @@ route("GET", "/apps/:app/errors", async (c) => {
   return json({ errors: await control.errors() });
 });
 
+route("GET", "/apps/:app/usage", async (c) => {
+  const app = appParam(c);
+  return json({ usage: unwrap(await appControlStub(c.env, app).usage()) });
+});
+
+route("GET", "/apps/:app/logs", async (c) => {
+  const app = appParam(c);
+  return json({ logs: unwrap(await appControlStub(c.env, app).logs()) });
+});
+
 export async function handleControl(request: Request, env: Env): Promise<Response> {
   try {
     if (!env.CONTROL_TOKEN) {

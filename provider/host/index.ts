@@ -10,6 +10,8 @@ import { routeApp, serveApp } from "./router.js";
 export { AppControl } from "./app-control.js";
 export { AppObject, AppObjects } from "./app-object.js";
 export { Catalog } from "./catalog.js";
+export { Egress } from "./egress.js";
+export { AppTail } from "./app-tail.js";
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {

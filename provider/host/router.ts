@@ -6,6 +6,7 @@
 import { AppName } from "../schema.js";
 import { errorResponse } from "./http.js";
 import { appControlStub, type Env } from "./env.js";
+import { admit } from "./rate-limit.js";
 import { resolveApp } from "./version-cache.js";
 import { appLimits, loadAppWorker } from "./worker-code.js";
 
@@ -37,7 +38,17 @@ export async function serveApp(request: Request, env: Env, ctx: ExecutionContext
   }
   const resolved = await resolveApp(env, route.app);
   if (!resolved) return errorResponse({ code: "not_found", message: `no app named '${route.app}' is deployed` });
-  const worker = loadAppWorker(env, ctx.exports, route.app, resolved.versionHash);
+  const admission = await admit(env, ctx, resolved);
+  if (!admission.ok) {
+    return errorResponse(
+      {
+        code: "rate_limited",
+        message: `app '${route.app}' is over its quota of ${admission.limit} requests per minute; retry after ${admission.retryAfterSeconds} s`,
+      },
+      { "retry-after": String(admission.retryAfterSeconds) },
+    );
+  }
+  const worker = loadAppWorker(env, ctx.exports, resolved);
   const entry = worker.getEntrypoint(undefined, { limits: appLimits(resolved) });
   try {
     return await entry.fetch(new Request(route.url, request));

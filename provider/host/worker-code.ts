@@ -5,18 +5,31 @@
  */
 import { unwrap } from "../control-errors.js";
 import { appControlStub, type Env } from "./env.js";
+import type { Outbound } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 
 /** The host's own main module; it imports the app's main module. */
 export const WRAPPER_MODULE = "__dw_main.js";
 
 /**
- * The isolate cache key. Everything fixed at first load (code, env, props,
- * outbound) must be covered: the app name and its version hash cover code
- * and env; outbound is always blocked for now.
+ * The isolate cache key. Everything fixed at first load must be covered:
+ * the app name and version hash cover code and env; the outbound policy is
+ * fixed in globalOutbound, so it is part of the key too.
  */
-export function loaderId(app: string, versionHash: string): string {
-  return `${app}@${versionHash}`;
+export function loaderId(app: string, versionHash: string, outbound: Outbound): string {
+  return outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
+}
+
+/** A short, stable digest for cache keys (not for security). */
+function fnv1a(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
+  }
+  return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
 }
 
 /**
@@ -80,21 +93,24 @@ export function wrapperSource(mainModule: string, durableObject: string | null):
   return lines.join("\n");
 }
 
-/** The Worker Loader stub of one app version; fetches its modules only on a cache miss. */
-export function loadAppWorker(env: Env, exports: Cloudflare.Exports, app: string, versionHash: string): WorkerStub {
-  return env.LOADER.get(loaderId(app, versionHash), async () => {
+type EntrypointFactory = (o: { props: unknown }) => Fetcher;
+
+/** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
+export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp): WorkerStub {
+  const { app, versionHash, outbound } = resolved;
+  return env.LOADER.get(loaderId(app, versionHash, outbound), async () => {
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
-    const objects = (exports as unknown as Record<string, (o: { props: unknown }) => Fetcher>).AppObjects!({
-      props: { app },
-    });
+    const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
+    const objects = entrypoints.AppObjects!({ props: { app } });
     return {
       compatibilityDate: code.compatibilityDate,
       compatibilityFlags: code.compatibilityFlags,
       mainModule: WRAPPER_MODULE,
       modules: { ...code.modules, [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject) } },
       env: { ...code.env, OBJECTS: objects },
-      // Outbound is blocked: an app reaches nothing but its own objects.
-      globalOutbound: null,
+      // "none": no network at all. An allow-list: every request passes the Egress check.
+      globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
+      tails: [entrypoints.AppTail!({ props: { app } })],
     };
   });
 }

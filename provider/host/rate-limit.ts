@@ -1,0 +1,100 @@
+/**
+ * requestsPerMinute without a Durable Object call per request: each isolate
+ * leases a slice of the app's per-minute budget from AppControl and spends
+ * it locally. AppControl never grants more than the limit in a minute, so
+ * the platform never admits more; an isolate's unspent slice is the most it
+ * under-admits (a slice is 1/20 of the limit). Used counts ride along with
+ * the leases and a flush every few seconds, for the usage endpoint.
+ */
+import type { ResolvedApp } from "./app-control.js";
+import { appControlStub, type Env } from "./env.js";
+
+const WINDOW_MS = 60_000;
+const FLUSH_MS = 5_000;
+
+interface Budget {
+  window: number;
+  tokens: number;
+  /** No more this window: AppControl granted nothing. */
+  exhausted: boolean;
+  lease?: Promise<void>;
+  /** Served but not reported yet, and the window they belong to. */
+  unreported: number;
+  unreportedWindow: number;
+  lastFlush: number;
+}
+
+const budgets = new Map<string, Budget>();
+
+export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number; limit: number };
+
+/** The slice an isolate leases at once. */
+export function sliceOf(limit: number): number {
+  return Math.max(1, Math.min(1000, Math.ceil(limit / 20)));
+}
+
+export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedApp): Promise<Admission> {
+  const { app } = resolved;
+  const limit = resolved.quota.requestsPerMinute;
+  for (;;) {
+    const now = Date.now();
+    const window = Math.floor(now / WINDOW_MS);
+    let b = budgets.get(app);
+    if (!b || b.window !== window) {
+      const carried = b ? { unreported: b.unreported, unreportedWindow: b.unreportedWindow, lastFlush: b.lastFlush } : { unreported: 0, unreportedWindow: window, lastFlush: now };
+      b = { window, tokens: 0, exhausted: false, ...carried };
+      budgets.set(app, b);
+    }
+    if (b.tokens > 0) {
+      b.tokens--;
+      record(env, ctx, app, b, window, now);
+      return { ok: true };
+    }
+    if (b.exhausted) {
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)), limit };
+    }
+    if (!b.lease) {
+      const budget = b;
+      const report = takeReport(budget);
+      budget.lease = appControlStub(env, app)
+        .leaseRequests(window, sliceOf(limit), report.used, report.window)
+        .then(({ granted }) => {
+          budget.tokens += granted;
+          if (granted === 0) budget.exhausted = true;
+        })
+        .catch(() => {
+          // AppControl unreachable: admit this slice rather than fail the app.
+          budget.tokens += 1;
+        })
+        .finally(() => {
+          budget.lease = undefined;
+        });
+    }
+    await b.lease;
+  }
+}
+
+function takeReport(b: Budget): { used: number; window: number } {
+  const r = { used: b.unreported, window: b.unreportedWindow };
+  b.unreported = 0;
+  return r;
+}
+
+function record(env: Env, ctx: ExecutionContext, app: string, b: Budget, window: number, now: number): void {
+  if (b.unreportedWindow !== window && b.unreported > 0) flush(env, ctx, app, b);
+  b.unreportedWindow = window;
+  b.unreported++;
+  if (now - b.lastFlush >= FLUSH_MS) flush(env, ctx, app, b);
+}
+
+function flush(env: Env, ctx: ExecutionContext, app: string, b: Budget): void {
+  b.lastFlush = Date.now();
+  const { used, window } = takeReport(b);
+  if (used === 0) return;
+  ctx.waitUntil(
+    appControlStub(env, app)
+      .leaseRequests(window, 0, used, window)
+      .then(() => undefined)
+      .catch(() => {}),
+  );
+}

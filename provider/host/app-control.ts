@@ -7,9 +7,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../control-errors.js";
 import { moduleContent, type VersionManifest } from "../hash.js";
-import { effectiveQuota, type AppSettings, type ModuleType, type Outbound, type Quota } from "../schema.js";
+import { effectiveQuota, type AppSettings } from "../schema.js";
 import { platformConfig, type Env } from "./env.js";
+import type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
+import { BlobStore, loaderModule } from "./blob-store.js";
 import { migrate } from "./sql.js";
+
+export type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
+import { UsageStore, type AppUsage, type LogLine } from "./usage-store.js";
 
 const STEPS = [
   `CREATE TABLE _dw_app (
@@ -30,69 +35,8 @@ const STEPS = [
    CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
 ];
 
-/** Log lines kept per app. */
-export const LOGS_KEPT = 200;
-/** Request windows (minutes) kept for usage. */
-const WINDOWS_KEPT = 5;
 
-/** Rows stay well under SQLite's 2 MB row limit in Durable Objects. */
-const CHUNK_BYTES = 1024 * 1024;
 const ERRORS_KEPT = 50;
-
-export interface AppInfo {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  currentVersion: string | null;
-  deploySeq: number;
-  /** The settings as declared. */
-  settings: AppSettings;
-  /** The quota in force: declared fields over platform defaults over Quota's defaults. */
-  quota: Quota;
-  durableObject: string | null;
-  objects: number;
-}
-
-export interface VersionInfo {
-  versionHash: string;
-  createdAt: string;
-  size: number;
-  modules: number;
-  current: boolean;
-}
-
-export interface VersionDetail extends VersionInfo {
-  manifest: VersionManifest;
-  /** Module name to its content (UTF-8, or base64 for data/wasm), when asked for. */
-  contents?: Record<string, { type: ModuleType; content: string }>;
-}
-
-/** What the data plane needs to serve an app, cached per isolate. */
-export interface ResolvedApp {
-  app: string;
-  versionHash: string;
-  deploySeq: number;
-  durableObject: string | null;
-  quota: Quota;
-  outbound: Outbound;
-}
-
-/** Everything the Worker Loader needs for one version, as the loader takes modules. */
-export interface StoredWorkerCode {
-  mainModule: string;
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-  durableObject: string | null;
-  env: Record<string, string>;
-  modules: Record<string, WorkerLoaderModule>;
-}
-
-export interface DeployOutcome {
-  versionHash: string;
-  previous: string | null;
-  deploySeq: number;
-  changed: boolean;
-}
 
 type AppRow = {
   name: string;
@@ -105,11 +49,15 @@ type AppRow = {
 
 export class AppControl extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly usageStore: UsageStore;
+  private readonly blobs: BlobStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, STEPS);
+    this.usageStore = new UsageStore(this.sql);
+    this.blobs = new BlobStore(this.sql);
   }
 
   private row(): AppRow | undefined {
@@ -178,7 +126,7 @@ export class AppControl extends DurableObject<Env> {
 
   /** Which of these module digests this app does not store yet. */
   missingModules(hashes: string[]): string[] {
-    return hashes.filter((h) => !this.sql.exec("SELECT 1 FROM _dw_blob_sizes WHERE sha256 = ?", h).toArray().length);
+    return this.blobs.missing(hashes);
   }
 
   /**
@@ -194,7 +142,7 @@ export class AppControl extends DurableObject<Env> {
     if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
     if (this.manifestOf(versionHash)) return ok({ versionHash, created: false });
     const issues = Object.entries(manifest.modules)
-      .filter(([, m]) => !blobs[m.sha256] && this.missingModules([m.sha256]).length > 0)
+      .filter(([, m]) => !blobs[m.sha256] && !this.blobs.has(m.sha256))
       .map(([name]) => ({
         path: `modules[${JSON.stringify(name)}]`,
         message: "was sent by sha256 only, but the host does not store that content; send its content",
@@ -202,12 +150,12 @@ export class AppControl extends DurableObject<Env> {
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
     for (const m of Object.values(manifest.modules)) {
       if (m.size < 0) {
-        m.size = blobs[m.sha256]?.byteLength ?? this.sql.exec<{ size: number }>("SELECT size FROM _dw_blob_sizes WHERE sha256 = ?", m.sha256).one().size;
+        m.size = blobs[m.sha256]?.byteLength ?? this.blobs.size(m.sha256);
       }
     }
     let size = 0;
     this.ctx.storage.transactionSync(() => {
-      for (const [sha, bytes] of Object.entries(blobs)) this.storeBlob(sha, bytes);
+      for (const [sha, bytes] of Object.entries(blobs)) this.blobs.put(sha, bytes);
       for (const m of Object.values(manifest.modules)) size += m.size;
       this.sql.exec(
         "INSERT INTO _dw_versions (hash, created_at, manifest, size) VALUES (?, ?, ?, ?)",
@@ -224,28 +172,6 @@ export class AppControl extends DurableObject<Env> {
     return ok({ versionHash, created: true });
   }
 
-  private storeBlob(sha: string, bytes: Uint8Array): void {
-    if (this.sql.exec("SELECT 1 FROM _dw_blob_sizes WHERE sha256 = ?", sha).toArray().length) return;
-    for (let i = 0, chunk = 0; i < bytes.byteLength || chunk === 0; i += CHUNK_BYTES, chunk++) {
-      this.sql.exec("INSERT INTO _dw_blobs (sha256, chunk, data) VALUES (?, ?, ?)", sha, chunk, bytes.slice(i, i + CHUNK_BYTES));
-    }
-    this.sql.exec("INSERT INTO _dw_blob_sizes (sha256, size) VALUES (?, ?)", sha, bytes.byteLength);
-  }
-
-  private readBlob(sha: string): Uint8Array {
-    const parts = this.sql
-      .exec<{ data: ArrayBuffer }>("SELECT data FROM _dw_blobs WHERE sha256 = ? ORDER BY chunk", sha)
-      .toArray()
-      .map((r) => new Uint8Array(r.data));
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    return out;
-  }
-
   /** Keeps the newest `versionsKept` versions and the current one; drops modules no kept version uses. */
   private prune(): void {
     const keep = platformConfig(this.env).versionsKept;
@@ -259,10 +185,7 @@ export class AppControl extends DurableObject<Env> {
       this.sql.exec("DELETE FROM _dw_versions WHERE hash = ?", h);
       this.sql.exec("DELETE FROM _dw_version_modules WHERE version = ?", h);
     }
-    if (drop.length) {
-      this.sql.exec("DELETE FROM _dw_blobs WHERE sha256 NOT IN (SELECT sha256 FROM _dw_version_modules)");
-      this.sql.exec("DELETE FROM _dw_blob_sizes WHERE sha256 NOT IN (SELECT sha256 FROM _dw_version_modules)");
-    }
+    if (drop.length) this.blobs.dropUnreferenced();
   }
 
   /**
@@ -355,7 +278,7 @@ export class AppControl extends DurableObject<Env> {
     if (withContents) {
       detail.contents = {};
       for (const [name, m] of Object.entries(manifest.modules)) {
-        detail.contents[name] = { type: m.type, content: moduleContent(m.type, this.readBlob(m.sha256)) };
+        detail.contents[name] = { type: m.type, content: moduleContent(m.type, this.blobs.get(m.sha256)) };
       }
     }
     return ok(detail);
@@ -381,32 +304,7 @@ export class AppControl extends DurableObject<Env> {
     const manifest = this.manifestOf(hash);
     if (!manifest) return fail("not_found", `version ${hash} is not stored for this app`);
     const modules: Record<string, WorkerLoaderModule> = {};
-    const decoder = new TextDecoder();
-    for (const [name, m] of Object.entries(manifest.modules)) {
-      const bytes = this.readBlob(m.sha256);
-      switch (m.type) {
-        case "js":
-          modules[name] = { js: decoder.decode(bytes) };
-          break;
-        case "cjs":
-          modules[name] = { cjs: decoder.decode(bytes) };
-          break;
-        case "text":
-          modules[name] = { text: decoder.decode(bytes) };
-          break;
-        case "json":
-          modules[name] = { json: JSON.parse(decoder.decode(bytes)) };
-          break;
-        case "data":
-          modules[name] = { data: bytes.buffer as ArrayBuffer };
-          break;
-        case "wasm":
-          modules[name] = { wasm: bytes.buffer as ArrayBuffer };
-          break;
-        default:
-          return assertNever(m.type);
-      }
-    }
+    for (const [name, m] of Object.entries(manifest.modules)) modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
     return ok({
       mainModule: manifest.mainModule,
       compatibilityDate: manifest.compatibilityDate,
@@ -440,7 +338,7 @@ export class AppControl extends DurableObject<Env> {
   }
 
   recordError(requestId: string, message: string): void {
-    this.bump("errors", 1);
+    this.usageStore.bump("errors", 1);
     this.sql.exec(
       "INSERT INTO _dw_errors (at, request_id, message) VALUES (?, ?, ?)",
       Date.now(),
@@ -457,90 +355,31 @@ export class AppControl extends DurableObject<Env> {
       .map((r) => ({ at: new Date(r.at).toISOString(), requestId: r.request_id, message: r.message }));
   }
 
-  private bump(name: string, by: number): void {
-    this.sql.exec(
-      "INSERT INTO _dw_counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-      name,
-      by,
-    );
-  }
-
-  private counter(name: string): number {
-    return this.sql.exec<{ value: number }>("SELECT value FROM _dw_counters WHERE name = ?", name).toArray()[0]?.value ?? 0;
-  }
-
   countOutbound(): void {
-    this.bump("outbound", 1);
+    this.usageStore.bump("outbound", 1);
   }
 
-  /**
-   * Grants up to `want` requests of minute `window` to one isolate, never
-   * more than requestsPerMinute in all; records the requests an isolate
-   * served (`used`, in minute `usedWindow`) since it last reported.
-   */
+  /** See UsageStore.lease: a slice of this minute's requestsPerMinute for one isolate. */
   leaseRequests(window: number, want: number, used: number, usedWindow: number): { granted: number; limit: number } {
     const row = this.row();
-    if (used > 0) {
-      this.bump("requests", used);
-      this.sql.exec(
-        "INSERT INTO _dw_windows (window, granted, used) VALUES (?, 0, ?) ON CONFLICT(window) DO UPDATE SET used = used + excluded.used",
-        usedWindow,
-        used,
-      );
-    }
-    if (!row) return { granted: 0, limit: 0 };
-    const limit = this.infoOf(row).quota.requestsPerMinute;
-    if (want <= 0) return { granted: 0, limit };
-    const granted = this.sql.exec<{ granted: number }>("SELECT granted FROM _dw_windows WHERE window = ?", window).toArray()[0]?.granted ?? 0;
-    const give = Math.max(0, Math.min(want, limit - granted));
-    this.sql.exec(
-      "INSERT INTO _dw_windows (window, granted, used) VALUES (?, ?, 0) ON CONFLICT(window) DO UPDATE SET granted = granted + excluded.granted",
-      window,
-      give,
-    );
-    this.sql.exec("DELETE FROM _dw_windows WHERE window < ?", window - WINDOWS_KEPT);
-    return { granted: give, limit };
+    const limit = row ? this.infoOf(row).quota.requestsPerMinute : 0;
+    return { granted: this.usageStore.lease(window, row ? want : 0, limit, used, usedWindow), limit };
   }
 
   /** What the app used, beside its quota. */
-  usage(): Result<{
-    requests: { total: number; thisMinute: number; lastMinute: number; limitPerMinute: number };
-    errors: number;
-    objects: { count: number; limit: number };
-    outbound: { total: number; allow: string[] | "none" };
-    storedBytes: { used: number | null; limit: number };
-  }> {
+  usage(): Result<AppUsage> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
-    const info = this.infoOf(row);
-    const window = Math.floor(Date.now() / 60_000);
-    const usedIn = (w: number) => this.sql.exec<{ used: number }>("SELECT used FROM _dw_windows WHERE window = ?", w).toArray()[0]?.used ?? 0;
-    return ok({
-      requests: { total: this.counter("requests"), thisMinute: usedIn(window), lastMinute: usedIn(window - 1), limitPerMinute: info.quota.requestsPerMinute },
-      errors: this.counter("errors"),
-      objects: { count: info.objects, limit: info.quota.maxObjects },
-      outbound: { total: this.counter("outbound"), allow: info.settings.outbound === "none" ? "none" : info.settings.outbound.allow },
-      // Not measured yet: facets' databases are not visible to the host (see README).
-      storedBytes: { used: null, limit: info.quota.maxStorageBytes },
-    });
+    return ok(this.usageStore.report(this.infoOf(row)));
   }
 
-  /** Appends console lines and exceptions from the app's tail, keeping the newest LOGS_KEPT. */
-  appendLogs(lines: { at: number; level: string; message: string }[]): void {
-    for (const l of lines) {
-      this.sql.exec("INSERT INTO _dw_logs (at, level, message) VALUES (?, ?, ?)", l.at, l.level.slice(0, 16), l.message.slice(0, 4096));
-    }
-    this.sql.exec("DELETE FROM _dw_logs WHERE id <= (SELECT MAX(id) FROM _dw_logs) - ?", LOGS_KEPT);
+  appendLogs(lines: LogLine[]): void {
+    this.usageStore.appendLogs(lines);
   }
 
   logs(): Result<{ at: string; level: string; message: string }[]> {
     if (!this.row()) return fail("not_found", "no such app");
-    return ok(
-      this.sql
-        .exec<{ at: number; level: string; message: string }>("SELECT at, level, message FROM _dw_logs ORDER BY id DESC")
-        .toArray()
-        .map((r) => ({ at: new Date(r.at).toISOString(), level: r.level, message: r.message })),
-    );
+    return ok(this.usageStore.logs());
   }
 
   /**
@@ -563,8 +402,4 @@ export class AppControl extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     migrate(this.sql, STEPS);
   }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unexpected module type ${String(x)}`);
 }

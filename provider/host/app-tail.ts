@@ -6,12 +6,8 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { appControlStub, type Env } from "./env.js";
+import type { LogLine } from "./usage-store.js";
 
-interface LogLine {
-  at: number;
-  level: string;
-  message: string;
-}
 
 const BATCH_MS = 500;
 const pending = new Map<string, LogLine[]>();

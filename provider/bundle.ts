@@ -2,7 +2,8 @@
  * Bundles an app's source with esbuild into the modules the host stores:
  * one ES module, deterministic (same source, same bytes, same hash on any
  * machine: paths are relative to the app folder, no source maps, no
- * timestamps), with the Workers platform settings. Bundles are kept in a
+ * timestamps, whitespace and comments dropped), with the Workers platform
+ * settings. Bundles are kept in a
  * content-addressed cache so state holds only hashes.
  */
 import { build, type Message } from "esbuild";
@@ -72,7 +73,11 @@ export async function bundleApp(source: string): Promise<Bundle> {
       write: false,
       metafile: true,
       sourcemap: false,
-      minify: false,
+      // Whitespace and comments never change the bundle (so a reformat is no change in preview);
+      // names stay, so stack traces stay readable.
+      minifyWhitespace: true,
+      minifyIdentifiers: false,
+      minifySyntax: false,
       legalComments: "none",
       charset: "utf8",
       logLevel: "silent",

@@ -48,6 +48,21 @@ describe("bundling", () => {
     expect(a.modules).toEqual(b.modules);
   });
 
+  it("ignores whitespace and comments in the source: same bundle, same hash", async () => {
+    const dir = tempDir("dw-ws-");
+    try {
+      writeFileSync(join(dir.path, "index.ts"), 'export default { fetch() { return new Response("x") } };\n');
+      const a = await bundleApp(dir.path);
+      writeFileSync(join(dir.path, "index.ts"), '// a comment\n\nexport default {\n  fetch()   {\n    return new Response("x");\n  },\n};\n');
+      const b = await bundleApp(dir.path);
+      expect(b.modules).toEqual(a.modules);
+      writeFileSync(join(dir.path, "index.ts"), 'export default { fetch() { return new Response("y") } };\n');
+      expect((await bundleApp(dir.path)).modules).not.toEqual(a.modules);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it("names file:line:column of a syntax error and of a missing import", async () => {
     const dir = tempDir("dw-bad-");
     try {

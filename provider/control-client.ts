@@ -59,7 +59,7 @@ export interface AppUsage {
   errors: number;
   objects: { count: number; limit: number };
   outbound: { total: number; allow: string[] | "none" };
-  storedBytes: { used: number | null; limit: number };
+  storedBytes: { used: number; limit: number };
 }
 
 export interface VersionInfo {

@@ -33,6 +33,7 @@ const STEPS = [
   `CREATE TABLE _dw_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
    CREATE TABLE _dw_windows (window INTEGER PRIMARY KEY, granted INTEGER NOT NULL, used INTEGER NOT NULL);
    CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
+  `ALTER TABLE _dw_objects ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 
@@ -315,18 +316,31 @@ export class AppControl extends DurableObject<Env> {
     });
   }
 
-  /** Counts a new object against maxObjects before its database is created. */
-  registerObject(name: string): Result<{ created: boolean }> {
+  /** Counts a new object against maxObjects before its database is created; says whether the app is over maxStorageBytes. */
+  registerObject(name: string): Result<{ created: boolean; overStorage: boolean }> {
     const row = this.row();
     if (!row) return fail("not_found", "the app does not exist");
-    if (this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length) return ok({ created: false });
+    const overStorage = this.storedBytes() > this.infoOf(row).quota.maxStorageBytes;
+    if (this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length) return ok({ created: false, overStorage });
     const { maxObjects } = this.infoOf(row).quota;
     const count = this.objectCount();
     if (count >= maxObjects) {
       return fail("limit_exceeded", `the app has ${count} objects; its quota allows maxObjects = ${maxObjects}`);
     }
     this.sql.exec("INSERT INTO _dw_objects (name, created_at) VALUES (?, ?)", name, Date.now());
-    return ok({ created: true });
+    return ok({ created: true, overStorage });
+  }
+
+  private storedBytes(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT SUM(bytes) AS n FROM _dw_objects").one().n ?? 0;
+  }
+
+  /** An object's database size; answers whether the app is now over maxStorageBytes. */
+  reportObjectSize(name: string, bytes: number): { overStorage: boolean; storedBytes: number } {
+    this.sql.exec("UPDATE _dw_objects SET bytes = ? WHERE name = ?", Math.max(0, Math.floor(bytes) || 0), name);
+    const row = this.row();
+    const storedBytes = this.storedBytes();
+    return { overStorage: row ? storedBytes > this.infoOf(row).quota.maxStorageBytes : false, storedBytes };
   }
 
   unregisterObject(name: string): void {
@@ -370,7 +384,7 @@ export class AppControl extends DurableObject<Env> {
   usage(): Result<AppUsage> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
-    return ok(this.usageStore.report(this.infoOf(row)));
+    return ok(this.usageStore.report(this.infoOf(row), this.storedBytes()));
   }
 
   appendLogs(lines: LogLine[]): void {

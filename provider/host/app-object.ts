@@ -13,11 +13,12 @@ import type { ResolvedApp } from "./app-control.js";
 import { appControlStub, appObjectStub, type Env } from "./env.js";
 import { resolveApp } from "./version-cache.js";
 import { appLimits, loadAppWorker } from "./worker-code.js";
+import { STORAGE_METHOD } from "./wrapper.js";
 
 const FACET = "app";
 
 /** Names that are not the app's own RPC methods. */
-const NOT_CALLABLE = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "then"]);
+const NOT_CALLABLE = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "then", STORAGE_METHOD]);
 
 export interface ObjectTarget {
   app: string;
@@ -25,10 +26,17 @@ export interface ObjectTarget {
   resolved: ResolvedApp;
 }
 
+/** How often an object reports its database size (and learns whether the app is over maxStorageBytes). */
+const SIZE_REPORT_MS = 500;
+
 export class AppObject extends DurableObject<Env> {
   /** The deploy whose code the running facet has; -1 before it starts. */
   private facetSeq = -1;
   private registered = false;
+  /** Whether the app was over maxStorageBytes at the last report: the facet is then read-only. */
+  private overStorage = false;
+  private lastSizeReport = 0;
+  private reporting = false;
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
     const { resolved } = target;
@@ -37,8 +45,9 @@ export class AppObject extends DurableObject<Env> {
     }
     if (!this.registered) {
       // Counted against maxObjects before the object's database exists.
-      unwrap(await appControlStub(this.env, target.app).registerObject(target.name));
+      const { overStorage } = unwrap(await appControlStub(this.env, target.app).registerObject(target.name));
       this.registered = true;
+      this.overStorage = overStorage;
     }
     if (this.facetSeq !== -1 && resolved.deploySeq > this.facetSeq) {
       // A newer deploy: restart the facet on the new code; its database stays.
@@ -51,16 +60,53 @@ export class AppObject extends DurableObject<Env> {
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
     const worker = loadAppWorker(this.env, this.ctx.exports, resolved);
     const cls = worker.getDurableObjectClass(resolved.durableObject, { limits: appLimits(resolved) });
-    return this.ctx.facets.get(FACET, () => ({ class: cls }));
+    let started = false;
+    const facet = this.ctx.facets.get(FACET, () => {
+      started = true;
+      return { class: cls };
+    });
+    // A facet starting while the app is over its storage quota starts read-only.
+    if (started && this.overStorage) await storageOf(facet)(true);
+    return facet;
+  }
+
+  /** After a request: report the database size now and then, and follow the app's over-quota state. */
+  private reportSize(target: ObjectTarget, facet: Fetcher): void {
+    const now = Date.now();
+    if (this.reporting || now - this.lastSizeReport < SIZE_REPORT_MS) return;
+    this.reporting = true;
+    this.lastSizeReport = now;
+    const run = async () => {
+      try {
+        const bytes = await storageOf(facet)(this.overStorage);
+        const { overStorage } = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
+        if (overStorage !== this.overStorage) {
+          this.overStorage = overStorage;
+          await storageOf(facet)(overStorage);
+        }
+      } finally {
+        this.reporting = false;
+      }
+    };
+    this.ctx.waitUntil(run().catch(() => {}));
   }
 
   async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
-    return (await this.facet(target)).fetch(request);
+    const facet = await this.facet(target);
+    try {
+      return await facet.fetch(request);
+    } finally {
+      this.reportSize(target, facet);
+    }
   }
 
   async callObject(target: ObjectTarget, method: string, args: unknown[]): Promise<unknown> {
-    const facet = (await this.facet(target)) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    return facet[method]!(...args);
+    const facet = await this.facet(target);
+    try {
+      return await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+    } finally {
+      this.reportSize(target, facet);
+    }
   }
 
   /** Deletes the object's database and forgets it. */
@@ -69,7 +115,13 @@ export class AppObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.facetSeq = -1;
     this.registered = false;
+    this.overStorage = false;
   }
+}
+
+/** The wrapper's storage method on a facet (see wrapper.ts). */
+function storageOf(facet: Fetcher): (readOnly: boolean) => Promise<number> {
+  return (facet as unknown as Record<string, (readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!;
 }
 
 interface AppObjectsProps {

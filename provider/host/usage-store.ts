@@ -20,8 +20,8 @@ export interface AppUsage {
   errors: number;
   objects: { count: number; limit: number };
   outbound: { total: number; allow: string[] | "none" };
-  /** `used` is null: facets' databases are not visible to the host yet (see README). */
-  storedBytes: { used: number | null; limit: number };
+  /** The objects' database sizes as they last reported them (see README for how exact). */
+  storedBytes: { used: number; limit: number };
 }
 
 export class UsageStore {
@@ -69,7 +69,7 @@ export class UsageStore {
     return give;
   }
 
-  report(info: AppInfo): AppUsage {
+  report(info: AppInfo, storedBytes: number): AppUsage {
     const window = Math.floor(Date.now() / 60_000);
     const outbound = info.settings.outbound;
     return {
@@ -77,7 +77,7 @@ export class UsageStore {
       errors: this.counter("errors"),
       objects: { count: info.objects, limit: info.quota.maxObjects },
       outbound: { total: this.counter("outbound"), allow: outbound === "none" ? "none" : outbound.allow },
-      storedBytes: { used: null, limit: info.quota.maxStorageBytes },
+      storedBytes: { used: storedBytes, limit: info.quota.maxStorageBytes },
     };
   }
 

@@ -8,8 +8,7 @@ import { appControlStub, type Env } from "./env.js";
 import type { Outbound } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 
-/** The host's own main module; it imports the app's main module. */
-export const WRAPPER_MODULE = "__dw_main.js";
+import { WRAPPER_MODULE, wrapperSource } from "./wrapper.js";
 
 /**
  * The isolate cache key. Everything fixed at first load must be covered:
@@ -30,67 +29,6 @@ function fnv1a(s: string): string {
     h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
   }
   return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
-}
-
-/**
- * The wrapper gives the app a friendly `env.OBJECTS` (stubs with `fetch()`
- * and any RPC method) over the host's AppObjects entrypoint, re-exports the
- * app's module, and sends requests to object "main" when the app has a
- * Durable Object class but no fetch handler.
- */
-export function wrapperSource(mainModule: string, durableObject: string | null): string {
-  // Every name the wrapper declares starts with __dw_, which app class names may not.
-  const spec = JSON.stringify(`./${mainModule}`);
-  const lines = [
-    `import * as __dw_app from ${spec};`,
-    `export * from ${spec};`,
-    `function __dw_stub(api, name) {`,
-    `  if (typeof name !== "string") throw new TypeError("OBJECTS.get(name): name must be a string");`,
-    `  return new Proxy(Object.freeze(Object.create(null)), {`,
-    `    get(_, prop) {`,
-    `      if (typeof prop !== "string" || prop === "then") return undefined;`,
-    `      if (prop === "name") return name;`,
-    `      if (prop === "fetch") return (input, init) => api.objectFetch(name, new Request(input, init));`,
-    `      return (...args) => api.objectCall(name, prop, args);`,
-    `    },`,
-    `  });`,
-    `}`,
-    `const __dw_wrapped = new WeakMap();`,
-    `function __dw_env(env) {`,
-    `  if (env === null || typeof env !== "object" || !env.OBJECTS) return env;`,
-    `  let w = __dw_wrapped.get(env);`,
-    `  if (!w) {`,
-    `    const api = env.OBJECTS;`,
-    `    const OBJECTS = Object.freeze({ get: (name) => __dw_stub(api, name), delete: (name) => api.objectDelete(name) });`,
-    `    w = Object.freeze({ ...env, OBJECTS });`,
-    `    __dw_wrapped.set(env, w);`,
-    `  }`,
-    `  return w;`,
-    `}`,
-    `const __dw_default = __dw_app.default;`,
-    `let __dw_main = {};`,
-    `if (typeof __dw_default === "function") {`,
-    `  __dw_main = class extends __dw_default { constructor(ctx, env) { super(ctx, __dw_env(env)); } };`,
-    `} else if (__dw_default !== null && typeof __dw_default === "object") {`,
-    `  for (const k of Object.keys(__dw_default)) {`,
-    `    const h = __dw_default[k];`,
-    `    __dw_main[k] = typeof h === "function" ? (arg, env, ctx) => h.call(__dw_default, arg, __dw_env(env), ctx) : h;`,
-    `  }`,
-    `}`,
-  ];
-  if (durableObject) {
-    const cls = JSON.stringify(durableObject);
-    lines.push(
-      `const __dw_class = __dw_app[${cls}];`,
-      `if (typeof __dw_class !== "function") throw new Error("the app declares durableObject " + ${cls} + " but its main module does not export such a class");`,
-      `export const ${durableObject} = class extends __dw_class { constructor(ctx, env) { super(ctx, __dw_env(env)); } };`,
-      `if (typeof __dw_main === "object" && typeof __dw_main.fetch !== "function") {`,
-      `  __dw_main.fetch = (request, env) => __dw_env(env).OBJECTS.get("main").fetch(request);`,
-      `}`,
-    );
-  }
-  lines.push(`export default __dw_main;`);
-  return lines.join("\n");
 }
 
 type EntrypointFactory = (o: { props: unknown }) => Fetcher;

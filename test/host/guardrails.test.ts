@@ -148,3 +148,82 @@ describe("usage and logs", () => {
     await expect(host.control.logs("nobody")).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe("maxStorageBytes", () => {
+  const STORE = jsApp(
+    `import { DurableObject } from "cloudflare:workers";
+    export class Store extends DurableObject {
+      constructor(ctx, env) { super(ctx, env); ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB)"); }
+      write(kb) { this.ctx.storage.sql.exec("INSERT INTO blobs (data) VALUES (?)", new Uint8Array(kb * 1024)); return this.count(); }
+      count() { return this.ctx.storage.sql.exec("SELECT COUNT(*) AS n FROM blobs").one().n; }
+      clear() { this.ctx.storage.sql.exec("DELETE FROM blobs"); return this.count(); }
+      size() { return this.ctx.storage.sql.databaseSize; }
+    }
+    export default { async fetch(request, env) {
+      const url = new URL(request.url);
+      const o = env.OBJECTS.get(url.searchParams.get("o") ?? "a");
+      try {
+        const op = url.pathname.slice(1);
+        return Response.json({ ok: true, n: await o[op](Number(url.searchParams.get("kb") ?? 0)) });
+      } catch (e) { return Response.json({ ok: false, error: String(e.message ?? e) }); }
+    } };`,
+    { durableObject: "Store" },
+  );
+  const call = async (path: string) => (await (await host.fetch(`/apps/stored/${path}`)).json()) as { ok: boolean; n?: number; error?: string };
+
+  it("refuses writes once the app is over its quota, keeps reads and deletes, and writes again when usage falls", async () => {
+    await host.control.rollOut("stored", STORE, { quota: { maxStorageBytes: 400_000 } });
+    let refused: { ok: boolean; error?: string } | undefined;
+    let written = 0;
+    // Bounded: 40 writes of 50 KB is 5x the quota.
+    for (let i = 0; i < 40 && !refused; i++) {
+      const r = await call("write?kb=50&o=" + (i % 2 ? "a" : "b"));
+      if (r.ok) written++;
+      else refused = r;
+      await new Promise((res) => setTimeout(res, 150));
+    }
+    expect(refused?.error).toMatch(/over its maxStorageBytes quota/);
+    expect(written * 50 * 1024).toBeGreaterThan(400_000 * 0.5);
+    const usage = (await host.control.usage("stored")).usage;
+    expect(usage.storedBytes.limit).toBe(400_000);
+    expect(usage.storedBytes.used).toBeGreaterThan(400_000);
+    // How far past the quota it got: the writes between two size reports.
+    expect(usage.storedBytes.used).toBeLessThan(400_000 * 2);
+    // Reads keep working.
+    expect((await call("count?o=a")).ok).toBe(true);
+    // Deleting brings usage down, and writes come back.
+    const cleared = await call("clear?o=a");
+    expect(cleared.ok, cleared.error).toBe(true);
+    expect((await call("clear?o=b")).ok).toBe(true);
+    await new Promise((res) => setTimeout(res, 700));
+    await call("count?o=a");
+    await call("count?o=b");
+    const again = await (async () => {
+      for (let i = 0; i < 20; i++) {
+        const r = await call("write?kb=1&o=a");
+        if (r.ok) return r;
+        await new Promise((res) => setTimeout(res, 300));
+      }
+      return { ok: false };
+    })();
+    expect(again.ok).toBe(true);
+  });
+
+  it("raising the quota lets writes through again", async () => {
+    await host.control.rollOut("stored2", STORE, { quota: { maxStorageBytes: 100_000 } });
+    const call2 = async (path: string) => (await (await host.fetch(`/apps/stored2/${path}`)).json()) as { ok: boolean; error?: string };
+    let refused = false;
+    for (let i = 0; i < 30 && !refused; i++) {
+      refused = !(await call2("write?kb=40")).ok;
+      await new Promise((res) => setTimeout(res, 150));
+    }
+    expect(refused).toBe(true);
+    await host.control.putApp("stored2", { quota: { maxStorageBytes: 100_000_000 } });
+    let ok = false;
+    for (let i = 0; i < 20 && !ok; i++) {
+      ok = (await call2("write?kb=1")).ok;
+      if (!ok) await new Promise((res) => setTimeout(res, 300));
+    }
+    expect(ok).toBe(true);
+  });
+});

@@ -130,15 +130,22 @@ export const CompatibilityFlag = z
   .string()
   .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'" });
 
+/** Words a class cannot be named (ECMAScript reserved words, and names the wrapper must not shadow). */
+const RESERVED_WORDS = new Set(
+  ("await break case catch class const continue debugger default delete do else enum export extends false finally for " +
+    "function if implements import in instanceof interface let new null package private protected public return static " +
+    "super switch this throw true try typeof var void while with yield arguments eval undefined NaN Infinity").split(" "),
+);
+
 /** The name of an exported JavaScript class. */
 export const ClassName = z
   .string()
   .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, { message: "must be a JavaScript class name" })
-  .refine((s) => s !== "default", { message: "must not be 'default'" })
+  .refine((s) => !RESERVED_WORDS.has(s), { message: "must not be a JavaScript reserved word" })
   .refine((s) => !s.startsWith(HOST_MODULE_PREFIX), { message: `must not start with '${HOST_MODULE_PREFIX}' (reserved for the host)` });
 
 /** Binding names the host puts in an app's env itself. */
-export const RESERVED_ENV_NAMES: readonly string[] = ["OBJECTS"];
+export const RESERVED_ENV_NAMES: readonly string[] = ["OBJECTS", "__proto__"];
 
 export const EnvVarName = z
   .string()
@@ -150,6 +157,21 @@ export const EnvVarName = z
   });
 
 /**
+ * A record whose keys are names. JSON.parse keeps a "__proto__" key as an own
+ * property, but zod drops it silently when it builds the record, so it is
+ * refused here, naming it, before zod sees it.
+ */
+function nameRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
+  return z.preprocess((input, ctx) => {
+    if (input !== null && typeof input === "object" && Object.prototype.hasOwnProperty.call(input, "__proto__")) {
+      ctx.addIssue({ code: "custom", path: ["__proto__"], message: "'__proto__' cannot be a name" });
+    }
+    return input;
+    // The preprocess step changes no type: keep the record's input type for callers.
+  }, z.record(key, value)) as unknown as z.ZodRecord<K, V>;
+}
+
+/**
  * One code version of an app, as `POST /_control/v1/apps/:app/versions`
  * takes it. Everything here is part of the version hash (see hash.ts).
  */
@@ -158,14 +180,14 @@ export const AppVersionSpec = z
     /** The module the Worker starts from; must be a `js` (ES) module. */
     mainModule: ModuleName,
     /** Module name to content (or to sha256 of content the host has). */
-    modules: z.record(ModuleName, ModuleUpload),
+    modules: nameRecord(ModuleName, ModuleUpload),
     compatibilityDate: CompatibilityDate,
     /** @default [] */
     compatibilityFlags: z.array(CompatibilityFlag).max(LIMITS.maxCompatibilityFlags).default([]),
     /** The exported Durable Object class that holds the app's state, if any. */
     durableObject: ClassName.nullable().default(null),
     /** Plain-text vars in the app's `env`. @default {} */
-    env: z.record(EnvVarName, z.string()).default({}),
+    env: nameRecord(EnvVarName, z.string()).default({}),
   })
   .superRefine((spec, ctx) => {
     const names = Object.keys(spec.modules);
@@ -365,10 +387,11 @@ export interface FieldIssue {
 
 /** Turns zod issues into `[{ path: 'modules["a.js"].content', message }]`. */
 export function formatIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(issue.path, prefix),
-    message: issue.message,
-  }));
+  return error.issues.map((issue) => {
+    // A refused record key carries the key schema's own message one level down.
+    const nested = issue.code === "invalid_key" ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
+    return { path: formatPath(issue.path, prefix), message: nested ? `key ${nested}` : issue.message };
+  });
 }
 
 export function formatPath(path: readonly PropertyKey[], prefix = ""): string {

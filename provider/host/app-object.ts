@@ -102,6 +102,9 @@ export class AppObject extends DurableObject<Env> {
 
   async callObject(target: ObjectTarget, method: string, args: unknown[]): Promise<unknown> {
     const facet = await this.facet(target);
+    if (isStubBuiltin(facet, method)) {
+      throw new TypeError(`OBJECTS.get(name).${method}(): not a method of the app's class`);
+    }
     try {
       return await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
     } finally {
@@ -117,6 +120,19 @@ export class AppObject extends DurableObject<Env> {
     this.registered = false;
     this.overStorage = false;
   }
+}
+
+/**
+ * True for names the host-side stub answers itself (toString, connect,
+ * hasOwnProperty, …) rather than forwarding to the app's class: an app may
+ * not make the host run those with its arguments.
+ */
+function isStubBuiltin(stub: object, name: string): boolean {
+  if (name in Object.prototype) return true;
+  for (let p = Object.getPrototypeOf(stub); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    if (Object.getOwnPropertyNames(p).includes(name)) return true;
+  }
+  return Object.getOwnPropertyNames(stub).includes(name);
 }
 
 /** The wrapper's storage method on a facet (see wrapper.ts). */

@@ -56,7 +56,16 @@ if (typeof __dw_default === "function") {
 `;
 
 const STORAGE_GUARD = `
-const __dw_writes = /^\\s*(insert|update|replace|create|alter|upsert)\\b/i;
+// Comments, string literals and quoted names are removed first, so neither hides nor fakes a write.
+const __dw_write_words = /\\b(insert|update|create|alter)\\b|\\breplace\\b(?!\\s*\\()/i;
+function __dw_is_write(query) {
+  const bare = String(query)
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""')
+    .replace(/\\/\\*[\\s\\S]*?(\\*\\/|$)/g, " ")
+    .replace(/--[^\\n]*/g, " ");
+  return __dw_write_words.test(bare);
+}
 function __dw_refuse() {
   throw new Error("this app is over its maxStorageBytes quota: writes are refused until its stored bytes fall below the quota or the quota grows (reads and deletes still work)");
 }
@@ -68,12 +77,17 @@ function __dw_guard(ctx) {
   const put = storage.put;
   const state = { readOnly: false, size: () => sql.databaseSize };
   Object.defineProperty(sql, "exec", {
-    value: (query, ...args) => { if (state.readOnly && __dw_writes.test(String(query))) __dw_refuse(); return exec.call(sql, query, ...args); },
+    value: (query, ...args) => { if (state.readOnly && __dw_is_write(query)) __dw_refuse(); return exec.call(sql, query, ...args); },
   });
   Object.defineProperty(storage, "put", {
     value: async (...args) => { if (state.readOnly) __dw_refuse(); return put.apply(storage, args); },
   });
   return state;
+}
+function __dw_hide_facets(ctx) {
+  // An app's objects are counted and sized one database each: no nested facets.
+  Object.defineProperty(ctx, "facets", { value: undefined });
+  if (ctx.facets !== undefined) throw new Error("the host could not isolate this object's storage");
 }
 `;
 
@@ -86,11 +100,13 @@ export function wrapperSource(mainModule: string, durableObject: string | null):
       STORAGE_GUARD,
       `const __dw_class = __dw_app[${cls}];
 if (typeof __dw_class !== "function") throw new Error("the app declares durableObject " + ${cls} + " but its main module does not export such a class");
-export const ${durableObject} = class extends __dw_class {
+const __dw_do = class extends __dw_class {
   #dwGuard;
-  constructor(ctx, env) { const guard = __dw_guard(ctx); super(ctx, __dw_env(env)); this.#dwGuard = guard; }
+  constructor(ctx, env) { __dw_hide_facets(ctx); const guard = __dw_guard(ctx); super(ctx, __dw_env(env)); this.#dwGuard = guard; }
   ${STORAGE_METHOD}(readOnly) { this.#dwGuard.readOnly = readOnly === true; return this.#dwGuard.size(); }
 };
+// A string export name: the class may be named like a global (Proxy, Object) without shadowing it here.
+export { __dw_do as ${cls} };
 if (typeof __dw_main === "object" && typeof __dw_main.fetch !== "function") {
   __dw_main.fetch = (request, env) => __dw_env(env).OBJECTS.get("main").fetch(request);
 }`,

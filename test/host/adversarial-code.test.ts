@@ -154,11 +154,11 @@ describe("durableObject names against the host's wrapper", () => {
     }
   });
 
-  // BUG: ClassName accepts JavaScript reserved words ("if", "class", "const",
+  // Once a bug, now fixed: ClassName accepts JavaScript reserved words ("if", "class", "const",
   // "let", …), which the host pastes into `export const <name> = …` of its
   // wrapper module: the upload is taken and every load then fails with a
   // SyntaxError in __dw_main.js. It should be refused at upload, naming durableObject.
-  it.fails("refuses a reserved word as durableObject at upload, naming the field", async () => {
+  it("refuses a reserved word as durableObject at upload, naming the field", async () => {
     await controlRaw(host, "PUT", "/apps/cls-keyword", "{}");
     const body = JSON.stringify({
       mainModule: "index.js",
@@ -171,12 +171,12 @@ describe("durableObject names against the host's wrapper", () => {
     expect(JSON.stringify(r.json.error.issues)).toContain("durableObject");
   });
 
-  // BUG: the wrapper declares `export const <durableObject> = class …` in the
+  // Once a bug, now fixed: the wrapper declares `export const <durableObject> = class …` in the
   // same scope where it uses the globals Proxy, Object and WeakMap, so a class
   // named Proxy or Object (valid names) shadows them and breaks OBJECTS.get()
   // or the wrapper's own startup. Fix: bind the class to a __dw_ name and
   // `export { __dw_do as "<name>" }`, which also accepts any name.
-  it.fails("serves an app whose class is named Proxy or Object", async () => {
+  it("serves an app whose class is named Proxy or Object", async () => {
     for (const name of ["Proxy", "Object"]) {
       await deploy(host, `cls2-${name.toLowerCase()}`, classApp(name), { durableObject: name });
       expect(await get(host, `/apps/cls2-${name.toLowerCase()}/`), name).toEqual({ status: 200, text: "hi from object" });

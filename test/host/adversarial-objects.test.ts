@@ -238,13 +238,13 @@ describe("crafted method names", () => {
     }
   });
 
-  // BUG: AppObject.callObject runs `facet[method](...args)` in the host's
+  // Once a bug, now fixed: AppObject.callObject runs `facet[method](...args)` in the host's
   // isolate, and `facet` is a Fetcher: names on its prototype chain are not
   // RPC calls to the app's class but built-ins run on the host's stub, with
   // arguments the app chose (toString -> "[object Fetcher]", hasOwnProperty,
   // isPrototypeOf, propertyIsEnumerable, toLocaleString, valueOf, connect).
   // No cross-app effect found, but NOT_CALLABLE is a deny-list that misses them.
-  it.fails("runs no built-in of the host-side stub: names the app's class lacks are refused", async () => {
+  it("runs no built-in of the host-side stub: names the app's class lacks are refused", async () => {
     const methods = ["toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "connect"];
     const out = await call<Record<string, { wrapped: unknown; raw: unknown }>>(host, "alice", "/methods", { methods });
     for (const m of methods) {
@@ -303,11 +303,11 @@ describe("maxObjects", () => {
     expect(await objectsOf("q-race")).toBe(3);
   });
 
-  // BUG: an app's Durable Object runs as a facet whose ctx still has `facets`
+  // Once a bug, now fixed: an app's Durable Object runs as a facet whose ctx still has `facets`
   // and whose ctx.exports has the app's own class, so it can start nested
   // facets, each with its own SQLite database, which no registry counts:
   // maxObjects (and any per-object storage accounting) is bypassed.
-  it.fails("counts every database the app can create (nested facets are not a way around maxObjects)", async () => {
+  it("counts every database the app can create (nested facets are not a way around maxObjects)", async () => {
     await deploy(
       host,
       "q-nest",

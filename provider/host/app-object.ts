@@ -12,7 +12,7 @@ import { ObjectName, describeIssues, formatIssues } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 import { appControlStub, appObjectStub, type Env } from "./env.js";
 import { resolveApp } from "./version-cache.js";
-import { appLimits, loadAppWorker } from "./worker-code.js";
+import { appLimits, guardKey, loadAppWorker } from "./worker-code.js";
 import { STORAGE_METHOD } from "./wrapper.js";
 
 const FACET = "app";
@@ -37,6 +37,8 @@ export class AppObject extends DurableObject<Env> {
   private overStorage = false;
   private lastSizeReport = 0;
   private reporting = false;
+  /** The running facet and the key of its storage method. */
+  private guard?: { facet: Fetcher; key: string };
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
     const { resolved } = target;
@@ -66,23 +68,24 @@ export class AppObject extends DurableObject<Env> {
       return { class: cls };
     });
     // A facet starting while the app is over its storage quota starts read-only.
-    if (started && this.overStorage) await storageOf(facet)(true);
+    this.guard = { facet, key: await guardKey(this.env, resolved) };
+    if (started && this.overStorage) await this.setStorage(true);
     return facet;
   }
 
   /** After a request: report the database size now and then, and follow the app's over-quota state. */
-  private reportSize(target: ObjectTarget, facet: Fetcher): void {
+  private reportSize(target: ObjectTarget): void {
     const now = Date.now();
     if (this.reporting || now - this.lastSizeReport < SIZE_REPORT_MS) return;
     this.reporting = true;
     this.lastSizeReport = now;
     const run = async () => {
       try {
-        const bytes = await storageOf(facet)(this.overStorage);
+        const bytes = await this.setStorage(this.overStorage);
         const { overStorage } = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
         if (overStorage !== this.overStorage) {
           this.overStorage = overStorage;
-          await storageOf(facet)(overStorage);
+          await this.setStorage(overStorage);
         }
       } finally {
         this.reporting = false;
@@ -91,12 +94,18 @@ export class AppObject extends DurableObject<Env> {
     this.ctx.waitUntil(run().catch(() => {}));
   }
 
+  /** Sets the facet read-only or not; returns its database size. */
+  private async setStorage(readOnly: boolean): Promise<number> {
+    const { facet, key } = this.guard!;
+    return (facet as unknown as Record<string, (key: string, readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!(key, readOnly);
+  }
+
   async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
     const facet = await this.facet(target);
     try {
       return await facet.fetch(request);
     } finally {
-      this.reportSize(target, facet);
+      this.reportSize(target);
     }
   }
 
@@ -108,7 +117,7 @@ export class AppObject extends DurableObject<Env> {
     try {
       return await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
     } finally {
-      this.reportSize(target, facet);
+      this.reportSize(target);
     }
   }
 
@@ -133,11 +142,6 @@ function isStubBuiltin(stub: object, name: string): boolean {
     if (Object.getOwnPropertyNames(p).includes(name)) return true;
   }
   return Object.getOwnPropertyNames(stub).includes(name);
-}
-
-/** The wrapper's storage method on a facet (see wrapper.ts). */
-function storageOf(facet: Fetcher): (readOnly: boolean) => Promise<number> {
-  return (facet as unknown as Record<string, (readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!;
 }
 
 interface AppObjectsProps {

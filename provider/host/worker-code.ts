@@ -44,13 +44,39 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
       compatibilityDate: code.compatibilityDate,
       compatibilityFlags: code.compatibilityFlags,
       mainModule: WRAPPER_MODULE,
-      modules: { ...code.modules, [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject) } },
+      modules: {
+        ...code.modules,
+        [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject, await guardKey(env, resolved)) },
+      },
       env: { ...code.env, OBJECTS: objects },
       // "none": no network at all. An allow-list: every request passes the Egress check.
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
       tails: [entrypoints.AppTail!({ props: { app } })],
     };
   });
+}
+
+const guardKeys = new Map<string, Promise<string>>();
+
+/**
+ * The key the supervisor passes to the wrapper's storage method, so the
+ * app's own code cannot call it: an HMAC of the loader id under the control
+ * token, the same in every isolate of the host and unknown to the app.
+ */
+export function guardKey(env: Env, resolved: ResolvedApp): Promise<string> {
+  const id = loaderId(resolved.app, resolved.versionHash, resolved.outbound);
+  let key = guardKeys.get(id);
+  if (!key) {
+    key = (async () => {
+      const enc = new TextEncoder();
+      const k = await crypto.subtle.importKey("raw", enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(id)));
+      return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+    })();
+    if (guardKeys.size > 10_000) guardKeys.clear();
+    guardKeys.set(id, key);
+  }
+  return key;
 }
 
 /** Limits on every entrypoint and class of the app (Cloudflare enforces them; workerd ignores them). */

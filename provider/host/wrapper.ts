@@ -6,7 +6,8 @@
  * - sends requests to object "main" when the app has a Durable Object class
  *   but no fetch handler;
  * - runs the app's class with a storage guard: the supervisor reads the
- *   database size through `__dw_storage(readOnly)` and, when the app is over
+ *   database size through `__dw_storage(key, readOnly)` (the key is the
+ *   host's, so the app's own code cannot call it) and, when the app is over
  *   maxStorageBytes, sets it read-only (writes throw; reads and deletes work).
  * The guard runs inside the app's isolate, so it holds for code that does
  * not set out to defeat it; it is not a sandbox boundary (see README).
@@ -91,19 +92,24 @@ function __dw_hide_facets(ctx) {
 }
 `;
 
-export function wrapperSource(mainModule: string, durableObject: string | null): string {
+export function wrapperSource(mainModule: string, durableObject: string | null, guardKey: string): string {
   const spec = JSON.stringify(`./${mainModule}`);
   const parts = [`import * as __dw_app from ${spec};`, `export * from ${spec};`, PRELUDE];
   if (durableObject) {
     const cls = JSON.stringify(durableObject);
     parts.push(
       STORAGE_GUARD,
-      `const __dw_class = __dw_app[${cls}];
+      `const __dw_key = ${JSON.stringify(guardKey)};
+const __dw_class = __dw_app[${cls}];
 if (typeof __dw_class !== "function") throw new Error("the app declares durableObject " + ${cls} + " but its main module does not export such a class");
 const __dw_do = class extends __dw_class {
   #dwGuard;
   constructor(ctx, env) { __dw_hide_facets(ctx); const guard = __dw_guard(ctx); super(ctx, __dw_env(env)); this.#dwGuard = guard; }
-  ${STORAGE_METHOD}(readOnly) { this.#dwGuard.readOnly = readOnly === true; return this.#dwGuard.size(); }
+  ${STORAGE_METHOD}(key, readOnly) {
+    if (key !== __dw_key) throw new Error("not callable by the app");
+    this.#dwGuard.readOnly = readOnly === true;
+    return this.#dwGuard.size();
+  }
 };
 // A string export name: the class may be named like a global (Proxy, Object) without shadowing it here.
 export { __dw_do as ${cls} };

@@ -158,6 +158,8 @@ describe("maxStorageBytes", () => {
       count() { return this.ctx.storage.sql.exec("SELECT COUNT(*) AS n FROM blobs").one().n; }
       clear() { this.ctx.storage.sql.exec("DELETE FROM blobs"); return this.count(); }
       size() { return this.ctx.storage.sql.databaseSize; }
+      unlock() { return this.__dw_storage("a-guess", false); }
+      sneaky() { this.ctx.storage.sql.exec("/* hi */ INSERT INTO blobs (data) VALUES (?)", new Uint8Array(1024)); return this.count(); }
     }
     export default { async fetch(request, env) {
       const url = new URL(request.url);
@@ -189,8 +191,10 @@ describe("maxStorageBytes", () => {
     expect(usage.storedBytes.used).toBeGreaterThan(400_000);
     // How far past the quota it got: the writes between two size reports.
     expect(usage.storedBytes.used).toBeLessThan(400_000 * 2);
-    // Reads keep working.
+    // Reads keep working; the app cannot unlock itself or hide a write behind a comment.
     expect((await call("count?o=a")).ok).toBe(true);
+    expect((await call("unlock?o=a")).error).toMatch(/not callable by the app/);
+    expect((await call("sneaky?o=a")).error).toMatch(/over its maxStorageBytes quota/);
     // Deleting brings usage down, and writes come back.
     const cleared = await call("clear?o=a");
     expect(cleared.ok, cleared.error).toBe(true);

@@ -5,6 +5,9 @@
  * host lacks, and never puts the token in an error.
  */
 import type { ControlErrorBody, ControlErrorCode } from "./control-errors.js";
+import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "./control-types.js";
+
+export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "./control-types.js";
 import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "./hash.js";
 import {
   AppSettingsInput,
@@ -42,40 +45,9 @@ export class ControlApiError extends Error {
   }
 }
 
-export interface AppInfo {
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  currentVersion: string | null;
-  deploySeq: number;
-  settings: AppSettings;
-  quota: Quota;
-  durableObject: string | null;
-  objects: number;
-}
 
-export interface AppUsage {
-  requests: { total: number; thisMinute: number; lastMinute: number; limitPerMinute: number };
-  errors: number;
-  objects: { count: number; limit: number };
-  outbound: { total: number; allow: string[] | "none" };
-  storedBytes: { used: number; limit: number };
-}
 
-export interface VersionInfo {
-  versionHash: string;
-  createdAt: string;
-  size: number;
-  modules: number;
-  current: boolean;
-}
 
-export interface DeployOutcome {
-  versionHash: string;
-  previous: string | null;
-  deploySeq: number;
-  changed: boolean;
-}
 
 /** A version prepared for upload: its manifest, predicted hash and module contents. */
 export interface PreparedVersion {
@@ -229,7 +201,7 @@ export class ControlClient {
     return this.request("GET", `/apps/${encodeURIComponent(app)}/versions`);
   }
 
-  getVersion(app: string, versionHash: string, contents = true): Promise<{ version: VersionInfo & { manifest: VersionManifest; contents?: Record<string, { type: string; content: string }> } }> {
+  getVersion(app: string, versionHash: string, contents = true): Promise<{ version: VersionDetail }> {
     return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}${contents ? "" : "?contents=false"}`);
   }
 

@@ -14,7 +14,8 @@ import { BlobStore, loaderModule } from "./blob-store.js";
 import { migrate } from "./sql.js";
 
 export type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
-import { UsageStore, type AppUsage, type LogLine } from "./usage-store.js";
+import type { AppUsage } from "../control-types.js";
+import { UsageStore, type LogLine } from "./usage-store.js";
 
 const STEPS = [
   `CREATE TABLE _dw_app (

@@ -2,7 +2,7 @@
  * An app's usage counters, per-minute request windows and recent log lines,
  * in its AppControl's SQLite (tables created by AppControl's migrations).
  */
-import type { AppInfo } from "./app-control.js";
+import type { AppInfo, AppUsage } from "../control-types.js";
 
 /** Log lines kept per app. */
 export const LOGS_KEPT = 200;
@@ -15,14 +15,6 @@ export interface LogLine {
   message: string;
 }
 
-export interface AppUsage {
-  requests: { total: number; thisMinute: number; lastMinute: number; limitPerMinute: number };
-  errors: number;
-  objects: { count: number; limit: number };
-  outbound: { total: number; allow: string[] | "none" };
-  /** The objects' database sizes as they last reported them (see README for how exact). */
-  storedBytes: { used: number; limit: number };
-}
 
 export class UsageStore {
   constructor(private readonly sql: SqlStorage) {}

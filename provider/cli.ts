@@ -4,6 +4,7 @@
  * adding an entry to COMMANDS.
  */
 import { LOCAL_USAGE, runLocal, UsageError } from "./local/command.js";
+import { PREVIEW_COMMENT_USAGE, runPreviewComment } from "./commands/preview-comment.js";
 
 export interface Command {
   /** One line for `dynamic-workers --help`. */
@@ -18,6 +19,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "serve the Cloudflare API subset locally and run the uploaded scripts on workerd",
     usage: LOCAL_USAGE,
     run: runLocal,
+  },
+  "preview-comment": {
+    summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown)",
+    usage: PREVIEW_COMMENT_USAGE,
+    run: runPreviewComment,
   },
 };
 

@@ -4,12 +4,18 @@
  * resource exists, uploads the host (HostWorker), and adds routes, a custom
  * domain or the workers.dev subdomain with @pulumi/cloudflare resources.
  */
-import * as cloudflare from "@pulumi/cloudflare";
+import type * as cloudflareTypes from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "./host-settings.js";
-import { CLOUDFLARE_API_BASE_URL, checkHostInputs } from "./host-worker-ops.js";
+import { CLOUDFLARE_API_BASE_URL, checkHostInputs } from "./host-inputs.js";
 import { HostWorker } from "./host-worker.js";
 import { PlatformConfig, type QuotaInput } from "./schema.js";
+
+/** @pulumi/cloudflare, loaded only for platforms on Cloudflare (it is slow to load, and local platforms never use it). */
+function cloudflareResources(): typeof cloudflareTypes {
+  return createRequire(import.meta.url)("@pulumi/cloudflare") as typeof cloudflareTypes;
+}
 
 /** The local target's default API base URL (`dynamic-workers local`). */
 export const LOCAL_API_BASE_URL = "http://127.0.0.1:8787/client/v4";
@@ -107,6 +113,7 @@ export class Platform extends pulumi.ComponentResource {
 
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
 
+    const cloudflare = local_ ? undefined : cloudflareResources();
     if (local_) {
       const port = local_.port || "80";
       // Derived from the host's outputs, so apps wait for the host to be uploaded.
@@ -115,7 +122,7 @@ export class Platform extends pulumi.ComponentResource {
       this.controlUrl = host.scriptName.apply((s) => `${local_.origin}/_scripts/${s}`);
       this.appsUrlOf = (app) => `http://${app}.${appsDomain}:${port}/`;
     } else if (args.customDomain) {
-      const domain = new cloudflare.WorkersCustomDomain(
+      const domain = new cloudflare!.WorkersCustomDomain(
         `${name}-domain`,
         { accountId: args.accountId, hostname: args.customDomain.hostname, service: scriptName, zoneId: args.customDomain.zoneId },
         { parent: this, dependsOn: [host] },
@@ -131,14 +138,14 @@ export class Platform extends pulumi.ComponentResource {
       this.appsUrlOf = (app) => (appsDomain ? `https://${app}.${appsDomain}/` : `${base}/apps/${app}/`);
     }
     if (args.workersDev) {
-      new cloudflare.WorkersScriptSubdomain(
+      new cloudflare!.WorkersScriptSubdomain(
         `${name}-workers-dev`,
         { accountId: args.accountId, scriptName, enabled: true },
         { parent: this, dependsOn: [host] },
       );
     }
     (args.routes ?? []).forEach((r, i) => {
-      new cloudflare.WorkersRoute(`${name}-route-${i}`, { zoneId: r.zoneId, pattern: r.pattern, script: scriptName }, { parent: this, dependsOn: [host] });
+      new cloudflare!.WorkersRoute(`${name}-route-${i}`, { zoneId: r.zoneId, pattern: r.pattern, script: scriptName }, { parent: this, dependsOn: [host] });
     });
 
     this.controlToken = pulumi.secret(host.controlToken);

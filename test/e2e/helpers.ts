@@ -38,9 +38,11 @@ export class LocalTarget {
   }
 
   async start(): Promise<void> {
+    // Its own process group, so a kill takes workerd (Miniflare's child) down with it.
     this.child = spawn(process.execPath, [join(ROOT, "bin", "dynamic-workers.mjs"), "local", "--port", String(this.port), "--state", this.state, "--quiet"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     let output = "";
     this.child.stdout!.on("data", (d: Buffer) => (output += d));
@@ -59,9 +61,15 @@ export class LocalTarget {
     throw new Error(`the local target did not start:\n${output}`);
   }
 
-  /** SIGKILL: no clean shutdown, as a crash. */
+  /** SIGKILL to the whole group: no clean shutdown, as a crash, and no workerd left behind. */
   kill(): void {
-    this.child?.kill("SIGKILL");
+    if (this.child?.pid && this.child.exitCode === null) {
+      try {
+        process.kill(-this.child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -70,7 +78,7 @@ export class LocalTarget {
     const exited = new Promise((ok) => child.once("exit", ok));
     child.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
+    if (child.exitCode === null) this.kill();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { appControlStub, type Env } from "./env.js";
-import type { LogLine } from "./usage-store.js";
+import { LOGS_KEPT, type LogLine } from "./usage-store.js";
 
 
 const BATCH_MS = 500;
@@ -27,6 +27,8 @@ export class AppTail extends WorkerEntrypoint<Env, { app: string }> {
     const lines: LogLine[] = [];
     for (const e of events) {
       for (const l of e.logs) lines.push({ at: l.timestamp, level: l.level, message: text(l.message) });
+      // A client that went away is not the app's exception.
+      if (e.outcome === "canceled") continue;
       for (const x of e.exceptions) lines.push({ at: x.timestamp, level: "exception", message: `${x.name}: ${x.message}` });
     }
     if (lines.length === 0) return;
@@ -34,6 +36,8 @@ export class AppTail extends WorkerEntrypoint<Env, { app: string }> {
     const queue = pending.get(app);
     if (queue) {
       queue.push(...lines);
+      // Only the newest LOGS_KEPT survive in AppControl: send no more than that.
+      if (queue.length > LOGS_KEPT) queue.splice(0, queue.length - LOGS_KEPT);
       return;
     }
     pending.set(app, lines);

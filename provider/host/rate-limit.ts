@@ -11,13 +11,15 @@ import { appControlStub, type Env } from "./env.js";
 
 const WINDOW_MS = 60_000;
 const FLUSH_MS = 5_000;
+const LEASE_STALE_MS = 5_000;
 
 interface Budget {
   window: number;
   tokens: number;
   /** No more this window: AppControl granted nothing. */
   exhausted: boolean;
-  lease?: Promise<void>;
+  /** When the lease call in flight started (made by one request; others wait in their own context); 0: none. */
+  leasingSince: number;
   /** Served but not reported yet, and the window they belong to. */
   unreported: number;
   unreportedWindow: number;
@@ -42,7 +44,7 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
     let b = budgets.get(app);
     if (!b || b.window !== window) {
       const carried = b ? { unreported: b.unreported, unreportedWindow: b.unreportedWindow, lastFlush: b.lastFlush } : { unreported: 0, unreportedWindow: window, lastFlush: now };
-      b = { window, tokens: 0, exhausted: false, ...carried };
+      b = { window, tokens: 0, exhausted: false, leasingSince: 0, ...carried };
       budgets.set(app, b);
     }
     if (b.tokens > 0) {
@@ -53,24 +55,26 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
     if (b.exhausted) {
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)), limit };
     }
-    if (!b.lease) {
-      const budget = b;
-      const report = takeReport(budget);
-      budget.lease = appControlStub(env, app)
-        .leaseRequests(window, sliceOf(limit), report.used, report.window)
-        .then(({ granted }) => {
-          budget.tokens += granted;
-          if (granted === 0) budget.exhausted = true;
-        })
-        .catch(() => {
-          // AppControl unreachable: admit this slice rather than fail the app.
-          budget.tokens += 1;
-        })
-        .finally(() => {
-          budget.lease = undefined;
-        });
+    // A lease older than LEASE_STALE_MS belongs to a request that died: take over.
+    if (b.leasingSince && now - b.leasingSince < LEASE_STALE_MS) {
+      // Another request is leasing. Workers may not await another request's I/O,
+      // so wait in this request's own context and look again.
+      await scheduler.wait(2);
+      continue;
     }
-    await b.lease;
+    const budget = b;
+    const report = takeReport(budget);
+    budget.leasingSince = now;
+    try {
+      const { granted } = await appControlStub(env, app).leaseRequests(window, sliceOf(limit), report.used, report.window);
+      budget.tokens += granted;
+      if (granted === 0) budget.exhausted = true;
+    } catch {
+      // AppControl unreachable: admit this request rather than fail the app.
+      budget.tokens += 1;
+    } finally {
+      budget.leasingSince = 0;
+    }
   }
 }
 

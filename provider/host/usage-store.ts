@@ -74,7 +74,7 @@ export class UsageStore {
   }
 
   appendLogs(lines: LogLine[]): void {
-    for (const l of lines) {
+    for (const l of lines.slice(-LOGS_KEPT)) {
       this.sql.exec("INSERT INTO _dw_logs (at, level, message) VALUES (?, ?, ?)", l.at, l.level.slice(0, 16), l.message.slice(0, 4096));
     }
     this.sql.exec("DELETE FROM _dw_logs WHERE id <= (SELECT MAX(id) FROM _dw_logs) - ?", LOGS_KEPT);

@@ -25,7 +25,8 @@ describe("dynamic-workers", () => {
   it("lists its commands on --help", async () => {
     const { out } = capture();
     expect(await main(["--help"])).toBe(0);
-    expect(out.join("\n")).toMatch(/Usage: dynamic-workers <command>[\s\S]*\n {2}local {2}serve the Cloudflare API subset/);
+    expect(out.join("\n")).toMatch(/Usage: dynamic-workers <command>[\s\S]*\n {2}local +serve the Cloudflare API subset/);
+    expect(out.join("\n")).toMatch(/\n {2}preview-comment +turn 'pulumi preview --json' into a pull-request comment/);
   });
 
   it("refuses an unknown command, naming it", async () => {

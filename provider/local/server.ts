@@ -86,6 +86,10 @@ export function createServer(deps: ServerDeps): http.Server {
     else if (target.kind === "script") void proxy(req, res, target.name, target.rewrite);
     else text(res, 404, target.message);
   });
+  // Keep idle connections longer than clients do (undici: 4 s), so a client never
+  // reuses a socket the server is closing at that moment (UND_ERR_SOCKET under load).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();

@@ -1,4 +1,5 @@
 // What the host gives every app in `env`: its own objects, and its vars.
+// Apps written in TypeScript include this file (see examples/*/apps/tsconfig.json).
 interface AppObjectStub {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Any public method of the app's Durable Object class, called over RPC. */

@@ -149,7 +149,8 @@ interface AppObjectsProps {
 }
 
 export class AppObjects extends WorkerEntrypoint<Env, AppObjectsProps> {
-  private async target(name: unknown): Promise<ObjectTarget> {
+  // ES-private: TypeScript-private methods are still callable over RPC.
+  async #target(name: unknown): Promise<ObjectTarget> {
     const parsed = ObjectName.safeParse(name);
     if (!parsed.success) throw new TypeError(`OBJECTS.get(name): ${describeIssues(formatIssues(parsed.error, "name"))}`);
     const { app } = this.ctx.props;
@@ -159,7 +160,7 @@ export class AppObjects extends WorkerEntrypoint<Env, AppObjectsProps> {
   }
 
   async objectFetch(name: string, request: Request): Promise<Response> {
-    const t = await this.target(name);
+    const t = await this.#target(name);
     return appObjectStub(this.env, t.app, t.name).fetchObject(t, request);
   }
 
@@ -168,13 +169,13 @@ export class AppObjects extends WorkerEntrypoint<Env, AppObjectsProps> {
       throw new TypeError(`OBJECTS.get(name).${String(method)}(): not a callable method of the object`);
     }
     if (!Array.isArray(args)) throw new TypeError("arguments must be an array");
-    const t = await this.target(name);
+    const t = await this.#target(name);
     return appObjectStub(this.env, t.app, t.name).callObject(t, method, args);
   }
 
   /** Deletes an object and its database, and frees its maxObjects slot. */
   async objectDelete(name: string): Promise<boolean> {
-    const t = await this.target(name);
+    const t = await this.#target(name);
     await appObjectStub(this.env, t.app, t.name).destroy();
     await appControlStub(this.env, t.app).unregisterObject(t.name);
     return true;

@@ -435,8 +435,9 @@ async function partLogs({ base, bare, control, pids }) {
       `${LOG.connections} connections, ${LOG.warmupSeconds} s warm-up + ${LOG.seconds} s each, order rotated per round; load average ${load1()}`,
   );
   console.log("   host: apps quiet and chatty through the host (both have its tail); bare: the same two Workers on workerd alone (no host, no tail), for reference");
-  await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA });
-  await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA });
+  // Both keep logs (the tail runs for both); only chatty writes any.
+  await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA, logs: true });
+  await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA, logs: true });
   const targets = [
     { name: "quiet", url: new URL("/apps/quiet/", base).href },
     { name: "chatty", url: new URL("/apps/chatty/", base).href },

@@ -47,6 +47,8 @@ export interface AppState {
   secrets: Record<string, string>;
   quota: QuotaInputT;
   outbound: OutboundT;
+  /** Keep the app's console lines and exceptions. */
+  logs: boolean;
   dataOnDelete: "retain" | "delete";
   /** The platform's ceilings, when known, so check() can refuse before any call. */
   maxQuota: QuotaInputT | null;
@@ -98,7 +100,7 @@ export function checkApp(s: AppState): CheckFailure[] {
 export const APP_REPLACE_FIELDS = ["name", "controlUrl"] as const;
 
 /** Fields whose change rolls out through the control API. */
-const ROLLOUT_FIELDS = ["versionHash", "quota", "outbound"] as const;
+const ROLLOUT_FIELDS = ["versionHash", "quota", "outbound", "logs"] as const;
 /** Fields that only change what state records. */
 const STATE_FIELDS = ["dataOnDelete", "controlToken", "url", "maxQuota", "source"] as const;
 
@@ -109,6 +111,11 @@ export function diffApp(olds: AppState, news: AppState): { changes: boolean; rep
   const changed = [...ROLLOUT_FIELDS, ...STATE_FIELDS].filter((f) => !same(olds[f], news[f]));
   // A rename may not free the old name's data: create the new app first, then delete the old.
   return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/** The settings the host keeps for an app (see AppSettingsInput). */
+function settingsOf(s: AppState): { quota: QuotaInputT; outbound: OutboundT; logs: boolean } {
+  return { quota: s.quota, outbound: s.outbound, logs: s.logs ?? false };
 }
 
 function client(s: Pick<AppState, "controlUrl" | "controlToken">): ControlClient {
@@ -173,7 +180,7 @@ export async function createApp(s: AppState): Promise<AppState> {
         `delete it first or choose another name (nothing was changed)`,
     );
   }
-  await c.putApp(s.name, { quota: s.quota, outbound: s.outbound });
+  await c.putApp(s.name, settingsOf(s));
   await uploadAndDeploy(c, s, existing?.currentVersion ?? null);
   return s;
 }
@@ -187,8 +194,8 @@ export async function updateApp(olds: AppState, news: AppState): Promise<AppStat
   if (info.currentVersion !== olds.versionHash && info.currentVersion !== news.versionHash) {
     throw conflict(news.name, info.currentVersion, olds.versionHash);
   }
-  if (!same(olds.quota, news.quota) || !same(olds.outbound, news.outbound) || !same(info.settings.quota, news.quota)) {
-    await c.putApp(news.name, { quota: news.quota, outbound: news.outbound });
+  if (!same(settingsOf(olds), settingsOf(news)) || !same(info.settings.quota, news.quota)) {
+    await c.putApp(news.name, settingsOf(news));
   }
   if (info.currentVersion !== news.versionHash) {
     try {
@@ -206,7 +213,7 @@ export async function readApp(s: AppState): Promise<AppState | null> {
   const c = client(s);
   const info = await c.getApp(s.name);
   if (!info) return null;
-  const read: AppState = { ...s, quota: info.settings.quota, outbound: info.settings.outbound };
+  const read: AppState = { ...s, quota: info.settings.quota, outbound: info.settings.outbound, logs: info.settings.logs ?? false };
   if (info.currentVersion !== s.versionHash) {
     if (!info.currentVersion) return { ...read, versionHash: "", modules: {} };
     const { version } = await c.getVersion(s.name, info.currentVersion, false);

@@ -83,6 +83,8 @@ export interface AppArgs {
   quota?: QuotaInput;
   /** Hosts the app may call. @default "none" */
   outbound?: Outbound;
+  /** Keep the app's console lines and exceptions (a tail runs after each request). @default false */
+  logs?: boolean;
   /** What deleting the app does to its objects' databases. @default "retain" */
   dataOnDelete?: "retain" | "delete";
 }
@@ -181,6 +183,7 @@ export class App extends pulumi.dynamic.Resource {
       secrets: pulumi.secret(secrets),
       quota: args.quota ?? {},
       outbound: args.outbound ?? "none",
+      logs: args.logs ?? false,
       dataOnDelete: args.dataOnDelete ?? "retain",
       maxQuota: args.platform ? args.platform.maxQuota : null,
       url,

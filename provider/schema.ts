@@ -303,6 +303,12 @@ export type Outbound = z.infer<typeof Outbound>;
 export const AppSettingsInput = z.strictObject({
   quota: QuotaInput.default({}),
   outbound: Outbound.default("none"),
+  /**
+   * Keep the app's console lines and exceptions (GET /apps/:app/logs). A
+   * tail runs after every request of an app that keeps logs, so it is off
+   * unless asked for. @default false
+   */
+  logs: z.boolean().default(false),
 });
 export type AppSettingsInput = z.input<typeof AppSettingsInput>;
 export type AppSettings = z.output<typeof AppSettingsInput>;

@@ -298,6 +298,7 @@ export class AppControl extends DurableObject<Env> {
       durableObject: info.durableObject,
       quota: info.quota,
       outbound: info.settings.outbound,
+      logs: info.settings.logs ?? false,
     };
   }
 

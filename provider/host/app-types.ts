@@ -14,6 +14,8 @@ export interface ResolvedApp {
   durableObject: string | null;
   quota: Quota;
   outbound: Outbound;
+  /** Whether the app's isolate has the log tail. */
+  logs: boolean;
 }
 
 /** Everything the Worker Loader needs for one version, as the loader takes modules. */

@@ -15,8 +15,9 @@ import { WRAPPER_MODULE, wrapperSource } from "./wrapper.js";
  * the app name and version hash cover code and env; the outbound policy is
  * fixed in globalOutbound, so it is part of the key too.
  */
-export function loaderId(app: string, versionHash: string, outbound: Outbound): string {
-  return outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
+export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean): string {
+  const id = outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
+  return logs ? `${id}+logs` : id;
 }
 
 /** A short, stable digest for cache keys (not for security). */
@@ -35,8 +36,8 @@ type EntrypointFactory = (o: { props: unknown }) => Fetcher;
 
 /** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
 export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp): WorkerStub {
-  const { app, versionHash, outbound } = resolved;
-  return env.LOADER.get(loaderId(app, versionHash, outbound), async () => {
+  const { app, versionHash, outbound, logs } = resolved;
+  return env.LOADER.get(loaderId(app, versionHash, outbound, logs), async () => {
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
     const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
     const objects = entrypoints.AppObjects!({ props: { app } });
@@ -51,7 +52,8 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
       env: { ...code.env, OBJECTS: objects },
       // "none": no network at all. An allow-list: every request passes the Egress check.
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
-      tails: [entrypoints.AppTail!({ props: { app } })],
+      // A tail runs after every request: only for apps that keep logs.
+      tails: logs ? [entrypoints.AppTail!({ props: { app } })] : [],
     };
   });
 }
@@ -64,7 +66,7 @@ const guardKeys = new Map<string, Promise<string>>();
  * token, the same in every isolate of the host and unknown to the app.
  */
 export function guardKey(env: Env, resolved: ResolvedApp): Promise<string> {
-  const id = loaderId(resolved.app, resolved.versionHash, resolved.outbound);
+  const id = loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs);
   let key = guardKeys.get(id);
   if (!key) {
     key = (async () => {

@@ -132,6 +132,7 @@ describe("usage and logs", () => {
         if (n === "boom") throw new Error("kaboom");
         return new Response("ok");
       } };`),
+      { logs: true },
     );
     await host.fetch("/apps/chatty/?n=1");
     await host.fetch("/apps/chatty/?n=boom");

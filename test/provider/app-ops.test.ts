@@ -47,6 +47,7 @@ async function state(name: string, source: string, extra: Partial<AppState> = {}
     secrets: {},
     quota: {},
     outbound: "none",
+    logs: false,
     dataOnDelete: "retain",
     maxQuota: null,
     url: `${host.url}apps/${name}/`,

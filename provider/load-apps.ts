@@ -50,6 +50,7 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
         ...(secrets !== undefined && { secrets }),
         ...(m.quota !== undefined && { quota: m.quota }),
         ...(m.outbound !== undefined && { outbound: m.outbound }),
+        ...(m.logs !== undefined && { logs: m.logs }),
         ...(m.dataOnDelete !== undefined && { dataOnDelete: m.dataOnDelete }),
       },
       opts.resourceOptions ?? {},

@@ -57,6 +57,7 @@ const manifestShape = {
     .describe("Plain-text vars in the app's env (committed: put secrets in the program, not here)."),
   quota: QuotaInput.optional().describe("What the app may use; fields left out take the platform's defaults."),
   outbound: Outbound.optional().describe('Where the app may send requests: "none" (default) or { "allow": ["api.example.com", "*.example.org"] }.'),
+  logs: z.boolean().optional().describe("Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false."),
   dataOnDelete: DataOnDelete.optional().describe('What deleting the app does to its objects\' databases. Default: "retain".'),
 };
 

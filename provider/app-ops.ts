@@ -27,33 +27,52 @@ import {
   type Outbound as OutboundT,
 } from "./schema.js";
 
-/** The App resource's inputs as the engine stores and diffs them: small values only. */
+/**
+ * The App resource's inputs as the engine stores and diffs them: small values
+ * only, in few top-level properties. Each top-level property costs the Pulumi
+ * SDK several promises, each with a captured stack trace, per resource and per
+ * run: with 19 flat properties a fleet's preview took twice the engine's own
+ * floor (bench:preview), so related fields travel together.
+ */
 export interface AppState {
-  controlUrl: string;
-  /** Secret. */
-  controlToken: string;
+  /** The app's name on the platform; a change replaces the app. */
   name: string;
+  /** The code, as hashes: what changed shows per module in `preview --diff`. */
+  code: AppCode;
+  /** What the host enforces, and what deleting does. */
+  settings: AppSettingsState;
+  /** Secret env values (kept apart so `env` stays readable in diffs). */
+  secrets: Record<string, string>;
+  /** Where the host's control API is: secret, for the token. */
+  control: AppControlAccess;
+}
+
+export interface AppCode {
+  versionHash: string;
   mainModule: string;
-  /** Module name to its type, sha256 and size: what changed shows per module in `preview --diff`. */
+  /** Module name to its type, sha256 and size. */
   modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
   /** Where to re-bundle from when the cache lacks a module: relative to the project folder. */
   source: { root: string; entry: string } | null;
-  versionHash: string;
   compatibilityDate: string;
   compatibilityFlags: string[];
   durableObject: string | null;
   env: Record<string, string>;
-  /** Secret values. */
-  secrets: Record<string, string>;
+}
+
+export interface AppSettingsState {
   quota: QuotaInputT;
   outbound: OutboundT;
   /** Keep the app's console lines and exceptions. */
   logs: boolean;
   dataOnDelete: "retain" | "delete";
+}
+
+export interface AppControlAccess {
+  url: string;
+  token: string;
   /** The platform's ceilings, when known, so check() can refuse before any call. */
   maxQuota: QuotaInputT | null;
-  /** Where the app answers. */
-  url: string;
 }
 
 export interface CheckFailure {
@@ -66,7 +85,11 @@ export function moduleCache(): ModuleCache {
   return new ModuleCache(resolve(process.env.DYNAMIC_WORKERS_CACHE ?? join(process.cwd(), ".dynamic-workers", "cache")));
 }
 
-/** Every bad field, one failure per property, as Pulumi shows them. */
+/**
+ * Every bad field, one failure per property, as Pulumi shows them. Properties
+ * are named as the App's arguments name them (`quota.maxObjects`), not by
+ * where state keeps them.
+ */
 export function checkApp(s: AppState): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const field = (property: string, schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) => {
@@ -77,61 +100,70 @@ export function checkApp(s: AppState): CheckFailure[] {
       }
     }
   };
+  const code = s.code ?? ({} as Partial<AppCode>);
+  const settings = s.settings ?? ({} as Partial<AppSettingsState>);
   field("name", AppName, s.name);
-  field("compatibilityDate", CompatibilityDate, s.compatibilityDate);
-  (s.compatibilityFlags ?? []).forEach((f, i) => field(`compatibilityFlags[${i}]`, CompatibilityFlag, f));
-  if (s.durableObject !== null && s.durableObject !== undefined) field("durableObject", ClassName, s.durableObject);
-  for (const k of Object.keys(s.env ?? {})) field(`env.${k}`, EnvVarName, k);
+  field("compatibilityDate", CompatibilityDate, code.compatibilityDate);
+  (code.compatibilityFlags ?? []).forEach((f, i) => field(`compatibilityFlags[${i}]`, CompatibilityFlag, f));
+  if (code.durableObject !== null && code.durableObject !== undefined) field("durableObject", ClassName, code.durableObject);
+  for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);
   for (const k of Object.keys(s.secrets ?? {})) {
     field(`secrets.${k}`, EnvVarName, k);
-    if (k in (s.env ?? {})) failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
+    if (k in (code.env ?? {})) failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
   }
-  field("quota", QuotaInput, s.quota ?? {});
-  field("outbound", Outbound, s.outbound ?? "none");
-  field("dataOnDelete", DataOnDelete, s.dataOnDelete ?? "retain");
-  if (s.maxQuota && QuotaInput.safeParse(s.quota ?? {}).success) {
-    const quota = effectiveQuota(s.quota ?? {}, { defaults: { quota: {} }, limits: { maxApps: 0, maxQuota: s.maxQuota } });
-    for (const i of quotaOverCeiling(quota, s.maxQuota)) failures.push({ property: i.path, reason: i.message });
+  const quota = settings.quota ?? {};
+  field("quota", QuotaInput, quota);
+  field("outbound", Outbound, settings.outbound ?? "none");
+  field("dataOnDelete", DataOnDelete, settings.dataOnDelete ?? "retain");
+  const maxQuota = s.control?.maxQuota;
+  if (maxQuota && QuotaInput.safeParse(quota).success) {
+    const effective = effectiveQuota(quota, { defaults: { quota: {} }, limits: { maxApps: 0, maxQuota } });
+    for (const i of quotaOverCeiling(effective, maxQuota)) failures.push({ property: i.path, reason: i.message });
   }
   return failures;
 }
 
-/** Fields whose change replaces the app rather than updating it. */
-export const APP_REPLACE_FIELDS = ["name", "controlUrl"] as const;
-
-/** Fields whose change rolls out through the control API. */
-const ROLLOUT_FIELDS = ["versionHash", "quota", "outbound", "logs"] as const;
-/** Fields that only change what state records. */
-const STATE_FIELDS = ["dataOnDelete", "controlToken", "url", "maxQuota", "source"] as const;
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-export function diffApp(olds: AppState, news: AppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  const replaces = APP_REPLACE_FIELDS.filter((f) => !same(olds[f], news[f]));
-  const changed = [...ROLLOUT_FIELDS, ...STATE_FIELDS].filter((f) => !same(olds[f], news[f]));
-  // A rename may not free the old name's data: create the new app first, then delete the old.
-  return { changes: replaces.length > 0 || changed.length > 0, replaces, deleteBeforeReplace: false };
-}
-
 /** The settings the host keeps for an app (see AppSettingsInput). */
-function settingsOf(s: AppState): { quota: QuotaInputT; outbound: OutboundT; logs: boolean } {
-  return { quota: s.quota, outbound: s.outbound, logs: s.logs ?? false };
+function hostSettings(s: AppState): { quota: QuotaInputT; outbound: OutboundT; logs: boolean } {
+  return { quota: s.settings.quota, outbound: s.settings.outbound, logs: s.settings.logs ?? false };
 }
 
-function client(s: Pick<AppState, "controlUrl" | "controlToken">): ControlClient {
-  return new ControlClient({ url: s.controlUrl, token: s.controlToken, retries: 4 });
+/**
+ * What a change does: a new name or another host replaces the app; new code
+ * or host settings roll out; anything else (the token, `dataOnDelete`, where
+ * the source is) only changes what state records.
+ */
+export function diffApp(olds: AppState, news: AppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const replaces: string[] = [];
+  if (!same(olds.name, news.name)) replaces.push("name");
+  if (!same(olds.control?.url, news.control?.url)) replaces.push("control");
+  const changes = replaces.length > 0 || (["code", "settings", "secrets", "control"] as const).some((f) => !same(olds[f], news[f]));
+  // A rename may not free the old name's data: create the new app first, then delete the old.
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+/** True when the change needs the host: new code, or new host settings. */
+function needsRollout(olds: AppState, news: AppState): boolean {
+  return olds.code.versionHash !== news.code.versionHash || !same(hostSettings(olds), hostSettings(news));
+}
+
+function client(s: AppState): ControlClient {
+  return new ControlClient({ url: s.control.url, token: s.control.token, retries: 4 });
 }
 
 /** The version to upload, with module contents from the cache or a verified re-bundle. */
 export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
   const cache = moduleCache();
+  const code = s.code;
   const modules: AppVersionSpecInput["modules"] = {};
   let rebundled: Record<string, string> | undefined;
-  for (const [name, m] of Object.entries(s.modules)) {
+  for (const [name, m] of Object.entries(code.modules)) {
     let bytes = cache.get(m.sha256);
-    if (!bytes && s.source) {
+    if (!bytes && code.source) {
       if (!rebundled) {
-        const b = await bundleApp(join(resolve(s.source.root), s.source.entry));
+        const b = await bundleApp(join(resolve(code.source.root), code.source.entry));
         rebundled = {};
         for (const [n, mod] of Object.entries(b.modules)) rebundled[cache.put(mod.content)] = n;
       }
@@ -146,22 +178,22 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
     modules[name] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
   }
   return {
-    mainModule: s.mainModule,
+    mainModule: code.mainModule,
     modules,
-    compatibilityDate: s.compatibilityDate,
-    compatibilityFlags: s.compatibilityFlags,
-    durableObject: s.durableObject,
-    env: { ...s.env, ...s.secrets },
+    compatibilityDate: code.compatibilityDate,
+    compatibilityFlags: code.compatibilityFlags,
+    durableObject: code.durableObject,
+    env: { ...code.env, ...s.secrets },
   };
 }
 
 async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: string | null): Promise<void> {
   const prepared = await prepareVersion(await versionSpec(s));
-  if (prepared.versionHash !== s.versionHash) {
-    throw new Error(`app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.versionHash} as planned; run the update again`);
+  if (prepared.versionHash !== s.code.versionHash) {
+    throw new Error(`app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`);
   }
   await c.putVersion(s.name, prepared);
-  await c.deploy(s.name, s.versionHash, expectedCurrent);
+  await c.deploy(s.name, s.code.versionHash, expectedCurrent);
 }
 
 function conflict(name: string, actual: string | null, expected: string | null): Error {
@@ -174,34 +206,32 @@ function conflict(name: string, actual: string | null, expected: string | null):
 export async function createApp(s: AppState): Promise<AppState> {
   const c = client(s);
   const existing = await c.getApp(s.name);
-  if (existing?.currentVersion && existing.currentVersion !== s.versionHash) {
+  if (existing?.currentVersion && existing.currentVersion !== s.code.versionHash) {
     throw new Error(
       `app '${s.name}' already exists on the platform at version ${existing.currentVersion}; ` +
         `delete it first or choose another name (nothing was changed)`,
     );
   }
-  await c.putApp(s.name, settingsOf(s));
+  await c.putApp(s.name, hostSettings(s));
   await uploadAndDeploy(c, s, existing?.currentVersion ?? null);
   return s;
 }
 
 export async function updateApp(olds: AppState, news: AppState): Promise<AppState> {
-  const rollout = ROLLOUT_FIELDS.some((f) => !same(olds[f], news[f]));
-  if (!rollout) return news;
+  if (!needsRollout(olds, news)) return news;
   const c = client(news);
   const info = await c.getApp(news.name);
   if (!info) return createApp(news);
-  if (info.currentVersion !== olds.versionHash && info.currentVersion !== news.versionHash) {
-    throw conflict(news.name, info.currentVersion, olds.versionHash);
+  const [was, want] = [olds.code.versionHash, news.code.versionHash];
+  if (info.currentVersion !== was && info.currentVersion !== want) throw conflict(news.name, info.currentVersion, was);
+  if (!same(hostSettings(olds), hostSettings(news)) || !same(info.settings.quota, news.settings.quota)) {
+    await c.putApp(news.name, hostSettings(news));
   }
-  if (!same(settingsOf(olds), settingsOf(news)) || !same(info.settings.quota, news.quota)) {
-    await c.putApp(news.name, settingsOf(news));
-  }
-  if (info.currentVersion !== news.versionHash) {
+  if (info.currentVersion !== want) {
     try {
       await uploadAndDeploy(c, news, info.currentVersion);
     } catch (e) {
-      if (e instanceof ControlApiError && e.status === 409) throw conflict(news.name, (e.body.current as string) ?? null, olds.versionHash);
+      if (e instanceof ControlApiError && e.status === 409) throw conflict(news.name, (e.body.current as string) ?? null, was);
       throw e;
     }
   }
@@ -213,31 +243,31 @@ export async function readApp(s: AppState): Promise<AppState | null> {
   const c = client(s);
   const info = await c.getApp(s.name);
   if (!info) return null;
-  const read: AppState = { ...s, quota: info.settings.quota, outbound: info.settings.outbound, logs: info.settings.logs ?? false };
-  if (info.currentVersion !== s.versionHash) {
-    if (!info.currentVersion) return { ...read, versionHash: "", modules: {} };
-    const { version } = await c.getVersion(s.name, info.currentVersion, false);
-    const m: VersionManifest = version.manifest;
-    const secrets: Record<string, string> = {};
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.env)) (k in (s.secrets ?? {}) ? secrets : env)[k] = v;
-    Object.assign(read, {
-      versionHash: info.currentVersion,
-      mainModule: m.mainModule,
-      modules: m.modules,
-      compatibilityDate: m.compatibilityDate,
-      compatibilityFlags: m.compatibilityFlags,
-      durableObject: m.durableObject,
-      env,
-      secrets,
-    });
-  }
-  return read;
+  const settings = { ...s.settings, quota: info.settings.quota, outbound: info.settings.outbound, logs: info.settings.logs ?? false };
+  const read: AppState = { ...s, settings };
+  if (info.currentVersion === s.code.versionHash) return read;
+  if (!info.currentVersion) return { ...read, code: { ...s.code, versionHash: "", modules: {} } };
+  const { version } = await c.getVersion(s.name, info.currentVersion, false);
+  const m: VersionManifest = version.manifest;
+  const secrets: Record<string, string> = {};
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.env)) (k in (s.secrets ?? {}) ? secrets : env)[k] = v;
+  const code: AppCode = {
+    versionHash: info.currentVersion,
+    mainModule: m.mainModule,
+    modules: m.modules,
+    source: s.code.source,
+    compatibilityDate: m.compatibilityDate,
+    compatibilityFlags: m.compatibilityFlags,
+    durableObject: m.durableObject,
+    env,
+  };
+  return { ...read, code, secrets };
 }
 
 export async function deleteApp(s: AppState): Promise<void> {
   try {
-    await client(s).deleteApp(s.name, s.dataOnDelete ?? "retain");
+    await client(s).deleteApp(s.name, s.settings.dataOnDelete ?? "retain");
   } catch (e) {
     if (e instanceof ControlApiError && e.status === 404) return;
     throw e;

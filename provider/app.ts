@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerModule } from "./provider-module.js";
 import { relative } from "node:path";
-import type { AppState } from "./app-ops.js";
+import type { AppCode, AppState } from "./app-ops.js";
 import { bundleApp, type Bundle } from "./bundle.js";
 import { prepareVersion } from "./control-client.js";
 import { moduleCache } from "./app-ops.js";
@@ -91,11 +91,7 @@ export interface AppArgs {
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 
-interface PreparedCode {
-  mainModule: string;
-  modules: AppState["modules"];
-  source: AppState["source"];
-}
+type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source">;
 
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
 async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
@@ -106,7 +102,7 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
   }
-  const modules: AppState["modules"] = {};
+  const modules: AppCode["modules"] = {};
   for (const [moduleName, m] of Object.entries(bundle.modules) as [string, InlineModule][]) {
     const bytes = m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
     modules[moduleName] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
@@ -119,14 +115,37 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   };
 }
 
+/** The code's hashes and settings, with the version hash of the whole (see hash.ts). */
+async function codeOf(prepared: PreparedCode, args: AppArgs, secrets: Record<string, string>): Promise<AppCode> {
+  const cache = moduleCache();
+  const code: Omit<AppCode, "versionHash"> = {
+    ...prepared,
+    compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
+    compatibilityFlags: args.compatibilityFlags ?? [],
+    durableObject: args.durableObject ?? null,
+    env: args.env ?? {},
+  };
+  const modules: Record<string, InlineModule> = {};
+  for (const [n, m] of Object.entries(code.modules)) {
+    const bytes = cache.get(m.sha256)!;
+    modules[n] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
+  }
+  const { source: _, ...spec } = code;
+  const { versionHash } = await prepareVersion({ ...spec, modules, env: { ...code.env, ...secrets } });
+  return { versionHash, ...code };
+}
+
 export class App extends pulumi.dynamic.Resource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
+  /** The code as hashes, with its version hash. */
+  declare readonly code: pulumi.Output<AppCode>;
   /** The deployed version: see hash.ts for the rule. */
-  declare readonly versionHash: pulumi.Output<string>;
-  /** Where the app answers. */
-  declare readonly url: pulumi.Output<string>;
-  declare readonly modules: pulumi.Output<AppState["modules"]>;
+  readonly versionHash: pulumi.Output<string>;
+  /** Module name to its type, sha256 and size. */
+  readonly modules: pulumi.Output<AppCode["modules"]>;
+  /** Where the app answers (known once the app exists). */
+  readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
     if ((args.source === undefined) === (args.modules === undefined)) {
@@ -139,55 +158,36 @@ export class App extends pulumi.dynamic.Resource {
       throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
     }
     const appName = args.name ?? name;
-    const code = prepareCode(appName, args);
     const secrets = pulumi.output(args.secrets ?? {});
-    const env = args.env ?? {};
-    const compatibilityDate = args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE;
-    const compatibilityFlags = args.compatibilityFlags ?? [];
-    const durableObject = args.durableObject ?? null;
     // The hash of a version that holds secrets is not itself secret: it is shown in previews.
-    const versionHash = pulumi.unsecret(
-      pulumi.all([pulumi.output(code), secrets]).apply(async ([c, sec]) => {
-        const bundleModules: Record<string, InlineModule> = {};
-        const cache = moduleCache();
-        for (const [n, m] of Object.entries(c.modules)) {
-          const bytes = cache.get(m.sha256)!;
-          bundleModules[n] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
-        }
-        const prepared = await prepareVersion({
-          mainModule: c.mainModule,
-          modules: bundleModules,
-          compatibilityDate,
-          compatibilityFlags,
-          durableObject,
-          env: { ...env, ...sec },
-        });
-        return prepared.versionHash;
-      }),
-    );
+    const code = pulumi.unsecret(pulumi.all([prepareCode(appName, args), secrets]).apply(([c, sec]) => codeOf(c, args, sec)));
     const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
-    const controlToken = args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!);
-    const url = args.platform ? args.platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
     const state: Record<keyof AppState, unknown> = {
-      controlUrl,
-      controlToken,
       name: appName,
-      mainModule: pulumi.output(code).apply((c) => c.mainModule),
-      modules: pulumi.output(code).apply((c) => c.modules),
-      source: pulumi.output(code).apply((c) => c.source),
-      versionHash,
-      compatibilityDate,
-      compatibilityFlags,
-      durableObject,
-      env,
+      code,
+      settings: { quota: args.quota ?? {}, outbound: args.outbound ?? "none", logs: args.logs ?? false, dataOnDelete: args.dataOnDelete ?? "retain" },
       secrets: pulumi.secret(secrets),
-      quota: args.quota ?? {},
-      outbound: args.outbound ?? "none",
-      logs: args.logs ?? false,
-      dataOnDelete: args.dataOnDelete ?? "retain",
-      maxQuota: args.platform ? args.platform.maxQuota : null,
-      url,
+      control: pulumi.secret({
+        url: controlUrl,
+        token: args.platform ? args.platform.controlToken : args.controlToken!,
+        maxQuota: args.platform ? args.platform.maxQuota : null,
+      }),
     };
-    super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] }, "dynamic-workers", "App");
+    // Registering a resource, the SDK captures a stack trace for each promise
+    // it makes (about 30 per App, kept only for its leak reports), and the
+    // source-map hook makes each cost ~0.1 ms: a tenth of a fleet's preview.
+    // Its own record of where the resource was declared sets its own limit.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 1;
+    try {
+      super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["control", "secrets"] }, "dynamic-workers", "App");
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    this.versionHash = this.code.apply((c) => c.versionHash);
+    this.modules = this.code.apply((c) => c.modules);
+    // Derived, not stored: each stored property costs every preview (see AppState).
+    const url = args.platform ? args.platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
+    this.url = pulumi.all([this.id, url]).apply(([, u]) => u);
   }
 }

@@ -11,6 +11,8 @@ import type { HostWorkerInputs, HostWorkerOutputs } from "./host-worker-ops.js";
 
 
 type Ops = typeof import("./host-worker-ops.js");
+/** check and diff need only the inputs' rules: loading the SDK costs every preview ~0.5 s. */
+type Inputs = typeof import("./host-inputs.js");
 
 /** Fields whose change replaces the script instead of updating it. */
 
@@ -22,12 +24,12 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async check(_olds: HostWorkerInputs, news: HostWorkerInputs) {
-    const ops = providerModule("host-worker-ops") as Ops;
+    const ops = providerModule("host-inputs") as Inputs;
     return { inputs: news, failures: ops.checkHostInputs(news) };
   },
 
   async diff(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
-    const ops = providerModule("host-worker-ops") as Ops;
+    const ops = providerModule("host-inputs") as Inputs;
     const changed = [...ops.HOST_UPLOAD_FIELDS, "dataOnDelete" as const].filter((f) => JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
     const replaces = changed.filter((f) => (["accountId", "apiBaseUrl", "scriptName"] as string[]).includes(f));
     return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };

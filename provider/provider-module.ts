@@ -4,12 +4,18 @@
  * resolves from the program's folder upward through node_modules. Inside
  * this package's own repository (its quickstart) there is no node_modules
  * entry for the package itself, so there it loads dist/ of the nearest
- * folder above whose package.json is ours. Only `require` and `process` are
- * used: the function is serialized with the provider.
+ * folder above whose package.json is ours. Only `require`, `process` and
+ * `globalThis` are used: the function is serialized with the provider. What
+ * it found is kept per process, as every check and diff asks again.
  */
 declare const require: (id: string) => unknown;
 
 export function providerModule(name: string): unknown {
+  const found = ((globalThis as { __dynamicWorkersModules?: Record<string, unknown> }).__dynamicWorkersModules ??= {});
+  return (found[name] ??= load(name));
+}
+
+function load(name: string): unknown {
   try {
     return require(`pulumi-dynamic-workers/internal/${name}`);
   } catch (e) {

@@ -2,7 +2,7 @@
 // real HTTP: create, update, drift, conflicts, retries, delete.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkApp, createApp, deleteApp, diffApp, readApp, updateApp, type AppState } from "../../provider/app-ops.js";
+import { checkApp, createApp, deleteApp, diffApp, readApp, updateApp, type AppCode, type AppControlAccess, type AppSettingsState, type AppState } from "../../provider/app-ops.js";
 import { ModuleCache } from "../../provider/bundle.js";
 import { prepareVersion } from "../../provider/control-client.js";
 import { TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
@@ -29,39 +29,51 @@ export class Counter extends DurableObject {
   }
 }`;
 
-/** The state App would hand the engine for this source, with the content cached as App does. */
-async function state(name: string, source: string, extra: Partial<AppState> = {}): Promise<AppState> {
-  const sha256 = new ModuleCache(cache.path).put(source);
-  const base: AppState = {
-    controlUrl: host.url.toString(),
-    controlToken: TOKEN,
-    name,
-    mainModule: "index.js",
-    modules: { "index.js": { type: "js", sha256, size: Buffer.byteLength(source) } },
-    source: null,
-    versionHash: "",
-    compatibilityDate: "2026-07-01",
-    compatibilityFlags: [],
-    durableObject: "Counter",
-    env: {},
-    secrets: {},
-    quota: {},
-    outbound: "none",
-    logs: false,
-    dataOnDelete: "retain",
-    maxQuota: null,
-    url: `${host.url}apps/${name}/`,
-    ...extra,
+/** Per-group overrides of a state. */
+interface Patch {
+  name?: string;
+  code?: Partial<AppCode>;
+  settings?: Partial<AppSettingsState>;
+  secrets?: Record<string, string>;
+  control?: Partial<AppControlAccess>;
+}
+
+/** `s` with the fields of `p` replaced, group by group. */
+function patch(s: AppState, p: Patch): AppState {
+  return {
+    name: p.name ?? s.name,
+    code: { ...s.code, ...p.code },
+    settings: { ...s.settings, ...p.settings },
+    secrets: p.secrets ?? s.secrets,
+    control: { ...s.control, ...p.control },
   };
-  const p = await prepareVersion({
-    mainModule: base.mainModule,
-    modules: { "index.js": { type: "js", content: source } },
-    compatibilityDate: base.compatibilityDate,
-    compatibilityFlags: base.compatibilityFlags,
-    durableObject: base.durableObject,
-    env: { ...base.env, ...base.secrets },
-  });
-  return { ...base, versionHash: p.versionHash };
+}
+
+/** The state App would hand the engine for this source, with the content cached as App does. */
+async function state(name: string, source: string, extra: Patch = {}): Promise<AppState> {
+  const sha256 = new ModuleCache(cache.path).put(source);
+  const base = patch(
+    {
+      name,
+      code: {
+        versionHash: "",
+        mainModule: "index.js",
+        modules: { "index.js": { type: "js", sha256, size: Buffer.byteLength(source) } },
+        source: null,
+        compatibilityDate: "2026-07-01",
+        compatibilityFlags: [],
+        durableObject: "Counter",
+        env: {},
+      },
+      settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
+      secrets: {},
+      control: { url: host.url.toString(), token: TOKEN, maxQuota: null },
+    },
+    extra,
+  );
+  const { versionHash: _, source: _s, ...code } = base.code;
+  const p = await prepareVersion({ ...code, modules: { "index.js": { type: "js", content: source } }, env: { ...code.env, ...base.secrets } });
+  return patch(base, { code: { versionHash: p.versionHash } });
 }
 
 const get = async (app: string) => (await host.fetch(`/apps/${app}/`)).text();
@@ -70,18 +82,14 @@ describe("App provider", () => {
   it("check names every bad field", async () => {
     const s = await state("ok", COUNTER("a"));
     expect(checkApp(s)).toEqual([]);
-    const failures = checkApp({
-      ...s,
-      name: "Bad Name",
-      compatibilityDate: "2026-13-01",
-      compatibilityFlags: ["OK", "fine_flag"],
-      durableObject: "1x",
-      env: { "bad-name": "x", SHARED: "1" },
-      secrets: { SHARED: "2" },
-      quota: { maxObjects: -1 } as never,
-      outbound: { allow: ["http://evil"] },
-      dataOnDelete: "sometimes" as never,
-    });
+    const failures = checkApp(
+      patch(s, {
+        name: "Bad Name",
+        code: { compatibilityDate: "2026-13-01", compatibilityFlags: ["OK", "fine_flag"], durableObject: "1x", env: { "bad-name": "x", SHARED: "1" } },
+        secrets: { SHARED: "2" },
+        settings: { quota: { maxObjects: -1 } as never, outbound: { allow: ["http://evil"] }, dataOnDelete: "sometimes" as never },
+      }),
+    );
     expect(failures.map((f) => f.property)).toEqual([
       "name",
       "compatibilityDate",
@@ -93,7 +101,7 @@ describe("App provider", () => {
       "outbound",
       "dataOnDelete",
     ]);
-    expect(checkApp({ ...s, quota: { maxObjects: 20 }, maxQuota: { maxObjects: 10 } })).toEqual([
+    expect(checkApp(patch(s, { settings: { quota: { maxObjects: 20 } }, control: { maxQuota: { maxObjects: 10 } } }))).toEqual([
       { property: "quota.maxObjects", reason: "20 is above the platform ceiling of 10" },
     ]);
   });
@@ -103,15 +111,19 @@ describe("App provider", () => {
     const b = await state("d", COUNTER("b"));
     expect(diffApp(a, a)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     expect(diffApp(a, b)).toMatchObject({ changes: true, replaces: [] });
-    expect(diffApp(a, { ...a, quota: { maxObjects: 5 } })).toMatchObject({ changes: true, replaces: [] });
-    expect(diffApp(a, { ...a, name: "e" })).toMatchObject({ changes: true, replaces: ["name"] });
+    expect(diffApp(a, patch(a, { settings: { quota: { maxObjects: 5 } } }))).toMatchObject({ changes: true, replaces: [] });
+    expect(diffApp(a, patch(a, { name: "e" }))).toMatchObject({ changes: true, replaces: ["name"] });
+    expect(diffApp(a, patch(a, { control: { url: "http://elsewhere/_control" } }))).toMatchObject({ changes: true, replaces: ["control"] });
+    // A new token or dataOnDelete changes only state: an update that makes no host call.
+    expect(diffApp(a, patch(a, { control: { token: "rotated" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffApp(a, patch(a, { settings: { dataOnDelete: "delete" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   it("create rolls out; update changes code and quota with the data kept", async () => {
     const a = await state("life", COUNTER("a"));
     await createApp(a);
     expect(await get("life")).toBe("a 1");
-    const b = await state("life", COUNTER("b"), { quota: { maxObjects: 5 } });
+    const b = await state("life", COUNTER("b"), { settings: { quota: { maxObjects: 5 } } });
     await updateApp(a, b);
     expect(await get("life")).toBe("b 2");
     expect((await host.control.getApp("life"))?.quota.maxObjects).toBe(5);
@@ -131,7 +143,7 @@ describe("App provider", () => {
     await createApp(a);
     const outside = await prepareVersion({ mainModule: "index.js", modules: { "index.js": { type: "js", content: COUNTER("outside") } }, compatibilityDate: "2026-07-01", durableObject: "Counter", env: { KEY: "s" } });
     await host.control.putVersion("drift", outside);
-    await host.control.deploy("drift", outside.versionHash, a.versionHash);
+    await host.control.deploy("drift", outside.versionHash, a.code.versionHash);
     await host.control.putApp("drift", { quota: { maxObjects: 9 } });
 
     const b = await state("drift", COUNTER("b"), { secrets: { KEY: "s" } });
@@ -139,10 +151,10 @@ describe("App provider", () => {
     expect(await get("drift")).toBe("outside 1");
 
     const read = (await readApp(a))!;
-    expect(read.versionHash).toBe(outside.versionHash);
-    expect(read.quota).toEqual({ maxObjects: 9 });
+    expect(read.code.versionHash).toBe(outside.versionHash);
+    expect(read.settings.quota).toEqual({ maxObjects: 9 });
     expect(read.secrets).toEqual({ KEY: "s" });
-    expect(read.env).toEqual({});
+    expect(read.code.env).toEqual({});
     expect(diffApp(read, a)).toMatchObject({ changes: true });
     // After refresh, `up` restores the declared app.
     await updateApp(read, a);
@@ -160,7 +172,7 @@ describe("App provider", () => {
     await createApp(r);
     expect(await get("del-r")).toBe("r 2");
 
-    const d = await state("del-d", COUNTER("d"), { dataOnDelete: "delete" });
+    const d = await state("del-d", COUNTER("d"), { settings: { dataOnDelete: "delete" } });
     await createApp(d);
     await get("del-d");
     await deleteApp(d);
@@ -170,7 +182,7 @@ describe("App provider", () => {
 
   it("re-bundles from the source when the cache lost a module, and refuses when it cannot", async () => {
     const s = await state("nocache", COUNTER("x"));
-    await expect(createApp({ ...s, modules: { "index.js": { ...s.modules["index.js"]!, sha256: "f".repeat(64) } } })).rejects.toThrow(
+    await expect(createApp(patch(s, { code: { modules: { "index.js": { ...s.code.modules["index.js"]!, sha256: "f".repeat(64) } } } }))).rejects.toThrow(
       /neither in the bundle cache.*nor reproducible/,
     );
   });
@@ -197,7 +209,7 @@ describe("App provider", () => {
     await new Promise<void>((ok) => flaky.listen(0, "127.0.0.1", ok));
     try {
       const port = (flaky.address() as { port: number }).port;
-      const s = await state("retry", COUNTER("r"), { controlUrl: `http://127.0.0.1:${port}` });
+      const s = await state("retry", COUNTER("r"), { control: { url: `http://127.0.0.1:${port}` } });
       await createApp(s);
       expect(failures).toBeLessThan(0);
       expect(await get("retry")).toBe("r 1");

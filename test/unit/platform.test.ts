@@ -100,10 +100,20 @@ describe("App", () => {
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     const m = byType(":App").find((x) => x.name === "todo")!;
     expect(m.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:App");
-    expect(Object.keys(m.inputs.modules)).toEqual(["index.js"]);
-    expect(m.inputs.modules["index.js"].sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(m.inputs).toMatchObject({ name: "todo", quota: { maxObjects: 3 }, env: { MODE: "x" }, dataOnDelete: "retain", outbound: "none" });
-    expect(m.inputs.maxQuota).toEqual({});
+    expect(Object.keys(m.inputs.code.modules)).toEqual(["index.js"]);
+    expect(m.inputs.code.modules["index.js"].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(m.inputs).toMatchObject({
+      name: "todo",
+      code: { versionHash: hash, env: { MODE: "x" } },
+      settings: { quota: { maxObjects: 3 }, dataOnDelete: "retain", outbound: "none", logs: false },
+    });
+    // Secrets and the control token reach the engine as secrets.
+    const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+    expect(m.inputs.secrets).toMatchObject({ [SECRET_SIG]: expect.any(String), value: { KEY: "s3cret" } });
+    expect(m.inputs.control).toMatchObject({ [SECRET_SIG]: expect.any(String), value: { maxQuota: {} } });
+    // Few top-level properties: each costs every preview (see AppState); the secret stays out of `code`.
+    expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "name", "secrets", "settings"]);
+    expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
   });

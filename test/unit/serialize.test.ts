@@ -37,23 +37,20 @@ async function roundTrip(provider: pulumi.dynamic.ResourceProvider, script: stri
 }
 
 const state = {
-  controlUrl: "http://127.0.0.1:1",
-  controlToken: "t",
   name: "todo",
-  mainModule: "index.js",
-  modules: { "index.js": { type: "js", sha256: "a".repeat(64), size: 1 } },
-  source: null,
-  versionHash: "b".repeat(64),
-  compatibilityDate: "2026-07-01",
-  compatibilityFlags: [],
-  durableObject: null,
-  env: {},
+  code: {
+    versionHash: "b".repeat(64),
+    mainModule: "index.js",
+    modules: { "index.js": { type: "js", sha256: "a".repeat(64), size: 1 } },
+    source: null,
+    compatibilityDate: "2026-07-01",
+    compatibilityFlags: [],
+    durableObject: null,
+    env: {},
+  },
+  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
   secrets: {},
-  quota: {},
-  outbound: "none",
-  dataOnDelete: "retain",
-  maxQuota: { maxObjects: 10 },
-  url: "http://x/",
+  control: { url: "http://127.0.0.1:1", token: "t", maxQuota: { maxObjects: 10 } },
 };
 
 describe("serialized providers", () => {
@@ -61,8 +58,8 @@ describe("serialized providers", () => {
     const out = await roundTrip(
       appProvider,
       `async (p) => ({
-        check: await p.check({}, ${JSON.stringify({ ...state, quota: { maxObjects: 11 }, name: "Bad" })}),
-        diff: await p.diff("todo", ${JSON.stringify(state)}, ${JSON.stringify({ ...state, name: "todo2", versionHash: "c".repeat(64) })}),
+        check: await p.check({}, ${JSON.stringify({ ...state, settings: { ...state.settings, quota: { maxObjects: 11 } }, name: "Bad" })}),
+        diff: await p.diff("todo", ${JSON.stringify(state)}, ${JSON.stringify({ ...state, name: "todo2", code: { ...state.code, versionHash: "c".repeat(64) } })}),
       })`,
     );
     expect(out).toMatchObject({

@@ -18,6 +18,7 @@ import {
   EnvVarName,
   Outbound,
   QuotaInput,
+  Tags,
   effectiveQuota,
   formatIssues,
   quotaOverCeiling,
@@ -50,6 +51,8 @@ export interface AppState {
   /** Keep the app's console lines and exceptions. */
   logs: boolean;
   dataOnDelete: "retain" | "delete";
+  /** Labels for people and policies; present only when the app has some. State only: the host never gets them. */
+  tags?: string[];
   /** The platform's ceilings, when known, so check() can refuse before any call. */
   maxQuota: QuotaInputT | null;
   /** Where the app answers. */
@@ -89,6 +92,7 @@ export function checkApp(s: AppState): CheckFailure[] {
   field("quota", QuotaInput, s.quota ?? {});
   field("outbound", Outbound, s.outbound ?? "none");
   field("dataOnDelete", DataOnDelete, s.dataOnDelete ?? "retain");
+  if (s.tags !== undefined) field("tags", Tags, s.tags);
   if (s.maxQuota && QuotaInput.safeParse(s.quota ?? {}).success) {
     const quota = effectiveQuota(s.quota ?? {}, { defaults: { quota: {} }, limits: { maxApps: 0, maxQuota: s.maxQuota } });
     for (const i of quotaOverCeiling(quota, s.maxQuota)) failures.push({ property: i.path, reason: i.message });
@@ -101,8 +105,12 @@ export const APP_REPLACE_FIELDS = ["name", "controlUrl"] as const;
 
 /** Fields whose change rolls out through the control API. */
 const ROLLOUT_FIELDS = ["versionHash", "quota", "outbound", "logs"] as const;
-/** Fields that only change what state records. */
-const STATE_FIELDS = ["dataOnDelete", "controlToken", "url", "maxQuota", "source"] as const;
+/**
+ * Fields that only change what state records. A tags-only change is an
+ * update (so state, and the policy pack reading it, hold the declared tags)
+ * that calls no host: tags are neither settings nor code.
+ */
+const STATE_FIELDS = ["dataOnDelete", "controlToken", "url", "maxQuota", "source", "tags"] as const;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 

@@ -87,6 +87,13 @@ export interface AppArgs {
   logs?: boolean;
   /** What deleting the app does to its objects' databases. @default "retain" */
   dataOnDelete?: "retain" | "delete";
+  /**
+   * Labels for people and policies, e.g. `["disposable"]` (the policy pack
+   * allows `dataOnDelete: "delete"` only on a tagged app). Kept in state,
+   * never sent to the host: a tags-only change calls no host and makes no
+   * new version. @default []
+   */
+  tags?: string[];
 }
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
@@ -168,7 +175,7 @@ export class App extends pulumi.dynamic.Resource {
     const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
     const controlToken = args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!);
     const url = args.platform ? args.platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
-    const state: Record<keyof AppState, unknown> = {
+    const state: Record<Exclude<keyof AppState, "tags">, unknown> & { tags?: string[] } = {
       controlUrl,
       controlToken,
       name: appName,
@@ -187,6 +194,8 @@ export class App extends pulumi.dynamic.Resource {
       dataOnDelete: args.dataOnDelete ?? "retain",
       maxQuota: args.platform ? args.platform.maxQuota : null,
       url,
+      // Only when there are some: every App's state would otherwise carry an empty field.
+      ...(args.tags !== undefined && args.tags.length > 0 ? { tags: args.tags } : {}),
     };
     super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] }, "dynamic-workers", "App");
   }

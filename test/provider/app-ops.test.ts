@@ -93,6 +93,10 @@ describe("App provider", () => {
       "outbound",
       "dataOnDelete",
     ]);
+    expect(checkApp({ ...s, tags: ["disposable", "Bad Tag", "disposable"] })).toEqual([
+      { property: "tags", reason: "[1]: must be 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit" },
+      { property: "tags", reason: "must not repeat a tag" },
+    ]);
     expect(checkApp({ ...s, quota: { maxObjects: 20 }, maxQuota: { maxObjects: 10 } })).toEqual([
       { property: "quota.maxObjects", reason: "20 is above the platform ceiling of 10" },
     ]);
@@ -105,6 +109,29 @@ describe("App provider", () => {
     expect(diffApp(a, b)).toMatchObject({ changes: true, replaces: [] });
     expect(diffApp(a, { ...a, quota: { maxObjects: 5 } })).toMatchObject({ changes: true, replaces: [] });
     expect(diffApp(a, { ...a, name: "e" })).toMatchObject({ changes: true, replaces: ["name"] });
+  });
+
+  it("tags: a tags-only change is an update that calls no host", async () => {
+    let calls = 0;
+    const counter: Server = createServer((_req, res) => {
+      calls++;
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "unauthorized", message: "counted" } }));
+    });
+    await new Promise<void>((ok) => counter.listen(0, "127.0.0.1", ok));
+    try {
+      const a = await state("tagged", COUNTER("a"), { controlUrl: `http://127.0.0.1:${(counter.address() as { port: number }).port}` });
+      const b = { ...a, tags: ["disposable"] };
+      expect(diffApp(a, b)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+      expect(diffApp(b, { ...b, tags: ["disposable", "x"] })).toMatchObject({ changes: true, replaces: [] });
+      expect(await updateApp(a, b)).toEqual(b);
+      expect(await updateApp(b, a)).toEqual(a);
+      expect(calls).toBe(0);
+      // The counter does answer: a change that rolls out reaches it.
+      await expect(updateApp(b, { ...b, logs: true })).rejects.toThrow();
+      expect(calls).toBeGreaterThan(0);
+    } finally {
+      await new Promise((ok) => counter.close(ok));
+    }
   });
 
   it("create rolls out; update changes code and quota with the data kept", async () => {

@@ -18,6 +18,7 @@ import {
   EnvVarName,
   Outbound,
   QuotaInput,
+  Tags,
   effectiveQuota,
   formatIssues,
   quotaOverCeiling,
@@ -66,6 +67,8 @@ export interface AppSettingsState {
   /** Keep the app's console lines and exceptions. */
   logs: boolean;
   dataOnDelete: "retain" | "delete";
+  /** Labels for people and policies; present only when the app has some. State only: the host never gets them. */
+  tags?: string[];
 }
 
 export interface AppControlAccess {
@@ -115,6 +118,7 @@ export function checkApp(s: AppState): CheckFailure[] {
   field("quota", QuotaInput, quota);
   field("outbound", Outbound, settings.outbound ?? "none");
   field("dataOnDelete", DataOnDelete, settings.dataOnDelete ?? "retain");
+  if (settings.tags !== undefined) field("tags", Tags, settings.tags);
   const maxQuota = s.control?.maxQuota;
   if (maxQuota && QuotaInput.safeParse(quota).success) {
     const effective = effectiveQuota(quota, { defaults: { quota: {} }, limits: { maxApps: 0, maxQuota } });
@@ -132,8 +136,8 @@ function hostSettings(s: AppState): { quota: QuotaInputT; outbound: OutboundT; l
 
 /**
  * What a change does: a new name or another host replaces the app; new code
- * or host settings roll out; anything else (the token, `dataOnDelete`, where
- * the source is) only changes what state records.
+ * or host settings roll out; anything else (the token, `dataOnDelete`, tags,
+ * where the source is) only changes what state records.
  */
 export function diffApp(olds: AppState, news: AppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const replaces: string[] = [];

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerModule } from "./provider-module.js";
 import { relative } from "node:path";
-import type { AppCode, AppState } from "./app-ops.js";
+import type { AppCode, AppSettingsState, AppState } from "./app-ops.js";
 import { bundleApp, type Bundle } from "./bundle.js";
 import { prepareVersion } from "./control-client.js";
 import { moduleCache } from "./app-ops.js";
@@ -87,6 +87,13 @@ export interface AppArgs {
   logs?: boolean;
   /** What deleting the app does to its objects' databases. @default "retain" */
   dataOnDelete?: "retain" | "delete";
+  /**
+   * Labels for people and policies, e.g. `["disposable"]` (the policy pack
+   * allows `dataOnDelete: "delete"` only on a tagged app). Kept in state,
+   * never sent to the host: a tags-only change calls no host and makes no
+   * new version. @default []
+   */
+  tags?: string[];
 }
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
@@ -162,10 +169,18 @@ export class App extends pulumi.dynamic.Resource {
     // The hash of a version that holds secrets is not itself secret: it is shown in previews.
     const code = pulumi.unsecret(pulumi.all([prepareCode(appName, args), secrets]).apply(([c, sec]) => codeOf(c, args, sec)));
     const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
+    const settings: AppSettingsState = {
+      quota: args.quota ?? {},
+      outbound: args.outbound ?? "none",
+      logs: args.logs ?? false,
+      dataOnDelete: args.dataOnDelete ?? "retain",
+      // Only when there are some: every App's state would otherwise carry an empty field.
+      ...(args.tags !== undefined && args.tags.length > 0 ? { tags: args.tags } : {}),
+    };
     const state: Record<keyof AppState, unknown> = {
       name: appName,
       code,
-      settings: { quota: args.quota ?? {}, outbound: args.outbound ?? "none", logs: args.logs ?? false, dataOnDelete: args.dataOnDelete ?? "retain" },
+      settings,
       secrets: pulumi.secret(secrets),
       control: pulumi.secret({
         url: controlUrl,

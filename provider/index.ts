@@ -16,6 +16,7 @@ export {
   Quota,
   QuotaInput,
   QUOTA_DEFAULTS,
+  Tags,
   Outbound,
   PlatformConfig,
   LIMITS,

@@ -52,6 +52,7 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
         ...(m.outbound !== undefined && { outbound: m.outbound }),
         ...(m.logs !== undefined && { logs: m.logs }),
         ...(m.dataOnDelete !== undefined && { dataOnDelete: m.dataOnDelete }),
+        ...(m.tags !== undefined && { tags: m.tags }),
       },
       opts.resourceOptions ?? {},
     );

@@ -22,6 +22,7 @@ import {
   LIMITS,
   Outbound,
   QuotaInput,
+  Tags,
   formatIssues,
 } from "./schema.js";
 
@@ -59,6 +60,7 @@ const manifestShape = {
   outbound: Outbound.optional().describe('Where the app may send requests: "none" (default) or { "allow": ["api.example.com", "*.example.org"] }.'),
   logs: z.boolean().optional().describe("Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false."),
   dataOnDelete: DataOnDelete.optional().describe('What deleting the app does to its objects\' databases. Default: "retain".'),
+  tags: Tags.optional().describe('Labels for people and policies, e.g. ["disposable"] (the policy pack allows dataOnDelete "delete" only on a tagged app). Not sent to the host.'),
 };
 
 export const MANIFEST_FIELDS = Object.keys(manifestShape);

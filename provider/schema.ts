@@ -299,6 +299,17 @@ export const Outbound = z.union([
 ]);
 export type Outbound = z.infer<typeof Outbound>;
 
+/** A tag: 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit. */
+export const Tag = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,31}$/, {
+  message: "must be 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit",
+});
+
+/** Labels of an app, for people and policies (e.g. `disposable`); not part of the version hash. */
+export const Tags = z
+  .array(Tag)
+  .max(20, { message: "at most 20 tags are allowed" })
+  .refine((tags) => new Set(tags).size === tags.length, { message: "must not repeat a tag" });
+
 /** An app's settings, as `PUT /_control/v1/apps/:app` takes them. */
 export const AppSettingsInput = z.strictObject({
   quota: QuotaInput.default({}),
@@ -309,6 +320,12 @@ export const AppSettingsInput = z.strictObject({
    * unless asked for. @default false
    */
   logs: z.boolean().default(false),
+  /**
+   * Labels for people and policies (the policy pack lets `dataOnDelete:
+   * "delete"` through only for a tagged app). The App resource keeps them
+   * in its state and never sends them to the host. @default none
+   */
+  tags: Tags.optional(),
 });
 export type AppSettingsInput = z.input<typeof AppSettingsInput>;
 export type AppSettings = z.output<typeof AppSettingsInput>;

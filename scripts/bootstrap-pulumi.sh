@@ -13,8 +13,11 @@
 #   3. build with `go` (first build: several minutes, ~2 GB of Go caches);
 #   4. otherwise explain how to get Pulumi and exit 1.
 # In cases 1 and 3 it also links pulumi-resource-pulumi-nodejs (needed by
-# dynamic providers) and pulumi-analyzer-policy from node_modules/@pulumi/pulumi/
-# into the bin dir, when they exist.
+# dynamic providers) from node_modules/@pulumi/pulumi/ into the bin dir.
+# Policy packs need nothing here: CLI v3.274 never looks for the old
+# pulumi-analyzer-policy shim (@pulumi/pulumi 3.276 no longer ships it); it
+# runs a pack folder through the language host (which v3.68.0 cannot) or
+# starts an executable pack directly, as policy/run.mjs is.
 #
 # Usage: scripts/bootstrap-pulumi.sh [--force]
 #   --force   rebuild even if the binaries look current
@@ -32,7 +35,7 @@ force=0
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bootstrap-pulumi: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -68,7 +71,7 @@ host_current() {
 link_node_helpers() {
   local pkg="$repo_root/node_modules/@pulumi/pulumi" name
   [[ -d "$pkg" ]] || return 0
-  for name in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
+  for name in pulumi-resource-pulumi-nodejs; do
     if [[ -f "$pkg/$name" ]]; then
       ln -sfn "$pkg/$name" "$bin_dir/$name"
     fi

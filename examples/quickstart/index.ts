@@ -5,17 +5,20 @@
 //   appsDir     where the app folders are, default ./apps beside this file
 //   names       { hello?, todo?, chat? }: the apps' names on the platform
 //   quotas      { hello?, todo?, chat? }: quota fields over the ones below
+//   settings    { hello?, todo?, chat? }: more App args (outbound, dataOnDelete, tags, compatibilityDate)
 //   extraApps   a number of extra copies of hello, named extra-<i>
 import * as pulumi from "@pulumi/pulumi";
 import { fileURLToPath } from "node:url";
-import { App, LOCAL_API_BASE_URL, Platform } from "pulumi-dynamic-workers";
+import { App, LOCAL_API_BASE_URL, Platform, type AppArgs } from "pulumi-dynamic-workers";
 
 type QuotaFields = { maxObjects?: number; maxStorageBytes?: number; requestsPerMinute?: number };
+type Settings = Pick<AppArgs, "outbound" | "dataOnDelete" | "tags" | "compatibilityDate">;
 
 const config = new pulumi.Config();
 const appsDir = config.get("appsDir") ?? fileURLToPath(new URL("./apps", import.meta.url));
 const names = config.getObject<Record<string, string>>("names") ?? {};
 const quotas = config.getObject<Record<string, QuotaFields>>("quotas") ?? {};
+const settings = config.getObject<Record<string, Settings>>("settings") ?? {};
 
 const platform = new Platform("ai-apps", {
   accountId: "local",
@@ -30,6 +33,7 @@ const hello = new App("hello", {
   source: `${appsDir}/hello`,
   env: { GREETING: "hello from a dynamic worker" },
   quota: { requestsPerMinute: 600, ...quotas.hello },
+  ...settings.hello,
 });
 
 const todo = new App("todo", {
@@ -38,6 +42,7 @@ const todo = new App("todo", {
   source: `${appsDir}/todo`,
   durableObject: "TodoList",
   quota: { maxObjects: 1, maxStorageBytes: 10_000_000, requestsPerMinute: 600, ...quotas.todo },
+  ...settings.todo,
 });
 
 const chat = new App("chat", {
@@ -46,6 +51,7 @@ const chat = new App("chat", {
   source: `${appsDir}/chat`,
   durableObject: "ChatRoom",
   quota: { maxObjects: 20, maxStorageBytes: 50_000_000, requestsPerMinute: 1200, ...quotas.chat },
+  ...settings.chat,
 });
 
 for (let i = 0; i < (config.getNumber("extraApps") ?? 0); i++) {

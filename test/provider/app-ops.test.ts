@@ -101,6 +101,10 @@ describe("App provider", () => {
       "outbound",
       "dataOnDelete",
     ]);
+    expect(checkApp(patch(s, { settings: { tags: ["disposable", "Bad Tag", "disposable"] } }))).toEqual([
+      { property: "tags", reason: "[1]: must be 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit" },
+      { property: "tags", reason: "must not repeat a tag" },
+    ]);
     expect(checkApp(patch(s, { settings: { quota: { maxObjects: 20 } }, control: { maxQuota: { maxObjects: 10 } } }))).toEqual([
       { property: "quota.maxObjects", reason: "20 is above the platform ceiling of 10" },
     ]);
@@ -117,6 +121,29 @@ describe("App provider", () => {
     // A new token or dataOnDelete changes only state: an update that makes no host call.
     expect(diffApp(a, patch(a, { control: { token: "rotated" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     expect(diffApp(a, patch(a, { settings: { dataOnDelete: "delete" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("tags: a tags-only change is an update that calls no host", async () => {
+    let calls = 0;
+    const counter: Server = createServer((_req, res) => {
+      calls++;
+      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "unauthorized", message: "counted" } }));
+    });
+    await new Promise<void>((ok) => counter.listen(0, "127.0.0.1", ok));
+    try {
+      const a = await state("tagged", COUNTER("a"), { control: { url: `http://127.0.0.1:${(counter.address() as { port: number }).port}` } });
+      const b = patch(a, { settings: { tags: ["disposable"] } });
+      expect(diffApp(a, b)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+      expect(diffApp(b, patch(b, { settings: { tags: ["disposable", "x"] } }))).toMatchObject({ changes: true, replaces: [] });
+      expect(await updateApp(a, b)).toEqual(b);
+      expect(await updateApp(b, a)).toEqual(a);
+      expect(calls).toBe(0);
+      // The counter does answer: a change that rolls out reaches it.
+      await expect(updateApp(b, patch(b, { settings: { logs: true } }))).rejects.toThrow();
+      expect(calls).toBeGreaterThan(0);
+    } finally {
+      await new Promise((ok) => counter.close(ok));
+    }
   });
 
   it("create rolls out; update changes code and quota with the data kept", async () => {

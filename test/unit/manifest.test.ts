@@ -94,15 +94,16 @@ describe("parseManifest", () => {
         quota: { maxObjects: 5 },
         outbound: { allow: ["api.example.com"] },
         dataOnDelete: "delete",
+        tags: ["disposable"],
       }),
     );
     expect(r.problems).toEqual([]);
-    expect(r.manifest).toMatchObject({ name: "todo", quota: { maxObjects: 5 }, dataOnDelete: "delete" });
+    expect(r.manifest).toMatchObject({ name: "todo", quota: { maxObjects: 5 }, dataOnDelete: "delete", tags: ["disposable"] });
   });
 
   it("names each bad field and what is allowed", () => {
     const r = parseManifest(
-      JSON.stringify({ name: "Bad_Name", quota: { maxObjects: -1, maxObject: 3 }, dataOnDelete: "drop", outbound: { allow: ["http://x.com/"] }, colour: "red" }),
+      JSON.stringify({ name: "Bad_Name", quota: { maxObjects: -1, maxObject: 3 }, dataOnDelete: "drop", outbound: { allow: ["http://x.com/"] }, tags: ["ok", "No"], colour: "red" }),
     );
     const byPath = Object.fromEntries(r.problems.map((p) => [p.path, p.message]));
     expect(byPath.name).toMatch(/DNS label/);
@@ -110,6 +111,7 @@ describe("parseManifest", () => {
     expect(byPath["quota.maxObject"]).toMatch(/not an allowed field/);
     expect(byPath.dataOnDelete).toMatch(/"retain"\|"delete"/);
     expect(byPath["outbound"] ?? byPath["outbound.allow[0]"]).toBeDefined();
+    expect(byPath["tags[1]"]).toMatch(/1-32 characters of a-z/);
     expect(byPath.colour).toMatch(/allowed fields: \$schema, name, entry, durableObject/);
   });
 
@@ -203,7 +205,7 @@ describe("loadApps", () => {
   it("declares one App per folder with the manifest's settings", async () => {
     folder("hello", { "app.json": '{"env": {"GREETING": "hi"}, "quota": {"requestsPerMinute": 60}}', "index.ts": CODE });
     folder("todo", {
-      "app.jsonc": '{ "name": "todos", "durableObject": "TodoList", "dataOnDelete": "delete", "outbound": {"allow": ["api.example.com"]}, }',
+      "app.jsonc": '{ "name": "todos", "durableObject": "TodoList", "dataOnDelete": "delete", "tags": ["disposable"], "outbound": {"allow": ["api.example.com"]}, }',
       "index.ts": "import { DurableObject } from 'cloudflare:workers';\nexport class TodoList extends DurableObject {}\n" + CODE,
     });
     const platform = new Platform("p", { accountId: "local" });
@@ -214,7 +216,8 @@ describe("loadApps", () => {
     await new Promise((r) => setTimeout(r, 50));
     const app = (n: string) => made.find((m) => m.type.endsWith(":App") && m.name === n)!;
     expect(app("app-hello").inputs).toMatchObject({ name: "hello", env: { GREETING: "hi" }, quota: { requestsPerMinute: 60 }, outbound: "none", dataOnDelete: "retain" });
-    expect(app("app-todos").inputs).toMatchObject({ name: "todos", durableObject: "TodoList", dataOnDelete: "delete", outbound: { allow: ["api.example.com"] } });
+    expect(app("app-todos").inputs).toMatchObject({ name: "todos", durableObject: "TodoList", dataOnDelete: "delete", tags: ["disposable"], outbound: { allow: ["api.example.com"] } });
+    expect("tags" in app("app-hello").inputs).toBe(false);
   });
 
   it("creates no App when any folder is bad", async () => {

@@ -127,6 +127,19 @@ describe("App", () => {
     expect(c).not.toBe(a);
   });
 
+  it("carries tags as an input only when there are some, and they leave the version hash alone", async () => {
+    const p = new Platform("pt", { accountId: "local", scriptName: "pt" });
+    const plain = new App("untagged", { platform: p, name: "t", source: appDir.path });
+    const empty = new App("empty-tags", { platform: p, name: "t", source: appDir.path, tags: [] });
+    const tagged = new App("tagged", { platform: p, name: "t", source: appDir.path, tags: ["disposable", "team:ai"] });
+    const hashes = await Promise.all([plain, empty, tagged].map((a) => value(a.versionHash)));
+    expect(new Set(hashes).size).toBe(1);
+    const inputs = (name: string) => made.find((m) => m.name === name)!.inputs;
+    expect("tags" in inputs("untagged")).toBe(false);
+    expect("tags" in inputs("empty-tags")).toBe(false);
+    expect(inputs("tagged").tags).toEqual(["disposable", "team:ai"]);
+  });
+
   it("refuses conflicting arguments", () => {
     const p = new Platform("pc", { accountId: "local", scriptName: "pc" });
     expect(() => new App("x", { platform: p } as never)).toThrow(/exactly one of 'source'/);

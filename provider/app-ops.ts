@@ -5,10 +5,12 @@
  * module contents come from the content-addressed cache (or a re-bundle of
  * the source, verified against the hashes).
  */
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "./bundle.js";
 import { ControlApiError, ControlClient, prepareVersion } from "./control-client.js";
 import type { VersionManifest } from "./hash.js";
+import { appSources } from "./sources.js";
 import {
   AppName,
   ClassName,
@@ -161,7 +163,35 @@ async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: s
     throw new Error(`app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.versionHash} as planned; run the update again`);
   }
   await c.putVersion(s.name, prepared);
+  await uploadSources(c, s);
   await c.deploy(s.name, s.versionHash, expectedCurrent);
+}
+
+/**
+ * Keeps the source files the version was bundled from beside it on the host
+ * (for the pull-request comment's diffs; not part of the version). Only when
+ * the source bundles again to exactly this version's module, so the files
+ * stored are the ones it was made of.
+ */
+export async function uploadSources(c: ControlClient, s: AppState): Promise<boolean> {
+  if (!s.source) return false;
+  let found;
+  try {
+    found = await appSources(s.source);
+  } catch (e) {
+    if (e instanceof BundleError) return false;
+    throw e;
+  }
+  const bundled = Object.entries(found.bundle.modules).map(([n, m]) => [n, createHash("sha256").update(m.content).digest("hex")]);
+  if (bundled.length !== Object.keys(s.modules).length || bundled.some(([n, sha]) => s.modules[n!]?.sha256 !== sha)) return false;
+  try {
+    await c.putSources(s.name, s.versionHash, found.files);
+  } catch (e) {
+    // A host from before this route (given by controlUrl) keeps no sources; the app still deploys.
+    if (e instanceof ControlApiError && e.status === 404 && /no control route/.test(e.message)) return false;
+    throw e;
+  }
+  return true;
 }
 
 function conflict(name: string, actual: string | null, expected: string | null): Error {

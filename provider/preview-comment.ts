@@ -1,11 +1,15 @@
 /**
  * The pull-request comment of a `pulumi preview --json`: what each app's
  * change asks for (code, quota, outbound, data), with a warning for each
- * risky step, under a stable marker so a workflow updates one comment. A
- * pure function of the preview's JSON; stays under GitHub's 65,536-character
- * limit by summarizing.
+ * risky step, and each app's source diff (collected beforehand by
+ * source-diff.ts), under a stable marker so a workflow updates one comment.
+ * A pure function of the preview's JSON and those diffs; stays under
+ * GitHub's 65,536-character limit by cutting the diffs first, then
+ * summarizing.
  */
+import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
 import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
+import type { AppSourceDiff } from "./source-diff.js";
 
 /** The marker a workflow finds the comment by. */
 export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
@@ -38,6 +42,8 @@ export interface PreviewJson {
 
 /** One app's change, as a row of the table. */
 export interface AppChange {
+  /** The step's resource. */
+  urn: string;
   /** The app's name on the platform (the new one for a rename). */
   app: string;
   /** Pulumi's op: create, update, replace, delete. */
@@ -134,7 +140,7 @@ export function describeAppStep(step: Step): AppChange {
     warnings.push(`\`${app}\` sets \`dataOnDelete: "delete"\`: deleting it later erases its databases`);
     if (dataRisk === "none" || dataRisk === "no stored data") dataRisk = '⚠️ dataOnDelete "delete"';
   }
-  return { app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
+  return { urn: step.urn, app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
 }
 
 function cell(lines: string[]): string {
@@ -153,6 +159,10 @@ export interface PreviewCommentOptions {
   title?: string;
   /** The body's size limit. @default GITHUB_COMMENT_LIMIT */
   limit?: number;
+  /** Source diffs by step URN (collectSourceDiffs). @default none: no "Source changes" section */
+  sourceDiffs?: Map<string, AppSourceDiff>;
+  /** A line for the whole section, e.g. why old sources could not be fetched. */
+  sourceNote?: string;
 }
 
 /** The comment's Markdown. */
@@ -228,5 +238,13 @@ export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions
     else rows = Math.floor(rows / 2);
     text = render(rows, warns);
   }
-  return text.length > limit ? `${text.slice(0, limit - 40)}\n\n…(cut at the comment limit)\n` : text;
+  if (text.length > limit) return `${text.slice(0, limit - 40)}\n\n…(cut at the comment limit)\n`;
+  // The diffs get what the rest leaves: they are the first thing to shrink.
+  const sections: DiffSection[] = [];
+  for (const c of ordered) {
+    const diff = opts.sourceDiffs?.get(c.urn);
+    if (diff) sections.push({ app: c.app, diff });
+  }
+  const diffs = renderSourceDiffs(sections, limit - text.length - 1, opts.sourceNote);
+  return diffs ? `${text}\n${diffs}` : text;
 }

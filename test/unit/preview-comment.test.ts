@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, previewComment, type PreviewJson } from "../../provider/preview-comment.js";
 
@@ -89,6 +90,16 @@ describe("previewComment's size", () => {
   });
 });
 
+describe("previewComment on a real 200-app preview", () => {
+  it("200 apps added at once: every row, within GitHub's limit", () => {
+    const p = JSON.parse(gunzipSync(readFileSync(join(FIXTURES, "many-apps.json.gz"))).toString("utf8")) as PreviewJson;
+    const md = previewComment(p);
+    expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(md).toContain("**Apps:** 200 added, 0 changed, 0 replaced, 0 deleted; 6 resources unchanged");
+    expect(md.match(/^\| `extra-\d+` \| add \|/gm)).toHaveLength(200);
+  });
+});
+
 describe("dynamic-workers preview-comment", () => {
   const cli = (args: string[], input?: string) =>
     spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "bin", "dynamic-workers.mjs"), "preview-comment", ...args], {
@@ -100,8 +111,17 @@ describe("dynamic-workers preview-comment", () => {
     const file = join(FIXTURES, "changes.json");
     const fromFile = cli([file]);
     expect(fromFile.status).toBe(0);
-    expect(fromFile.stdout).toBe(previewComment(fixture("changes")));
+    // The table, then the source section (here only notes: the fixture's working tree is gone).
+    expect(fromFile.stdout.startsWith(previewComment(fixture("changes")))).toBe(true);
+    expect(fromFile.stdout).toContain("#### Source changes");
     expect(cli([], readFileSync(file, "utf8")).stdout).toBe(fromFile.stdout);
+  });
+
+  it("takes the control token only from the environment", () => {
+    const r = cli(["--control-token", "abc", join(FIXTURES, "changes.json")]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("DYNAMIC_WORKERS_CONTROL_TOKEN");
+    expect(r.stdout).toBe("");
   });
 
   it("still writes a comment when pulumi wrote no JSON", () => {

@@ -139,7 +139,9 @@ async function appDiff(step: Step, fetchOld: OldSourcesFetcher | undefined, cwd:
 export async function collectSourceDiffs(preview: PreviewJson, opts: SourceDiffOptions = {}): Promise<{ diffs: Map<string, AppSourceDiff>; note?: string }> {
   const cwd = opts.cwd ?? process.cwd();
   const fetchOld = opts.fetchOld ?? (opts.controlToken ? controlFetcher(opts.controlToken, opts.controlUrl) : undefined);
-  const steps = (preview.steps ?? []).filter((s) => isApp(s) && CODE_OPS.has(s.op));
+  // A replace can show as both "replace" and "create-replacement" of one URN: diff it once.
+  const seen = new Set<string>();
+  const steps = (preview.steps ?? []).filter((s) => isApp(s) && CODE_OPS.has(s.op) && !seen.has(s.urn) && seen.add(s.urn));
   const diffs = new Map<string, AppSourceDiff>();
   let next = 0;
   const worker = async () => {

@@ -5,10 +5,12 @@
  * module contents come from the content-addressed cache (or a re-bundle of
  * the source, verified against the hashes).
  */
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "./bundle.js";
 import { ControlApiError, ControlClient, prepareVersion } from "./control-client.js";
 import type { VersionManifest } from "./hash.js";
+import { appSources } from "./sources.js";
 import {
   AppName,
   ClassName,
@@ -44,8 +46,10 @@ export interface AppState {
   settings: AppSettingsState;
   /** Secret env values (kept apart so `env` stays readable in diffs). */
   secrets: Record<string, string>;
-  /** Where the host's control API is: secret, for the token. */
+  /** Where the host's control API is; a new URL replaces the app. */
   control: AppControlAccess;
+  /** The control API's bearer token (secret). */
+  controlToken: string;
 }
 
 export interface AppCode {
@@ -73,7 +77,6 @@ export interface AppSettingsState {
 
 export interface AppControlAccess {
   url: string;
-  token: string;
   /** The platform's ceilings, when known, so check() can refuse before any call. */
   maxQuota: QuotaInputT | null;
 }
@@ -143,7 +146,7 @@ export function diffApp(olds: AppState, news: AppState): { changes: boolean; rep
   const replaces: string[] = [];
   if (!same(olds.name, news.name)) replaces.push("name");
   if (!same(olds.control?.url, news.control?.url)) replaces.push("control");
-  const changes = replaces.length > 0 || (["code", "settings", "secrets", "control"] as const).some((f) => !same(olds[f], news[f]));
+  const changes = replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
   // A rename may not free the old name's data: create the new app first, then delete the old.
   return { changes, replaces, deleteBeforeReplace: false };
 }
@@ -154,7 +157,7 @@ function needsRollout(olds: AppState, news: AppState): boolean {
 }
 
 function client(s: AppState): ControlClient {
-  return new ControlClient({ url: s.control.url, token: s.control.token, retries: 4 });
+  return new ControlClient({ url: s.control.url, token: s.controlToken, retries: 4 });
 }
 
 /** The version to upload, with module contents from the cache or a verified re-bundle. */
@@ -197,7 +200,36 @@ async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: s
     throw new Error(`app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`);
   }
   await c.putVersion(s.name, prepared);
+  await uploadSources(c, s);
   await c.deploy(s.name, s.code.versionHash, expectedCurrent);
+}
+
+/**
+ * Keeps the source files the version was bundled from beside it on the host
+ * (for the pull-request comment's diffs; not part of the version). Only when
+ * the source bundles again to exactly this version's module, so the files
+ * stored are the ones it was made of.
+ */
+export async function uploadSources(c: ControlClient, s: AppState): Promise<boolean> {
+  if (!s.code.source) return false;
+  let found;
+  try {
+    found = await appSources(s.code.source);
+  } catch (e) {
+    if (e instanceof BundleError) return false;
+    throw e;
+  }
+  const bundled = Object.entries(found.bundle.modules).map(([n, m]) => [n, createHash("sha256").update(m.content).digest("hex")]);
+  const modules = s.code.modules;
+  if (bundled.length !== Object.keys(modules).length || bundled.some(([n, sha]) => modules[n!]?.sha256 !== sha)) return false;
+  try {
+    await c.putSources(s.name, s.code.versionHash, found.files);
+  } catch (e) {
+    // A host from before this route (given by controlUrl) keeps no sources; the app still deploys.
+    if (e instanceof ControlApiError && e.status === 404 && /no control route/.test(e.message)) return false;
+    throw e;
+  }
+  return true;
 }
 
 function conflict(name: string, actual: string | null, expected: string | null): Error {

@@ -182,11 +182,8 @@ export class App extends pulumi.dynamic.Resource {
       code,
       settings,
       secrets: pulumi.secret(secrets),
-      control: pulumi.secret({
-        url: controlUrl,
-        token: args.platform ? args.platform.controlToken : args.controlToken!,
-        maxQuota: args.platform ? args.platform.maxQuota : null,
-      }),
+      control: { url: controlUrl, maxQuota: args.platform ? args.platform.maxQuota : null },
+      controlToken: pulumi.secret(args.platform ? args.platform.controlToken : args.controlToken!),
     };
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the
@@ -195,7 +192,7 @@ export class App extends pulumi.dynamic.Resource {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {
-      super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["control", "secrets"] }, "dynamic-workers", "App");
+      super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] }, "dynamic-workers", "App");
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }

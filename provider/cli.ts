@@ -21,7 +21,7 @@ export const COMMANDS: Record<string, Command> = {
     run: runLocal,
   },
   "preview-comment": {
-    summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown)",
+    summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",
     usage: PREVIEW_COMMENT_USAGE,
     run: runPreviewComment,
   },

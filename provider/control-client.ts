@@ -5,9 +5,9 @@
  * host lacks, and never puts the token in an error.
  */
 import type { ControlErrorBody, ControlErrorCode } from "./control-errors.js";
-import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "./control-types.js";
+import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "./control-types.js";
 
-export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "./control-types.js";
+export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "./control-types.js";
 import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "./hash.js";
 import {
   AppSettingsInput,
@@ -19,6 +19,7 @@ import {
   type FieldIssue,
   type ModuleUpload,
   type Quota,
+  type VersionSourcesRequest,
 } from "./schema.js";
 
 /** A refusal as the client sees it: the host's body, or a network failure. */
@@ -203,6 +204,21 @@ export class ControlClient {
 
   getVersion(app: string, versionHash: string, contents = true): Promise<{ version: VersionDetail }> {
     return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}${contents ? "" : "?contents=false"}`);
+  }
+
+  /** Replaces a stored version's source files (path → UTF-8 text), sending only contents the host lacks. */
+  async putSources(app: string, versionHash: string, files: Record<string, string>): Promise<{ files: number }> {
+    const shas: Record<string, string> = {};
+    for (const [path, text] of Object.entries(files)) shas[path] = await sha256Hex(text);
+    const missing = new Set(await this.missingModules(app, [...new Set(Object.values(shas))]));
+    const body: VersionSourcesRequest = { files: {} };
+    for (const [path, text] of Object.entries(files)) body.files[path] = missing.has(shas[path]!) ? { content: text } : { sha256: shas[path]! };
+    return this.request("PUT", `/apps/${encodeURIComponent(app)}/versions/${versionHash}/sources`, body);
+  }
+
+  /** A stored version's source files; `files` is null when none were uploaded for it. */
+  getSources(app: string, versionHash: string): Promise<VersionSources> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}/sources`);
   }
 
   deploy(app: string, versionHash: string, expectedCurrent: string | null): Promise<DeployOutcome> {

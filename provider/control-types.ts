@@ -33,6 +33,12 @@ export interface VersionDetail extends VersionInfo {
   contents?: Record<string, { type: ModuleType; content: string }>;
 }
 
+/** `GET /apps/:app/versions/:hash/sources`: `files` is null when none were uploaded for the version. */
+export interface VersionSources {
+  versionHash: string;
+  files: Record<string, string> | null;
+}
+
 export interface DeployOutcome {
   versionHash: string;
   previous: string | null;

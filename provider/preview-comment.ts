@@ -1,31 +1,63 @@
 /**
  * The pull-request comment of a `pulumi preview --json`: what each app's
  * change asks for (code, quota, outbound, data), with a warning for each
- * risky step, under a stable marker so a workflow updates one comment. A
- * pure function of the preview's JSON; stays under GitHub's 65,536-character
- * limit by summarizing.
+ * risky step, and each app's source diff (collected beforehand by
+ * source-diff.ts), under a stable marker so a workflow updates one comment.
+ * A pure function of the preview's JSON and those diffs; stays under
+ * GitHub's 65,536-character limit by cutting the diffs first, then
+ * summarizing.
  */
+import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
+import type { AppState } from "./app-ops.js";
 import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
+import type { AppSourceDiff } from "./source-diff.js";
 
 /** The marker a workflow finds the comment by. */
 export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
 /** GitHub's limit on a comment's body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
-interface AppInputs {
+/** An App's state as `preview --json` shows it: grouped as AppState (app-ops.ts); secrets show as "[secret]". */
+type AppStateJson = { [K in keyof AppState]?: AppState[K] | string };
+
+/** The fields of an App's state that the comment reads. */
+export interface AppView {
   name?: string;
+  versionHash?: string;
   modules?: Record<string, { type: ModuleType; sha256: string; size: number }>;
+  source?: { root: string; entry: string } | null;
   durableObject?: string | null;
   quota?: QuotaInput;
   outbound?: Outbound;
   dataOnDelete?: "retain" | "delete";
+  controlUrl?: string;
+}
+
+/** The comment's view of an App's state (undefined when there is none). */
+export function appView(state: AppStateJson | undefined): AppView | undefined {
+  if (!state) return undefined;
+  const group = <T>(v: T | string | undefined): Partial<T> => (v !== null && typeof v === "object" ? v : {});
+  const code = group(state.code);
+  const settings = group(state.settings);
+  const control = group(state.control);
+  return {
+    name: typeof state.name === "string" ? state.name : undefined,
+    versionHash: code.versionHash,
+    modules: code.modules,
+    source: code.source,
+    durableObject: code.durableObject,
+    quota: settings.quota,
+    outbound: settings.outbound,
+    dataOnDelete: settings.dataOnDelete,
+    controlUrl: typeof control.url === "string" ? control.url : undefined,
+  };
 }
 
 interface Step {
   op: string;
   urn: string;
-  oldState?: { type?: string; inputs?: AppInputs; outputs?: AppInputs };
-  newState?: { type?: string; inputs?: AppInputs };
+  oldState?: { type?: string; inputs?: AppStateJson; outputs?: AppStateJson };
+  newState?: { type?: string; inputs?: AppStateJson };
   replaceReasons?: string[];
   diffReasons?: string[];
 }
@@ -38,6 +70,8 @@ export interface PreviewJson {
 
 /** One app's change, as a row of the table. */
 export interface AppChange {
+  /** The step's resource. */
+  urn: string;
   /** The app's name on the platform (the new one for a rename). */
   app: string;
   /** Pulumi's op: create, update, replace, delete. */
@@ -59,13 +93,13 @@ function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function codeChange(old: AppInputs | undefined, neu: AppInputs | undefined): string {
+function codeChange(old: AppView | undefined, neu: AppView | undefined): string {
   const before = old?.modules ?? {};
   const after = neu?.modules ?? {};
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   let changed = 0;
   for (const n of names) if (before[n]?.sha256 !== after[n]?.sha256) changed++;
-  const size = (m: AppInputs["modules"] & object) => Object.values(m).reduce((t, x) => t + (x.size ?? 0), 0);
+  const size = (m: AppView["modules"] & object) => Object.values(m).reduce((t, x) => t + (x.size ?? 0), 0);
   if (!old) return `${names.size} module${names.size === 1 ? "" : "s"}, ${bytes(size(after))}`;
   if (!neu) return `${bytes(size(before))} removed`;
   if (changed === 0) return "unchanged";
@@ -85,8 +119,8 @@ function hosts(o: Outbound | undefined): string[] {
 /** What one App step asks for. */
 export function describeAppStep(step: Step): AppChange {
   const op = OPS[step.op] ?? step.op;
-  const old = step.op === "create" ? undefined : (step.oldState?.inputs ?? step.oldState?.outputs);
-  const neu = step.op === "delete" ? undefined : step.newState?.inputs;
+  const old = step.op === "create" ? undefined : appView(step.oldState?.inputs ?? step.oldState?.outputs);
+  const neu = step.op === "delete" ? undefined : appView(step.newState?.inputs);
   const app = neu?.name ?? old?.name ?? resourceName(step.urn);
   const warnings: string[] = [];
 
@@ -134,7 +168,7 @@ export function describeAppStep(step: Step): AppChange {
     warnings.push(`\`${app}\` sets \`dataOnDelete: "delete"\`: deleting it later erases its databases`);
     if (dataRisk === "none" || dataRisk === "no stored data") dataRisk = '⚠️ dataOnDelete "delete"';
   }
-  return { app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
+  return { urn: step.urn, app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
 }
 
 function cell(lines: string[]): string {
@@ -153,6 +187,10 @@ export interface PreviewCommentOptions {
   title?: string;
   /** The body's size limit. @default GITHUB_COMMENT_LIMIT */
   limit?: number;
+  /** Source diffs by step URN (collectSourceDiffs). @default none: no "Source changes" section */
+  sourceDiffs?: Map<string, AppSourceDiff>;
+  /** A line for the whole section, e.g. why old sources could not be fetched. */
+  sourceNote?: string;
 }
 
 /** The comment's Markdown. */
@@ -228,5 +266,13 @@ export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions
     else rows = Math.floor(rows / 2);
     text = render(rows, warns);
   }
-  return text.length > limit ? `${text.slice(0, limit - 40)}\n\n…(cut at the comment limit)\n` : text;
+  if (text.length > limit) return `${text.slice(0, limit - 40)}\n\n…(cut at the comment limit)\n`;
+  // The diffs get what the rest leaves: they are the first thing to shrink.
+  const sections: DiffSection[] = [];
+  for (const c of ordered) {
+    const diff = opts.sourceDiffs?.get(c.urn);
+    if (diff) sections.push({ app: c.app, diff });
+  }
+  const diffs = renderSourceDiffs(sections, limit - text.length - 1, opts.sourceNote);
+  return diffs ? `${text}\n${diffs}` : text;
 }

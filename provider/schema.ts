@@ -237,6 +237,53 @@ export function contentByteLength(type: ModuleType, content: string): number {
   return new TextEncoder().encode(content).byteLength;
 }
 
+/**
+ * A version's source files: what went into its bundle, kept beside the
+ * version for reading (the pull-request comment's diffs), never loaded into
+ * the app's isolate and not part of the version hash.
+ */
+export const SOURCE_LIMITS = {
+  /** Files per version. */
+  maxFiles: 1000,
+  /** Length of a file's path. */
+  maxPathLength: 512,
+  /** Sum of all files' UTF-8 bytes of one version. */
+  maxBytes: 8 * 1024 * 1024,
+} as const;
+
+/** A source file's path relative to the app folder, with '/' separators. */
+export const SourcePath = z
+  .string()
+  .min(1, { message: "must not be empty" })
+  .max(SOURCE_LIMITS.maxPathLength, { message: `must be at most ${SOURCE_LIMITS.maxPathLength} characters` })
+  .refine((s) => !/[\\\u0000-\u001f]/.test(s), { message: "must not contain '\\' or control characters" })
+  .refine((s) => !s.startsWith("/") && s.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".."), {
+    message: "must be relative, without empty, '.' or '..' segments",
+  });
+
+/** One source file: its UTF-8 text, or the sha256 of text the host stores. */
+export const SourceUpload = z
+  .strictObject({ content: z.string().optional(), sha256: Sha256.optional() })
+  .refine((f) => (f.content === undefined) !== (f.sha256 === undefined), {
+    message: "must have either 'content' or 'sha256' (of content the host stores), not both",
+  });
+
+/** `PUT /_control/v1/apps/:app/versions/:hash/sources`: replaces the version's source files. */
+export const VersionSourcesRequest = z
+  .strictObject({ files: nameRecord(SourcePath, SourceUpload) })
+  .superRefine((r, ctx) => {
+    const n = Object.keys(r.files).length;
+    if (n > SOURCE_LIMITS.maxFiles) {
+      ctx.addIssue({ code: "custom", path: ["files"], message: `must hold at most ${SOURCE_LIMITS.maxFiles} files (got ${n})` });
+    }
+    let bytes = 0;
+    for (const f of Object.values(r.files)) if (f.content !== undefined) bytes += new TextEncoder().encode(f.content).byteLength;
+    if (bytes > SOURCE_LIMITS.maxBytes) {
+      ctx.addIssue({ code: "custom", path: ["files"], message: `are ${bytes} bytes in all; at most ${SOURCE_LIMITS.maxBytes} bytes are allowed` });
+    }
+  });
+export type VersionSourcesRequest = z.input<typeof VersionSourcesRequest>;
+
 /** Bounds of each quota field; defaults live in QUOTA_DEFAULTS. */
 const quotaField = {
   /** Distinct objects the app may create through `env.OBJECTS`. */

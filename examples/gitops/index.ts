@@ -28,5 +28,7 @@ const platform = new Platform("apps", {
 const apps = loadApps(platform, config.get("appsDir") ?? fileURLToPath(new URL("./apps", import.meta.url)));
 
 export const controlUrl = platform.controlUrl;
+/** Secret: the pull-request workflow reads it to fetch the deployed apps' sources for the comment's diffs. */
+export const controlToken = platform.controlToken;
 export const urls = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.url]));
 export const versions = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.versionHash]));

@@ -11,6 +11,7 @@ import { effectiveQuota, type AppSettings } from "../schema.js";
 import { platformConfig, type Env } from "./env.js";
 import type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
 import { BlobStore, loaderModule } from "./blob-store.js";
+import { SourceStore } from "./source-store.js";
 import { migrate } from "./sql.js";
 
 export type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
@@ -35,6 +36,7 @@ const STEPS = [
    CREATE TABLE _dw_windows (window INTEGER PRIMARY KEY, granted INTEGER NOT NULL, used INTEGER NOT NULL);
    CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
   `ALTER TABLE _dw_objects ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;`,
+  `CREATE TABLE _dw_version_sources (version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path));`,
 ];
 
 
@@ -53,6 +55,7 @@ export class AppControl extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly usageStore: UsageStore;
   private readonly blobs: BlobStore;
+  private readonly sources: SourceStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,6 +63,7 @@ export class AppControl extends DurableObject<Env> {
     migrate(this.sql, STEPS);
     this.usageStore = new UsageStore(this.sql);
     this.blobs = new BlobStore(this.sql);
+    this.sources = new SourceStore(this.sql, this.blobs);
   }
 
   private row(): AppRow | undefined {
@@ -186,6 +190,7 @@ export class AppControl extends DurableObject<Env> {
     for (const h of drop) {
       this.sql.exec("DELETE FROM _dw_versions WHERE hash = ?", h);
       this.sql.exec("DELETE FROM _dw_version_modules WHERE version = ?", h);
+      this.sources.drop(h);
     }
     if (drop.length) this.blobs.dropUnreferenced();
   }
@@ -284,6 +289,24 @@ export class AppControl extends DurableObject<Env> {
       }
     }
     return ok(detail);
+  }
+
+  /** Replaces a stored version's source files (path → sha256; `contents` for those sent). Not part of the version. */
+  putSources(hash: string, files: Record<string, string>, contents: Record<string, Uint8Array>): Result<{ files: number }> {
+    if (!this.row() || !this.manifestOf(hash)) return fail("not_found", `version ${hash} is not stored for this app`);
+    const issues = this.sources.unknown(files, contents).map((path) => ({
+      path: `files[${JSON.stringify(path)}]`,
+      message: "was sent by sha256 only, but the host does not store that content; send its content",
+    }));
+    if (issues.length) return fail("invalid_request", "some files are neither sent nor stored", { issues });
+    this.ctx.storage.transactionSync(() => this.sources.put(hash, files, contents));
+    return ok({ files: Object.keys(files).length });
+  }
+
+  /** A stored version's source files; `files` is null when none were uploaded for it. */
+  versionSources(hash: string): Result<{ versionHash: string; files: Record<string, string> | null }> {
+    if (!this.row() || !this.manifestOf(hash)) return fail("not_found", `version ${hash} is not stored for this app`);
+    return ok({ versionHash: hash, files: this.sources.get(hash) });
   }
 
   /** The data plane's view: null when the app does not exist or has no deployed version. */
@@ -406,7 +429,7 @@ export class AppControl extends DurableObject<Env> {
   remove(): { existed: boolean; objects: string[] } {
     const existed = !!this.row();
     this.ctx.storage.transactionSync(() => {
-      for (const t of ["_dw_app", "_dw_versions", "_dw_version_modules", "_dw_blobs", "_dw_blob_sizes", "_dw_deploys", "_dw_errors", "_dw_counters", "_dw_windows", "_dw_logs"]) {
+      for (const t of ["_dw_app", "_dw_versions", "_dw_version_modules", "_dw_version_sources", "_dw_blobs", "_dw_blob_sizes", "_dw_deploys", "_dw_errors", "_dw_counters", "_dw_windows", "_dw_logs"]) {
         this.sql.exec(`DELETE FROM ${t}`);
       }
     });

@@ -1,5 +1,5 @@
 /**
- * Content-addressed module contents in an AppControl's SQLite: each content
+ * Content-addressed module (and source file) contents in an AppControl's SQLite: each content
  * once per app, split into chunks under the 2 MB row limit, dropped when no
  * kept version uses it.
  */
@@ -45,10 +45,11 @@ export class BlobStore {
     return out;
   }
 
-  /** Drops contents that no kept version references. */
+  /** Drops contents that no kept version references, as a module or as a source file. */
   dropUnreferenced(): void {
-    this.sql.exec("DELETE FROM _dw_blobs WHERE sha256 NOT IN (SELECT sha256 FROM _dw_version_modules)");
-    this.sql.exec("DELETE FROM _dw_blob_sizes WHERE sha256 NOT IN (SELECT sha256 FROM _dw_version_modules)");
+    const used = "SELECT sha256 FROM _dw_version_modules UNION SELECT sha256 FROM _dw_version_sources";
+    this.sql.exec(`DELETE FROM _dw_blobs WHERE sha256 NOT IN (${used})`);
+    this.sql.exec(`DELETE FROM _dw_blob_sizes WHERE sha256 NOT IN (${used})`);
   }
 }
 

@@ -16,6 +16,7 @@ import {
   MissingModulesRequest,
   RollbackRequest,
   Sha256,
+  VersionSourcesRequest,
   effectiveQuota,
   formatIssues,
   quotaOverCeiling,
@@ -154,6 +155,30 @@ route("GET", "/apps/:app/versions/:hash", async (c) => {
   const hash = parse(Sha256, c.params.hash, "versionHash");
   const withContents = c.url.searchParams.get("contents") !== "false";
   return json({ version: unwrap(await appControlStub(c.env, app).version(hash, withContents)) });
+});
+
+route("PUT", "/apps/:app/versions/:hash/sources", async (c) => {
+  const app = appParam(c);
+  const hash = parse(Sha256, c.params.hash, "versionHash");
+  const { files } = parse(VersionSourcesRequest, await readJson(c.request));
+  const shas: Record<string, string> = {};
+  const contents: Record<string, Uint8Array> = {};
+  for (const [path, f] of Object.entries(files)) {
+    if (f.content === undefined) {
+      shas[path] = f.sha256!;
+      continue;
+    }
+    const bytes = new TextEncoder().encode(f.content);
+    shas[path] = await sha256Hex(bytes);
+    contents[shas[path]] = bytes;
+  }
+  return json(unwrap(await appControlStub(c.env, app).putSources(hash, shas, contents)));
+});
+
+route("GET", "/apps/:app/versions/:hash/sources", async (c) => {
+  const app = appParam(c);
+  const hash = parse(Sha256, c.params.hash, "versionHash");
+  return json(unwrap(await appControlStub(c.env, app).versionSources(hash)));
 });
 
 route("POST", "/apps/:app/deploy", async (c) => {

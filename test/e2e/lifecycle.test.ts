@@ -1,12 +1,14 @@
-// The whole lifecycle with the real pulumi CLI: up, code change, quota change,
+// The whole lifecycle with the real pulumi CLI: up, code change (and its
+// pull-request comment with a source diff), quota change,
 // drift and refresh, a syntax error, a rename, destroy and re-create, and a
 // local target killed in the middle of an update.
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient, prepareVersion } from "../../provider/control-client.js";
 import { tempDir } from "../helpers/host.js";
-import { LocalTarget, Stack, freePort, hasPulumi, previewSteps } from "./helpers.js";
+import { LocalTarget, ROOT, Stack, freePort, hasPulumi, previewSteps } from "./helpers.js";
 
 const e2e = hasPulumi ? describe : describe.skip;
 if (!hasPulumi) console.warn("e2e skipped: no Pulumi CLI under .tools/pulumi/bin; run scripts/bootstrap.sh");
@@ -69,14 +71,28 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     const steps = previewSteps(json).filter((s) => s.op !== "same");
     expect(steps).toEqual([expect.objectContaining({ op: "update", name: "hello" })]);
     // The dynamic provider reports no per-field diff: compare the states the step carries.
-    type Inputs = { modules: Record<string, { sha256: string }>; versionHash: string; quota: unknown };
+    type Inputs = { code: { modules: Record<string, { sha256: string }>; versionHash: string }; settings: unknown };
     const step = (JSON.parse(json) as { steps: { op: string; oldState: { inputs: Inputs }; newState: { inputs: Inputs } }[] }).steps.find((x) => x.op === "update")!;
-    expect(step.newState.inputs.modules["index.js"]!.sha256).not.toBe(step.oldState.inputs.modules["index.js"]!.sha256);
-    expect(step.newState.inputs.versionHash).not.toBe(step.oldState.inputs.versionHash);
-    expect(step.newState.inputs.quota).toEqual(step.oldState.inputs.quota);
+    const [was, now] = [step.oldState.inputs, step.newState.inputs];
+    expect(now.code.modules["index.js"]!.sha256).not.toBe(was.code.modules["index.js"]!.sha256);
+    expect(now.code.versionHash).not.toBe(was.code.versionHash);
+    expect(now.settings).toEqual(was.settings);
     const diff = stack.run(["preview", "--diff"]).stdout;
     expect(diff).toMatch(/index\.js/);
     expect(diff).toMatch(/sha256/);
+    // The pull-request comment of that preview, by the real command with control access, from the project folder:
+    // the changed line in a diff against the sources step 1 left on the host.
+    const comment = spawnSync(process.execPath, [join(ROOT, "bin", "dynamic-workers.mjs"), "preview-comment"], {
+      cwd: ROOT,
+      input: json,
+      encoding: "utf8",
+      env: { ...process.env, DYNAMIC_WORKERS_CONTROL_TOKEN: stack.controlToken() },
+    });
+    expect(comment.status, comment.stderr).toBe(0);
+    expect(comment.stdout).toContain("| `hello` | change | 1 module changed");
+    expect(comment.stdout).toContain("<details><summary><code>hello</code>: 1 file changed (+1 −1)</summary>");
+    expect(comment.stdout).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n[^]*\n-.*app: "hello", greeting[^\n]*\n\+.*app: "hello", version: 2, greeting/);
+    expect(comment.stdout).not.toContain(stack.controlToken());
     stack.run(["up", "--yes"]);
     expect(JSON.parse((await get("hello")).body)).toMatchObject({ version: 2 });
     expect(JSON.parse((await get("todo", "todos")).body)).toHaveLength(1);

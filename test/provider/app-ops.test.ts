@@ -1,9 +1,11 @@
 // Every method of the App provider against the real host on workerd, over
 // real HTTP: create, update, drift, conflicts, retries, delete.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkApp, createApp, deleteApp, diffApp, readApp, updateApp, type AppCode, type AppControlAccess, type AppSettingsState, type AppState } from "../../provider/app-ops.js";
-import { ModuleCache } from "../../provider/bundle.js";
+import { ModuleCache, bundleApp } from "../../provider/bundle.js";
 import { prepareVersion } from "../../provider/control-client.js";
 import { TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
 
@@ -36,6 +38,7 @@ interface Patch {
   settings?: Partial<AppSettingsState>;
   secrets?: Record<string, string>;
   control?: Partial<AppControlAccess>;
+  controlToken?: string;
 }
 
 /** `s` with the fields of `p` replaced, group by group. */
@@ -46,6 +49,7 @@ function patch(s: AppState, p: Patch): AppState {
     settings: { ...s.settings, ...p.settings },
     secrets: p.secrets ?? s.secrets,
     control: { ...s.control, ...p.control },
+    controlToken: p.controlToken ?? s.controlToken,
   };
 }
 
@@ -67,7 +71,8 @@ async function state(name: string, source: string, extra: Patch = {}): Promise<A
       },
       settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
       secrets: {},
-      control: { url: host.url.toString(), token: TOKEN, maxQuota: null },
+      control: { url: host.url.toString(), maxQuota: null },
+      controlToken: TOKEN,
     },
     extra,
   );
@@ -119,7 +124,7 @@ describe("App provider", () => {
     expect(diffApp(a, patch(a, { name: "e" }))).toMatchObject({ changes: true, replaces: ["name"] });
     expect(diffApp(a, patch(a, { control: { url: "http://elsewhere/_control" } }))).toMatchObject({ changes: true, replaces: ["control"] });
     // A new token or dataOnDelete changes only state: an update that makes no host call.
-    expect(diffApp(a, patch(a, { control: { token: "rotated" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffApp(a, patch(a, { controlToken: "rotated" }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     expect(diffApp(a, patch(a, { settings: { dataOnDelete: "delete" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
@@ -242,6 +247,34 @@ describe("App provider", () => {
       expect(await get("retry")).toBe("r 1");
     } finally {
       await new Promise((ok) => flaky.close(ok));
+    }
+  });
+
+  it("keeps the source files a version was bundled from beside it, and none that do not match it", async () => {
+    const dir = tempDir("dw-src-");
+    try {
+      mkdirSync(join(dir.path, "lib"));
+      writeFileSync(join(dir.path, "lib", "greet.ts"), "export const greet = (n: string): string => `hi ${n}`;\n");
+      writeFileSync(join(dir.path, "index.ts"), 'import { greet } from "./lib/greet.ts";\nexport default { fetch() { return new Response(greet("a")); } };\n');
+      const bundled = async (name: string) => {
+        const b = await bundleApp(dir.path);
+        return state(name, b.modules["index.js"]!.content, { code: { durableObject: null, source: { root: relative(process.cwd(), b.root), entry: b.entry } } });
+      };
+      const a = await bundled("srcs");
+      await createApp(a);
+      expect(await get("srcs")).toBe("hi a");
+      const stored = (await host.control.getSources("srcs", a.code.versionHash)).files;
+      expect(Object.keys(stored ?? {})).toEqual(["index.ts", "lib/greet.ts"]);
+      expect(stored?.["lib/greet.ts"]).toContain("(n: string): string");
+      // The working tree moved on after the plan: its files are not what the planned version was made of.
+      writeFileSync(join(dir.path, "index.ts"), 'export default { fetch() { return new Response("b"); } };\n');
+      const b = await bundled("srcs");
+      writeFileSync(join(dir.path, "index.ts"), 'export default { fetch() { return new Response("c"); } };\n');
+      await updateApp(a, b);
+      expect(await get("srcs")).toBe("b");
+      expect((await host.control.getSources("srcs", b.code.versionHash)).files).toBeNull();
+    } finally {
+      dir.remove();
     }
   });
 });

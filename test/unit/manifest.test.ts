@@ -215,9 +215,17 @@ describe("loadApps", () => {
     await value(apps.hello!.versionHash);
     await new Promise((r) => setTimeout(r, 50));
     const app = (n: string) => made.find((m) => m.type.endsWith(":App") && m.name === n)!;
-    expect(app("app-hello").inputs).toMatchObject({ name: "hello", env: { GREETING: "hi" }, quota: { requestsPerMinute: 60 }, outbound: "none", dataOnDelete: "retain" });
-    expect(app("app-todos").inputs).toMatchObject({ name: "todos", durableObject: "TodoList", dataOnDelete: "delete", tags: ["disposable"], outbound: { allow: ["api.example.com"] } });
-    expect("tags" in app("app-hello").inputs).toBe(false);
+    expect(app("app-hello").inputs).toMatchObject({
+      name: "hello",
+      code: { env: { GREETING: "hi" } },
+      settings: { quota: { requestsPerMinute: 60 }, outbound: "none", dataOnDelete: "retain" },
+    });
+    expect(app("app-todos").inputs).toMatchObject({
+      name: "todos",
+      code: { durableObject: "TodoList" },
+      settings: { dataOnDelete: "delete", tags: ["disposable"], outbound: { allow: ["api.example.com"] } },
+    });
+    expect("tags" in app("app-hello").inputs.settings).toBe(false);
   });
 
   it("creates no App when any folder is bad", async () => {

@@ -110,9 +110,10 @@ describe("App", () => {
     // Secrets and the control token reach the engine as secrets.
     const SECRET_SIG = "4dabf18193072939515e22adb298388d";
     expect(m.inputs.secrets).toMatchObject({ [SECRET_SIG]: expect.any(String), value: { KEY: "s3cret" } });
-    expect(m.inputs.control).toMatchObject({ [SECRET_SIG]: expect.any(String), value: { maxQuota: {} } });
+    expect(m.inputs.controlToken).toEqual({ [SECRET_SIG]: expect.any(String), value: "mock-token" });
+    expect(m.inputs.control).toEqual({ url: "http://127.0.0.1:8787/_scripts/pa", maxQuota: {} });
     // Few top-level properties: each costs every preview (see AppState); the secret stays out of `code`.
-    expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "name", "secrets", "settings"]);
+    expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "controlToken", "name", "secrets", "settings"]);
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
@@ -135,9 +136,9 @@ describe("App", () => {
     const hashes = await Promise.all([plain, empty, tagged].map((a) => value(a.versionHash)));
     expect(new Set(hashes).size).toBe(1);
     const inputs = (name: string) => made.find((m) => m.name === name)!.inputs;
-    expect("tags" in inputs("untagged")).toBe(false);
-    expect("tags" in inputs("empty-tags")).toBe(false);
-    expect(inputs("tagged").tags).toEqual(["disposable", "team:ai"]);
+    expect("tags" in inputs("untagged").settings).toBe(false);
+    expect("tags" in inputs("empty-tags").settings).toBe(false);
+    expect(inputs("tagged").settings.tags).toEqual(["disposable", "team:ai"]);
   });
 
   it("refuses conflicting arguments", () => {

@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, previewComment, type PreviewJson } from "../../provider/preview-comment.js";
 
@@ -52,12 +53,12 @@ describe("previewComment's warnings", () => {
   it("flags hosts added to an allow-list, dataOnDelete delete, and a delete of an app with data", () => {
     const p = clone(fixture("changes"));
     const chat = appStep(p, "chat");
-    chat.oldState.inputs.outbound = { allow: ["api.example.com"] };
-    chat.newState.inputs.outbound = { allow: ["api.example.com", "*.evil.example"] };
-    chat.newState.inputs.dataOnDelete = "delete";
+    chat.oldState.inputs.settings.outbound = { allow: ["api.example.com"] };
+    chat.newState.inputs.settings.outbound = { allow: ["api.example.com", "*.evil.example"] };
+    chat.newState.inputs.settings.dataOnDelete = "delete";
     const todo = appStep(p, "todo");
     todo.op = "delete";
-    todo.oldState.inputs.dataOnDelete = "delete";
+    todo.oldState.inputs.settings.dataOnDelete = "delete";
     const md = previewComment(p);
     expect(md).toMatch(/\| `chat` \| change \| unchanged \| requestsPerMinute 1200 → 50000 ⬆️ \| ⚠️ added: `\*\.evil\.example` \| ⚠️ dataOnDelete "delete" \|/);
     expect(md).toContain("> - `chat`: outbound allow-list widens: `*.evil.example`");
@@ -76,7 +77,7 @@ describe("previewComment's size", () => {
       const s = clone(template);
       s.urn = s.urn.replace(/extra-0$/, `app-${i}`);
       s.newState.inputs.name = `app-${i}`;
-      s.newState.inputs.outbound = { allow: Array.from({ length: 20 }, (_, j) => `host-${j}.a-rather-long-partner-domain-${i}.example.com`) };
+      s.newState.inputs.settings.outbound = { allow: Array.from({ length: 20 }, (_, j) => `host-${j}.a-rather-long-partner-domain-${i}.example.com`) };
       p.steps!.push(s);
     }
     const md = previewComment(p);
@@ -86,6 +87,16 @@ describe("previewComment's size", () => {
     expect(md).toMatch(/> - …and \d+ more warnings/);
     // The risky rename is never the row dropped.
     expect(md).toContain("| `todos` | replace |");
+  });
+});
+
+describe("previewComment on a real 200-app preview", () => {
+  it("200 apps added at once: every row, within GitHub's limit", () => {
+    const p = JSON.parse(gunzipSync(readFileSync(join(FIXTURES, "many-apps.json.gz"))).toString("utf8")) as PreviewJson;
+    const md = previewComment(p);
+    expect(md.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(md).toContain("**Apps:** 200 added, 0 changed, 0 replaced, 0 deleted; 6 resources unchanged");
+    expect(md.match(/^\| `extra-\d+` \| add \|/gm)).toHaveLength(200);
   });
 });
 
@@ -100,8 +111,17 @@ describe("dynamic-workers preview-comment", () => {
     const file = join(FIXTURES, "changes.json");
     const fromFile = cli([file]);
     expect(fromFile.status).toBe(0);
-    expect(fromFile.stdout).toBe(previewComment(fixture("changes")));
+    // The table, then the source section (here only notes: the fixture's working tree is gone).
+    expect(fromFile.stdout.startsWith(previewComment(fixture("changes")))).toBe(true);
+    expect(fromFile.stdout).toContain("#### Source changes");
     expect(cli([], readFileSync(file, "utf8")).stdout).toBe(fromFile.stdout);
+  });
+
+  it("takes the control token only from the environment", () => {
+    const r = cli(["--control-token", "abc", join(FIXTURES, "changes.json")]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("DYNAMIC_WORKERS_CONTROL_TOKEN");
+    expect(r.stdout).toBe("");
   });
 
   it("still writes a comment when pulumi wrote no JSON", () => {

@@ -50,7 +50,8 @@ const state = {
   },
   settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
   secrets: {},
-  control: { url: "http://127.0.0.1:1", token: "t", maxQuota: { maxObjects: 10 } },
+  control: { url: "http://127.0.0.1:1", maxQuota: { maxObjects: 10 } },
+  controlToken: "t",
 };
 
 describe("serialized providers", () => {

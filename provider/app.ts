@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerModule } from "./provider-module.js";
 import { relative } from "node:path";
 import type { AppCode, AppSettingsState, AppState } from "./app-ops.js";
-import { bundleApp, type Bundle } from "./bundle.js";
+import type { Bundle } from "./bundle.js";
+import { bundleAppCached } from "./bundle-cache.js";
 import { prepareVersion } from "./control-client.js";
 import { moduleCache } from "./app-ops.js";
 import type { Platform } from "./platform.js";
@@ -105,7 +106,7 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   const cache = moduleCache();
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
   if (args.source !== undefined) {
-    bundle = await bundleApp(args.source);
+    bundle = await bundleAppCached(args.source, cache);
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
   }

@@ -6,7 +6,7 @@
  * settings. Bundles are kept in a
  * content-addressed cache so state holds only hashes.
  */
-import { build, type Message } from "esbuild";
+import { build, type BuildOptions, type Message } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
@@ -55,34 +55,35 @@ function location(m: Message, root: string): string {
   return `${where}: ${m.text}`;
 }
 
+/** esbuild's settings for every app (the entry and folder aside): part of what a cached bundle was made with. */
+export const BUILD_OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2023",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  write: false,
+  metafile: true,
+  sourcemap: false,
+  // Whitespace and comments never change the bundle (so a reformat is no change in preview);
+  // names stay, so stack traces stay readable.
+  minifyWhitespace: true,
+  minifyIdentifiers: false,
+  minifySyntax: false,
+  legalComments: "none",
+  charset: "utf8",
+  logLevel: "silent",
+  outfile: BUNDLE_MODULE,
+} satisfies BuildOptions;
+
 /** Bundles `source` into one ES module. Syntax and import errors name file:line:column. */
 export async function bundleApp(source: string): Promise<Bundle> {
   const { root, entry } = resolveEntry(source);
   let result;
   try {
-    result = await build({
-      absWorkingDir: root,
-      entryPoints: [entry],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2023",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["module", "main"],
-      external: ["cloudflare:*", "node:*"],
-      write: false,
-      metafile: true,
-      sourcemap: false,
-      // Whitespace and comments never change the bundle (so a reformat is no change in preview);
-      // names stay, so stack traces stay readable.
-      minifyWhitespace: true,
-      minifyIdentifiers: false,
-      minifySyntax: false,
-      legalComments: "none",
-      charset: "utf8",
-      logLevel: "silent",
-      outfile: BUNDLE_MODULE,
-    });
+    result = await build({ ...BUILD_OPTIONS, absWorkingDir: root, entryPoints: [entry] });
   } catch (e) {
     const errors = (e as { errors?: Message[] }).errors ?? [];
     const locations = errors.map((m) => location(m, root));

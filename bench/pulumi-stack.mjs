@@ -4,7 +4,7 @@
 // its own process group, so a timeout or a cleanup ends it and everything it
 // started (language host, program, provider plugins, workerd).
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, renameSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,12 +41,30 @@ export async function freePort() {
 }
 
 /**
+ * CPU milliseconds of this process's finished children (and theirs, as each
+ * parent reaps its own): /proc/self/stat cutime + cstime. Measured around
+ * one command, it is that command's CPU, all its processes together, which
+ * a shared machine's load inflates far less than wall time.
+ */
+export function childrenCpuMs() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(f[13]) + Number(f[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Runs a command in its own process group; resolves with {code, stdout,
- * stderr, ms}. Past timeoutMs the whole group is killed and it rejects.
+ * stderr, ms, cpuMs}. Past timeoutMs the whole group is killed and it rejects.
  */
 export function run(cmd, args, { cwd, env, timeoutMs }) {
   return new Promise((ok, fail) => {
     const t0 = performance.now();
+    const cpu0 = childrenCpuMs();
     const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     live.add(child);
     let stdout = "";
@@ -70,7 +88,7 @@ export function run(cmd, args, { cwd, env, timeoutMs }) {
       killGroup(child, "SIGKILL");
       const ms = performance.now() - t0;
       if (timedOut) return fail(new Error(`${cmd} ${args.join(" ")} timed out after ${timeoutMs / 1000} s:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`));
-      ok({ code: code ?? 1, stdout, stderr, ms });
+      ok({ code: code ?? 1, stdout, stderr, ms, cpuMs: childrenCpuMs() - cpu0 });
     });
   });
 }

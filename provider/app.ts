@@ -19,33 +19,16 @@ import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
 
 type Ops = typeof import("./app-ops.js");
 
+const ops = () => providerModule("app-ops") as Ops;
+
 export const appProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: AppState, news: AppState) {
-    const ops = providerModule("app-ops") as Ops;
-    return { inputs: news, failures: ops.checkApp(news) };
-  },
-  async diff(_id: string, olds: AppState, news: AppState) {
-    const ops = providerModule("app-ops") as Ops;
-    return ops.diffApp(olds, news);
-  },
-  async create(inputs: AppState) {
-    const ops = providerModule("app-ops") as Ops;
-    return { id: inputs.name, outs: await ops.createApp(inputs) };
-  },
-  async update(_id: string, olds: AppState, news: AppState) {
-    const ops = providerModule("app-ops") as Ops;
-    return { outs: await ops.updateApp(olds, news) };
-  },
-  async read(id: string, props: AppState) {
-    const ops = providerModule("app-ops") as Ops;
-    const read = await ops.readApp(props);
-    // Returning the read state as inputs too makes the next `up` restore the declared app.
-    return read ? { id, props: read, inputs: read } : { id: "", props: {} };
-  },
-  async delete(_id: string, props: AppState) {
-    const ops = providerModule("app-ops") as Ops;
-    await ops.deleteApp(props);
-  },
+  check: async (_olds: AppState, news: AppState) => ({ inputs: news, failures: ops().checkApp(news) }),
+  diff: async (_id: string, olds: AppState, news: AppState) => ops().diffApp(olds, news),
+  create: async (inputs: AppState) => ({ id: inputs.name, outs: await ops().createApp(inputs) }),
+  update: async (_id: string, olds: AppState, news: AppState) => ({ outs: await ops().updateApp(olds, news) }),
+  // Returning the read state as inputs too makes the next `up` restore the declared app.
+  read: async (id: string, props: AppState) => ops().readApp(props).then((read) => (read ? { id, props: read, inputs: read } : { id: "", props: {} })),
+  delete: async (_id: string, props: AppState) => ops().deleteApp(props),
 };
 
 /** One module given inline instead of a source folder. */

@@ -11,28 +11,21 @@
 declare const require: (id: string) => unknown;
 
 export function providerModule(name: string): unknown {
+  // One function, not two: each function the provider captures costs every App's state ~250 bytes, twice.
   const found = ((globalThis as { __dynamicWorkersModules?: Record<string, unknown> }).__dynamicWorkersModules ??= {});
-  return (found[name] ??= load(name));
-}
-
-function load(name: string): unknown {
+  if (name in found) return found[name];
   try {
-    return require(`pulumi-dynamic-workers/internal/${name}`);
+    return (found[name] = require(`pulumi-dynamic-workers/internal/${name}`));
   } catch (e) {
     const fs = require("node:fs") as typeof import("node:fs");
     const path = require("node:path") as typeof import("node:path");
-    if ((e as { code?: string }).code === "MODULE_NOT_FOUND") {
-      for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-        const pkg = path.join(dir, "package.json");
-        if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "pulumi-dynamic-workers") {
-          return require(path.join(dir, "dist", "provider", `${name}.js`));
-        }
-        if (path.dirname(dir) === dir) break;
+    for (let dir = process.cwd(); (e as { code?: string }).code === "MODULE_NOT_FOUND"; dir = path.dirname(dir)) {
+      const pkg = path.join(dir, "package.json");
+      if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "pulumi-dynamic-workers") {
+        return (found[name] = require(path.join(dir, "dist", "provider", `${name}.js`)));
       }
+      if (path.dirname(dir) === dir) break;
     }
-    throw new Error(
-      `cannot load pulumi-dynamic-workers (${name}) from ${process.cwd()}: ${(e as Error).message.split("\n")[0]}; ` +
-        "install the package in the Pulumi project (npm install pulumi-dynamic-workers)",
-    );
+    throw new Error(`cannot load pulumi-dynamic-workers (${name}) from ${process.cwd()}: ${(e as Error).message.split("\n")[0]}; install the package in the Pulumi project`);
   }
 }

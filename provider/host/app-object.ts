@@ -26,8 +26,17 @@ export interface ObjectTarget {
   resolved: ResolvedApp;
 }
 
-/** How often an object reports its database size (and learns whether the app is over maxStorageBytes). */
-const SIZE_REPORT_MS = 500;
+/** How often, after a request, an object reads its database size; a change is reported to AppControl at once. */
+const SIZE_CHECK_MS = 500;
+/**
+ * How often an object whose size did not change still asks AppControl
+ * whether the app is over maxStorageBytes. An object that grows reports
+ * within SIZE_CHECK_MS, and a read-only one at every check, so this only
+ * bounds how late a quiet object learns of a state that its own writes
+ * cannot change the app's total by.
+ */
+const SIZE_HEARTBEAT_MS = 5_000;
+const REPORT_STALE_MS = 10_000;
 
 export class AppObject extends DurableObject<Env> {
   /** The deploy whose code the running facet has; -1 before it starts. */
@@ -35,8 +44,12 @@ export class AppObject extends DurableObject<Env> {
   private registered = false;
   /** Whether the app was over maxStorageBytes at the last report: the facet is then read-only. */
   private overStorage = false;
+  private lastSizeCheck = 0;
+  /** The size AppControl last heard from this object, and when; -1: never. */
+  private reportedBytes = -1;
   private lastSizeReport = 0;
-  private reporting = false;
+  /** When the report in flight started; 0: none. One older than REPORT_STALE_MS was lost: another may start. */
+  private reportingSince = 0;
   /** The running facet and the key of its storage method. */
   private guard?: { facet: Fetcher; key: string };
 
@@ -76,19 +89,22 @@ export class AppObject extends DurableObject<Env> {
   /** After a request: report the database size now and then, and follow the app's over-quota state. */
   private reportSize(target: ObjectTarget): void {
     const now = Date.now();
-    if (this.reporting || now - this.lastSizeReport < SIZE_REPORT_MS) return;
-    this.reporting = true;
-    this.lastSizeReport = now;
+    if (now - this.reportingSince < REPORT_STALE_MS || now - this.lastSizeCheck < SIZE_CHECK_MS) return;
+    this.reportingSince = now;
+    this.lastSizeCheck = now;
     const run = async () => {
       try {
         const bytes = await this.setStorage(this.overStorage);
+        if (bytes === this.reportedBytes && !this.overStorage && now - this.lastSizeReport < SIZE_HEARTBEAT_MS) return;
+        this.lastSizeReport = now;
         const { overStorage } = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
+        this.reportedBytes = bytes;
         if (overStorage !== this.overStorage) {
           this.overStorage = overStorage;
           await this.setStorage(overStorage);
         }
       } finally {
-        this.reporting = false;
+        if (this.reportingSince === now) this.reportingSince = 0;
       }
     };
     this.ctx.waitUntil(run().catch(() => {}));
@@ -128,6 +144,7 @@ export class AppObject extends DurableObject<Env> {
     this.facetSeq = -1;
     this.registered = false;
     this.overStorage = false;
+    this.reportedBytes = -1;
   }
 }
 

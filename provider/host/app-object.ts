@@ -12,7 +12,7 @@ import { ObjectName, describeIssues, formatIssues } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 import { appControlStub, appObjectStub, type Env } from "./env.js";
 import { resolveApp } from "./version-cache.js";
-import { appLimits, guardKey, loadAppWorker } from "./worker-code.js";
+import { guardKey, loadAppWorker, servingOf } from "./worker-code.js";
 import { STORAGE_METHOD } from "./wrapper.js";
 
 const FACET = "app";
@@ -74,7 +74,7 @@ export class AppObject extends DurableObject<Env> {
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
     const worker = loadAppWorker(this.env, this.ctx.exports, resolved);
-    const cls = worker.getDurableObjectClass(resolved.durableObject, { limits: appLimits(resolved) });
+    const cls = worker.getDurableObjectClass(resolved.durableObject, servingOf(resolved).options);
     let started = false;
     const facet = this.ctx.facets.get(FACET, () => {
       started = true;

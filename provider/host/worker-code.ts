@@ -32,12 +32,36 @@ function fnv1a(s: string): string {
   return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
 }
 
+interface Serving {
+  id: string;
+  /** getEntrypoint's and getDurableObjectClass's options. */
+  options: { limits: { cpuMs: number; subRequests: number } };
+}
+
+/**
+ * The loader id and entrypoint options of a resolved app, computed once per
+ * cached ResolvedApp (the version cache hands out the same object until it
+ * refreshes), so a warm request builds no strings or objects for them.
+ */
+const servings = new WeakMap<ResolvedApp, Serving>();
+export function servingOf(resolved: ResolvedApp): Serving {
+  let s = servings.get(resolved);
+  if (!s) {
+    s = {
+      id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs),
+      options: { limits: appLimits(resolved) },
+    };
+    servings.set(resolved, s);
+  }
+  return s;
+}
+
 type EntrypointFactory = (o: { props: unknown }) => Fetcher;
 
 /** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
 export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp): WorkerStub {
   const { app, versionHash, outbound, logs } = resolved;
-  return env.LOADER.get(loaderId(app, versionHash, outbound, logs), async () => {
+  return env.LOADER.get(servingOf(resolved).id, async () => {
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
     const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
     const objects = entrypoints.AppObjects!({ props: { app } });
@@ -58,26 +82,24 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
   });
 }
 
-const guardKeys = new Map<string, Promise<string>>();
+/** Values, not promises: a request never awaits another request's work. */
+const guardKeys = new Map<string, string>();
 
 /**
  * The key the supervisor passes to the wrapper's storage method, so the
  * app's own code cannot call it: an HMAC of the loader id under the control
  * token, the same in every isolate of the host and unknown to the app.
  */
-export function guardKey(env: Env, resolved: ResolvedApp): Promise<string> {
-  const id = loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs);
-  let key = guardKeys.get(id);
-  if (!key) {
-    key = (async () => {
-      const enc = new TextEncoder();
-      const k = await crypto.subtle.importKey("raw", enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(id)));
-      return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-    })();
-    if (guardKeys.size > 10_000) guardKeys.clear();
-    guardKeys.set(id, key);
-  }
+export async function guardKey(env: Env, resolved: ResolvedApp): Promise<string> {
+  const { id } = servingOf(resolved);
+  const known = guardKeys.get(id);
+  if (known) return known;
+  const enc = new TextEncoder();
+  const k = await crypto.subtle.importKey("raw", enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(id)));
+  const key = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (guardKeys.size > 10_000) guardKeys.clear();
+  guardKeys.set(id, key);
   return key;
 }
 

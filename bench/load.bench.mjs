@@ -434,11 +434,13 @@ async function partLogs({ base, bare, control, pids }) {
     `3. log capture: the same trivial app with and without one console.log per request, ${LOG.rounds} rounds, ` +
       `${LOG.connections} connections, ${LOG.warmupSeconds} s warm-up + ${LOG.seconds} s each, order rotated per round; load average ${load1()}`,
   );
-  console.log("   host: apps quiet and chatty through the host (both have its tail); bare: the same two Workers on workerd alone (no host, no tail), for reference");
+  console.log("   host: apps quiet and chatty through the host (both keep logs: the tail runs for both), and plain, the quiet app without logs (no tail); bare: the same two Workers on workerd alone (no host, no tail), for reference");
   // Both keep logs (the tail runs for both); only chatty writes any.
   await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA, logs: true });
+  await control.rollOut("plain", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA });
   await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA, logs: true });
   const targets = [
+    { name: "plain", url: new URL("/apps/plain/", base).href },
     { name: "quiet", url: new URL("/apps/quiet/", base).href },
     { name: "chatty", url: new URL("/apps/chatty/", base).href },
     { name: "bare-quiet", url: new URL("/", bare.quiet).href },
@@ -521,6 +523,11 @@ async function partLogs({ base, bare, control, pids }) {
   line("host chatty/quiet req/s", ratio("chatty", "quiet", "rps"), TARGETS.logRps, true);
   line("host chatty/quiet p50", ratio("chatty", "quiet", "p50"), TARGETS.logP50, false);
   line("host chatty/quiet workerd CPU/req", ratio("chatty", "quiet", "cpuUs"));
+  // What keeping logs costs at all: the same app with and without it.
+  line("host quiet/plain req/s", ratio("quiet", "plain", "rps"));
+  line("host quiet/plain workerd CPU/req", ratio("quiet", "plain", "cpuUs"));
+  line("host chatty/plain req/s", ratio("chatty", "plain", "rps"));
+  line("host chatty/plain workerd CPU/req", ratio("chatty", "plain", "cpuUs"));
   line("bare chatty/quiet req/s", ratio("bare-chatty", "bare-quiet", "rps"));
   line("bare chatty/quiet p50", ratio("bare-chatty", "bare-quiet", "p50"));
   line("bare chatty/quiet workerd CPU/req", ratio("bare-chatty", "bare-quiet", "cpuUs"));
@@ -611,7 +618,7 @@ async function main() {
 }
 
 // Bounded: the parts' own durations plus generous slack; then everything is stopped.
-const budgetS = LOAD.seconds + 120 + RATE.seconds + LOG.rounds * 4 * (LOG.seconds + LOG.warmupSeconds + 1) + 300;
+const budgetS = LOAD.seconds + 120 + RATE.seconds + LOG.rounds * 5 * (LOG.seconds + LOG.warmupSeconds + 1) + 300;
 const watchdog = setTimeout(() => {
   console.error(`load bench: over its ${budgetS} s budget; stopping`);
   shutdown().finally(() => process.exit(1));

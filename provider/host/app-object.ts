@@ -12,7 +12,7 @@ import { ObjectName, describeIssues, formatIssues } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 import { appControlStub, appObjectStub, type Env } from "./env.js";
 import { resolveApp } from "./version-cache.js";
-import { guardKey, loadAppWorker, servingOf } from "./worker-code.js";
+import { guardKey, loadAppWorker, servingFor } from "./worker-code.js";
 import { STORAGE_METHOD } from "./wrapper.js";
 
 const FACET = "app";
@@ -73,15 +73,17 @@ export class AppObject extends DurableObject<Env> {
       }
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
-    const worker = loadAppWorker(this.env, this.ctx.exports, resolved);
-    const cls = worker.getDurableObjectClass(resolved.durableObject, servingOf(resolved).options);
+    // The target came over RPC: a new object each call, so not worth caching by identity.
+    const serving = servingFor(resolved);
+    const worker = loadAppWorker(this.env, this.ctx.exports, resolved, serving.id);
+    const cls = worker.getDurableObjectClass(resolved.durableObject, serving.options);
     let started = false;
     const facet = this.ctx.facets.get(FACET, () => {
       started = true;
       return { class: cls };
     });
     // A facet starting while the app is over its storage quota starts read-only.
-    this.guard = { facet, key: await guardKey(this.env, resolved) };
+    this.guard = { facet, key: await guardKey(this.env, resolved, serving.id) };
     if (started && this.overStorage) await this.setStorage(true);
     return facet;
   }

@@ -10,6 +10,12 @@ import { LOGS_KEPT, type LogLine } from "./usage-store.js";
 
 
 const BATCH_MS = 500;
+/**
+ * What an invocation throws when the host's request to it is dropped because
+ * its client went away (workerd's wording). Not the app's error: kept, but
+ * marked "disconnect" instead of "exception".
+ */
+const DISCONNECTED = "Network connection lost.";
 const pending = new Map<string, LogLine[]>();
 
 function text(message: unknown): string {
@@ -29,7 +35,9 @@ export class AppTail extends WorkerEntrypoint<Env, { app: string }> {
       for (const l of e.logs) lines.push({ at: l.timestamp, level: l.level, message: text(l.message) });
       // A client that went away is not the app's exception.
       if (e.outcome === "canceled") continue;
-      for (const x of e.exceptions) lines.push({ at: x.timestamp, level: "exception", message: `${x.name}: ${x.message}` });
+      for (const x of e.exceptions) {
+        lines.push({ at: x.timestamp, level: x.message === DISCONNECTED ? "disconnect" : "exception", message: `${x.name}: ${x.message}` });
+      }
     }
     if (lines.length === 0) return;
     const { app } = this.ctx.props;

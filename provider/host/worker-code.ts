@@ -47,21 +47,23 @@ const servings = new WeakMap<ResolvedApp, Serving>();
 export function servingOf(resolved: ResolvedApp): Serving {
   let s = servings.get(resolved);
   if (!s) {
-    s = {
-      id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs),
-      options: { limits: appLimits(resolved) },
-    };
+    s = servingFor(resolved);
     servings.set(resolved, s);
   }
   return s;
 }
 
+/** The same, uncached: for a ResolvedApp that arrived over RPC (a new object per call). */
+export function servingFor(resolved: ResolvedApp): Serving {
+  return { id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs), options: { limits: appLimits(resolved) } };
+}
+
 type EntrypointFactory = (o: { props: unknown }) => Fetcher;
 
 /** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
-export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp): WorkerStub {
+export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp, id = servingOf(resolved).id): WorkerStub {
   const { app, versionHash, outbound, logs } = resolved;
-  return env.LOADER.get(servingOf(resolved).id, async () => {
+  return env.LOADER.get(id, async () => {
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
     const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
     const objects = entrypoints.AppObjects!({ props: { app } });
@@ -90,8 +92,7 @@ const guardKeys = new Map<string, string>();
  * app's own code cannot call it: an HMAC of the loader id under the control
  * token, the same in every isolate of the host and unknown to the app.
  */
-export async function guardKey(env: Env, resolved: ResolvedApp): Promise<string> {
-  const { id } = servingOf(resolved);
+export async function guardKey(env: Env, resolved: ResolvedApp, id = servingOf(resolved).id): Promise<string> {
   const known = guardKeys.get(id);
   if (known) return known;
   const enc = new TextEncoder();

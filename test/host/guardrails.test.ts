@@ -144,6 +144,30 @@ describe("usage and logs", () => {
     expect(usage.objects).toEqual({ count: 0, limit: 100 });
   });
 
+  it("does not record a client that went away as the app's exception", async () => {
+    await host.control.rollOut(
+      "slow",
+      jsApp(`export default { async fetch() {
+        console.log("start");
+        await scheduler.wait(300);
+        console.log("end");
+        return new Response("ok");
+      } };`),
+      { logs: true },
+    );
+    const aborted = new AbortController();
+    const gone = host.fetch("/apps/slow/", { signal: aborted.signal }).then(
+      () => "answered",
+      () => "aborted",
+    );
+    setTimeout(() => aborted.abort(), 50);
+    expect(await gone).toBe("aborted");
+    const logs = await eventually(async () => (await host.control.logs("slow")).logs, (l) => l.some((x) => x.message === "end"));
+    expect(logs.map((l) => l.message)).toEqual(expect.arrayContaining(["start", "end"]));
+    expect(logs.filter((l) => l.level === "exception")).toEqual([]);
+    expect((await host.control.usage("slow")).usage.errors).toBe(0);
+  });
+
   it("answers 404 for the usage and logs of an unknown app", async () => {
     await expect(host.control.usage("nobody")).rejects.toMatchObject({ status: 404 });
     await expect(host.control.logs("nobody")).rejects.toMatchObject({ status: 404 });

@@ -11,7 +11,7 @@ export { AppControl } from "./app-control.js";
 export { AppObject, AppObjects } from "./app-object.js";
 export { Catalog } from "./catalog.js";
 export { Egress } from "./egress.js";
-export { AppTail } from "./app-tail.js";
+export { AppLogs } from "./app-logs.js";
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {

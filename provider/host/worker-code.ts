@@ -8,7 +8,7 @@ import { appControlStub, type Env } from "./env.js";
 import type { Outbound } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 
-import { WRAPPER_MODULE, wrapperSource } from "./wrapper.js";
+import { LOGS_BINDING, WRAPPER_MODULE, wrapperSource } from "./wrapper.js";
 
 /**
  * The isolate cache key. Everything fixed at first load must be covered:
@@ -73,13 +73,12 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
       mainModule: WRAPPER_MODULE,
       modules: {
         ...code.modules,
-        [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject, await guardKey(env, resolved)) },
+        [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject, await guardKey(env, resolved, id), logs) },
       },
-      env: { ...code.env, OBJECTS: objects },
+      // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
+      env: logs ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) } : { ...code.env, OBJECTS: objects },
       // "none": no network at all. An allow-list: every request passes the Egress check.
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
-      // A tail runs after every request: only for apps that keep logs.
-      tails: logs ? [entrypoints.AppTail!({ props: { app } })] : [],
     };
   });
 }

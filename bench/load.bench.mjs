@@ -502,7 +502,7 @@ async function partLogs({ base, bare, control, pids }) {
         `   round ${round + 1} ${pad(t.name, 12)} ${lpad(r.requests, 7)} req ${lpad(fmt(r.rps, 0), 6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  ` +
           `workerd ${fmt(r.cpuUs, 0)} µs CPU/req`,
       );
-      await sleep(700); // the tail's batch (500 ms) lands before the next run
+      await sleep(1200); // the app's hand-over and the host's batch (500 ms each) land before the next run
     }
   }
   const ratio = (a, b, key) => {

@@ -9,7 +9,7 @@ import { appControlStub, type Env } from "./env.js";
 import { admit, admitNow } from "./rate-limit.js";
 import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "./app-control.js";
-import { loadAppWorker, servingOf } from "./worker-code.js";
+import { loadAppWorker } from "./worker-code.js";
 
 export interface AppRoute {
   app: string;
@@ -72,7 +72,8 @@ async function admitThenServe(request: Request, env: Env, ctx: ExecutionContext,
 }
 
 async function forward(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
-  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint(undefined, servingOf(resolved).options);
+  // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
+  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
   try {
     return await entry.fetch(route.url === null ? request : new Request(route.url, request));
   } catch (e) {

@@ -13,12 +13,16 @@ import { LOGS_BINDING, WRAPPER_MODULE, wrapperSource } from "./wrapper.js";
 /**
  * The isolate cache key. Everything fixed at first load must be covered:
  * the app name and version hash cover code and env; the outbound policy is
- * fixed in globalOutbound, so it is part of the key too.
+ * fixed in globalOutbound, whether logs are kept in the wrapper and its env,
+ * and the cpuMs and subRequests limits in the code's `limits`, so all are
+ * part of the key too (a quota change loads the app afresh).
  */
-export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean): string {
+export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean, limits: Limits): string {
   const id = outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
-  return logs ? `${id}+logs` : id;
+  return `${logs ? `${id}+logs` : id}/${limits.cpuMs}/${limits.subRequests}`;
 }
+
+type Limits = { cpuMs: number; subRequests: number };
 
 /** A short, stable digest for cache keys (not for security). */
 function fnv1a(s: string): string {
@@ -34,8 +38,8 @@ function fnv1a(s: string): string {
 
 interface Serving {
   id: string;
-  /** getEntrypoint's and getDurableObjectClass's options. */
-  options: { limits: { cpuMs: number; subRequests: number } };
+  /** getDurableObjectClass's options (the code's own `limits` cover entrypoints). */
+  options: { limits: Limits };
 }
 
 /**
@@ -55,7 +59,8 @@ export function servingOf(resolved: ResolvedApp): Serving {
 
 /** The same, uncached: for a ResolvedApp that arrived over RPC (a new object per call). */
 export function servingFor(resolved: ResolvedApp): Serving {
-  return { id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs), options: { limits: appLimits(resolved) } };
+  const limits = appLimits(resolved);
+  return { id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs, limits), options: { limits } };
 }
 
 type EntrypointFactory = (o: { props: unknown }) => Fetcher;
@@ -68,6 +73,8 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
     const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
     const objects = entrypoints.AppObjects!({ props: { app } });
     return {
+      // Per invocation, for every entrypoint: a warm request passes no options (cheaper than limits on each getEntrypoint).
+      limits: appLimits(resolved),
       compatibilityDate: code.compatibilityDate,
       compatibilityFlags: code.compatibilityFlags,
       mainModule: WRAPPER_MODULE,

@@ -14,7 +14,7 @@
 // Knobs: LOAD_SECONDS, LOAD_CONNECTIONS (32), LOAD_APPS (100), RATE_SECONDS
 // (60), RATE_LIMIT (3000 × RATE_SECONDS / 60), RATE_CONNECTIONS, LOG_ROUNDS,
 // LOG_SECONDS (3), LOG_CONNECTIONS (16), LOAD_PARTS ("1,2,3"),
-// BENCH_PLATFORM_CONFIG (the host's JSON config).
+// BENCH_PLATFORM_CONFIG (the host's JSON config), LOAD_VERBOSE=1 (workerd --verbose).
 // A missed target is reported, never fatal; only errors exit non-zero.
 // Everything it starts (workerd, sockets, timers) is stopped on exit, error,
 // Ctrl-C or SIGTERM, and by a watchdog if the run overstays its budget.
@@ -581,6 +581,8 @@ async function main() {
     host: "127.0.0.1",
     port: 0,
     durableObjectsPersist: false,
+    // LOAD_VERBOSE=1: workerd --verbose, so it says why it drops a request or connection (grouped below with its other stderr).
+    verbose: process.env.LOAD_VERBOSE === "1",
     handleRuntimeStdio,
     workers: [
       {

@@ -435,7 +435,7 @@ async function partLogs({ base, bare, control, pids }) {
       `${LOG.connections} connections, ${LOG.warmupSeconds} s warm-up + ${LOG.seconds} s each, order rotated per round; load average ${load1()}`,
   );
   console.log("   host: apps quiet and chatty through the host (both keep logs: the capture runs for both), and plain, the quiet app without logs; bare: the same two Workers on workerd alone (no host), for reference");
-  // Both keep logs (the tail runs for both); only chatty writes any.
+  // Both keep logs (the capture runs for both); only chatty writes any.
   await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA, logs: true });
   await control.rollOut("plain", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA });
   await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA, logs: true });

@@ -14,7 +14,7 @@
 // Knobs: LOAD_SECONDS, LOAD_CONNECTIONS (32), LOAD_APPS (100), RATE_SECONDS
 // (60), RATE_LIMIT (3000 × RATE_SECONDS / 60), RATE_CONNECTIONS, LOG_ROUNDS,
 // LOG_SECONDS (3), LOG_CONNECTIONS (16), LOAD_PARTS ("1,2,3"),
-// BENCH_PLATFORM_CONFIG (the host's JSON config).
+// BENCH_PLATFORM_CONFIG (the host's JSON config), LOAD_VERBOSE=1 (workerd --verbose).
 // A missed target is reported, never fatal; only errors exit non-zero.
 // Everything it starts (workerd, sockets, timers) is stopped on exit, error,
 // Ctrl-C or SIGTERM, and by a watchdog if the run overstays its budget.
@@ -434,11 +434,13 @@ async function partLogs({ base, bare, control, pids }) {
     `3. log capture: the same trivial app with and without one console.log per request, ${LOG.rounds} rounds, ` +
       `${LOG.connections} connections, ${LOG.warmupSeconds} s warm-up + ${LOG.seconds} s each, order rotated per round; load average ${load1()}`,
   );
-  console.log("   host: apps quiet and chatty through the host (both have its tail); bare: the same two Workers on workerd alone (no host, no tail), for reference");
-  // Both keep logs (the tail runs for both); only chatty writes any.
+  console.log("   host: apps quiet and chatty through the host (both keep logs: the capture runs for both), and plain, the quiet app without logs; bare: the same two Workers on workerd alone (no host), for reference");
+  // Both keep logs (the capture runs for both); only chatty writes any.
   await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA, logs: true });
+  await control.rollOut("plain", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA });
   await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA, logs: true });
   const targets = [
+    { name: "plain", url: new URL("/apps/plain/", base).href },
     { name: "quiet", url: new URL("/apps/quiet/", base).href },
     { name: "chatty", url: new URL("/apps/chatty/", base).href },
     { name: "bare-quiet", url: new URL("/", bare.quiet).href },
@@ -500,7 +502,7 @@ async function partLogs({ base, bare, control, pids }) {
         `   round ${round + 1} ${pad(t.name, 12)} ${lpad(r.requests, 7)} req ${lpad(fmt(r.rps, 0), 6)} req/s  p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  ` +
           `workerd ${fmt(r.cpuUs, 0)} µs CPU/req`,
       );
-      await sleep(700); // the tail's batch (500 ms) lands before the next run
+      await sleep(1200); // the app's hand-over and the host's batch (500 ms each) land before the next run
     }
   }
   const ratio = (a, b, key) => {
@@ -521,6 +523,11 @@ async function partLogs({ base, bare, control, pids }) {
   line("host chatty/quiet req/s", ratio("chatty", "quiet", "rps"), TARGETS.logRps, true);
   line("host chatty/quiet p50", ratio("chatty", "quiet", "p50"), TARGETS.logP50, false);
   line("host chatty/quiet workerd CPU/req", ratio("chatty", "quiet", "cpuUs"));
+  // What keeping logs costs at all: the same app with and without it.
+  line("host quiet/plain req/s", ratio("quiet", "plain", "rps"));
+  line("host quiet/plain workerd CPU/req", ratio("quiet", "plain", "cpuUs"));
+  line("host chatty/plain req/s", ratio("chatty", "plain", "rps"));
+  line("host chatty/plain workerd CPU/req", ratio("chatty", "plain", "cpuUs"));
   line("bare chatty/quiet req/s", ratio("bare-chatty", "bare-quiet", "rps"));
   line("bare chatty/quiet p50", ratio("bare-chatty", "bare-quiet", "p50"));
   line("bare chatty/quiet workerd CPU/req", ratio("bare-chatty", "bare-quiet", "cpuUs"));
@@ -574,6 +581,8 @@ async function main() {
     host: "127.0.0.1",
     port: 0,
     durableObjectsPersist: false,
+    // LOAD_VERBOSE=1: workerd --verbose, so it says why it drops a request or connection (grouped below with its other stderr).
+    verbose: process.env.LOAD_VERBOSE === "1",
     handleRuntimeStdio,
     workers: [
       {
@@ -611,7 +620,7 @@ async function main() {
 }
 
 // Bounded: the parts' own durations plus generous slack; then everything is stopped.
-const budgetS = LOAD.seconds + 120 + RATE.seconds + LOG.rounds * 4 * (LOG.seconds + LOG.warmupSeconds + 1) + 300;
+const budgetS = LOAD.seconds + 120 + RATE.seconds + LOG.rounds * 5 * (LOG.seconds + LOG.warmupSeconds + 1) + 300;
 const watchdog = setTimeout(() => {
   console.error(`load bench: over its ${budgetS} s budget; stopping`);
   shutdown().finally(() => process.exit(1));

@@ -154,7 +154,8 @@ export const EnvVarName = z
   })
   .refine((s) => !RESERVED_ENV_NAMES.includes(s), {
     message: `is reserved for the host: ${RESERVED_ENV_NAMES.join(", ")}`,
-  });
+  })
+  .refine((s) => !s.startsWith(HOST_MODULE_PREFIX), { message: `must not start with '${HOST_MODULE_PREFIX}' (reserved for the host)` });
 
 /**
  * A record whose keys are names. JSON.parse keeps a "__proto__" key as an own

@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../control-errors.js";
 import { moduleContent, type VersionManifest } from "../hash.js";
-import { effectiveQuota, type AppSettings } from "../schema.js";
+import { effectiveQuota, type AppSettings, type Quota } from "../schema.js";
 import { platformConfig, type Env } from "./env.js";
 import type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
 import { BlobStore, loaderModule } from "./blob-store.js";
@@ -42,6 +42,12 @@ const STEPS = [
 
 const ERRORS_KEPT = 50;
 
+/** What the data plane asks for again and again, derived from the app's row and current manifest. */
+interface Served {
+  quota: Quota;
+  resolved: ResolvedApp | null;
+}
+
 type AppRow = {
   name: string;
   created_at: number;
@@ -56,6 +62,14 @@ export class AppControl extends DurableObject<Env> {
   private readonly usageStore: UsageStore;
   private readonly blobs: BlobStore;
   private readonly sources: SourceStore;
+  /**
+   * The app's quota and data-plane view, kept in memory: leases, size
+   * reports and version lookups come many times a second, and each would
+   * otherwise parse the settings and the manifest. undefined: not derived
+   * yet; null: no app. Every method that changes the row or the current
+   * version calls changed().
+   */
+  private servedCache: Served | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +78,31 @@ export class AppControl extends DurableObject<Env> {
     this.usageStore = new UsageStore(this.sql);
     this.blobs = new BlobStore(this.sql);
     this.sources = new SourceStore(this.sql, this.blobs);
+  }
+
+  private changed(): void {
+    this.servedCache = undefined;
+  }
+
+  private served(): Served | null {
+    if (this.servedCache !== undefined) return this.servedCache;
+    const row = this.row();
+    if (!row) return (this.servedCache = null);
+    const settings = JSON.parse(row.settings) as AppSettings;
+    const quota = effectiveQuota(settings.quota, platformConfig(this.env));
+    const manifest = row.current_version ? this.manifestOf(row.current_version) : undefined;
+    const resolved: ResolvedApp | null = row.current_version
+      ? {
+          app: row.name,
+          versionHash: row.current_version,
+          deploySeq: row.deploy_seq,
+          durableObject: manifest?.durableObject ?? null,
+          quota,
+          outbound: settings.outbound,
+          logs: settings.logs ?? false,
+        }
+      : null;
+    return (this.servedCache = { quota, resolved });
   }
 
   private row(): AppRow | undefined {
@@ -122,6 +161,7 @@ export class AppControl extends DurableObject<Env> {
         JSON.stringify(settings),
       );
     }
+    this.changed();
     return ok({ created: !existing, app: this.infoOf(this.row()!) });
   }
 
@@ -222,6 +262,7 @@ export class AppControl extends DurableObject<Env> {
       seq,
       now,
     );
+    this.changed();
     this.sql.exec("INSERT INTO _dw_deploys (seq, version, at, kind) VALUES (?, ?, ?, ?)", seq, versionHash, now, kind);
     this.prune();
     return ok({ versionHash, previous: row.current_version, deploySeq: seq, changed: true });
@@ -311,18 +352,7 @@ export class AppControl extends DurableObject<Env> {
 
   /** The data plane's view: null when the app does not exist or has no deployed version. */
   resolve(): ResolvedApp | null {
-    const row = this.row();
-    if (!row?.current_version) return null;
-    const info = this.infoOf(row);
-    return {
-      app: row.name,
-      versionHash: row.current_version,
-      deploySeq: row.deploy_seq,
-      durableObject: info.durableObject,
-      quota: info.quota,
-      outbound: info.settings.outbound,
-      logs: info.settings.logs ?? false,
-    };
+    return this.served()?.resolved ?? null;
   }
 
   /** A version's modules in the Worker Loader's shape. Called only on a loader cache miss. */
@@ -343,11 +373,11 @@ export class AppControl extends DurableObject<Env> {
 
   /** Counts a new object against maxObjects before its database is created; says whether the app is over maxStorageBytes. */
   registerObject(name: string): Result<{ created: boolean; overStorage: boolean }> {
-    const row = this.row();
-    if (!row) return fail("not_found", "the app does not exist");
-    const overStorage = this.storedBytes() > this.infoOf(row).quota.maxStorageBytes;
+    const served = this.served();
+    if (!served) return fail("not_found", "the app does not exist");
+    const overStorage = this.storedBytes() > served.quota.maxStorageBytes;
     if (this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length) return ok({ created: false, overStorage });
-    const { maxObjects } = this.infoOf(row).quota;
+    const { maxObjects } = served.quota;
     const count = this.objectCount();
     if (count >= maxObjects) {
       return fail("limit_exceeded", `the app has ${count} objects; its quota allows maxObjects = ${maxObjects}`);
@@ -363,9 +393,9 @@ export class AppControl extends DurableObject<Env> {
   /** An object's database size; answers whether the app is now over maxStorageBytes. */
   reportObjectSize(name: string, bytes: number): { overStorage: boolean; storedBytes: number } {
     this.sql.exec("UPDATE _dw_objects SET bytes = ? WHERE name = ?", Math.max(0, Math.floor(bytes) || 0), name);
-    const row = this.row();
+    const served = this.served();
     const storedBytes = this.storedBytes();
-    return { overStorage: row ? storedBytes > this.infoOf(row).quota.maxStorageBytes : false, storedBytes };
+    return { overStorage: served ? storedBytes > served.quota.maxStorageBytes : false, storedBytes };
   }
 
   unregisterObject(name: string): void {
@@ -400,9 +430,9 @@ export class AppControl extends DurableObject<Env> {
 
   /** See UsageStore.lease: a slice of this minute's requestsPerMinute for one isolate. */
   leaseRequests(window: number, want: number, used: number, usedWindow: number): { granted: number; limit: number } {
-    const row = this.row();
-    const limit = row ? this.infoOf(row).quota.requestsPerMinute : 0;
-    return { granted: this.usageStore.lease(window, row ? want : 0, limit, used, usedWindow), limit };
+    const served = this.served();
+    const limit = served ? served.quota.requestsPerMinute : 0;
+    return { granted: this.usageStore.lease(window, served ? want : 0, limit, used, usedWindow), limit };
   }
 
   /** What the app used, beside its quota. */
@@ -428,6 +458,7 @@ export class AppControl extends DurableObject<Env> {
    */
   remove(): { existed: boolean; objects: string[] } {
     const existed = !!this.row();
+    this.changed();
     this.ctx.storage.transactionSync(() => {
       for (const t of ["_dw_app", "_dw_versions", "_dw_version_modules", "_dw_version_sources", "_dw_blobs", "_dw_blob_sizes", "_dw_deploys", "_dw_errors", "_dw_counters", "_dw_windows", "_dw_logs"]) {
         this.sql.exec(`DELETE FROM ${t}`);
@@ -438,7 +469,9 @@ export class AppControl extends DurableObject<Env> {
 
   /** Forgets everything, once the app's objects are gone too. */
   async purge(): Promise<void> {
+    this.changed();
     await this.ctx.storage.deleteAll();
     migrate(this.sql, STEPS);
+    this.changed();
   }
 }

@@ -12,7 +12,7 @@ import { ObjectName, describeIssues, formatIssues } from "../schema.js";
 import type { ResolvedApp } from "./app-control.js";
 import { appControlStub, appObjectStub, type Env } from "./env.js";
 import { resolveApp } from "./version-cache.js";
-import { appLimits, guardKey, loadAppWorker } from "./worker-code.js";
+import { guardKey, loadAppWorker, servingFor } from "./worker-code.js";
 import { STORAGE_METHOD } from "./wrapper.js";
 
 const FACET = "app";
@@ -26,8 +26,17 @@ export interface ObjectTarget {
   resolved: ResolvedApp;
 }
 
-/** How often an object reports its database size (and learns whether the app is over maxStorageBytes). */
-const SIZE_REPORT_MS = 500;
+/** How often, after a request, an object reads its database size; a change is reported to AppControl at once. */
+const SIZE_CHECK_MS = 500;
+/**
+ * How often an object whose size did not change still asks AppControl
+ * whether the app is over maxStorageBytes. An object that grows reports
+ * within SIZE_CHECK_MS, and a read-only one at every check, so this only
+ * bounds how late a quiet object learns of a state that its own writes
+ * cannot change the app's total by.
+ */
+const SIZE_HEARTBEAT_MS = 5_000;
+const REPORT_STALE_MS = 10_000;
 
 export class AppObject extends DurableObject<Env> {
   /** The deploy whose code the running facet has; -1 before it starts. */
@@ -35,8 +44,12 @@ export class AppObject extends DurableObject<Env> {
   private registered = false;
   /** Whether the app was over maxStorageBytes at the last report: the facet is then read-only. */
   private overStorage = false;
+  private lastSizeCheck = 0;
+  /** The size AppControl last heard from this object, and when; -1: never. */
+  private reportedBytes = -1;
   private lastSizeReport = 0;
-  private reporting = false;
+  /** When the report in flight started; 0: none. One older than REPORT_STALE_MS was lost: another may start. */
+  private reportingSince = 0;
   /** The running facet and the key of its storage method. */
   private guard?: { facet: Fetcher; key: string };
 
@@ -60,15 +73,17 @@ export class AppObject extends DurableObject<Env> {
       }
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
-    const worker = loadAppWorker(this.env, this.ctx.exports, resolved);
-    const cls = worker.getDurableObjectClass(resolved.durableObject, { limits: appLimits(resolved) });
+    // The target came over RPC: a new object each call, so not worth caching by identity.
+    const serving = servingFor(resolved);
+    const worker = loadAppWorker(this.env, this.ctx.exports, resolved, serving.id);
+    const cls = worker.getDurableObjectClass(resolved.durableObject, serving.options);
     let started = false;
     const facet = this.ctx.facets.get(FACET, () => {
       started = true;
       return { class: cls };
     });
     // A facet starting while the app is over its storage quota starts read-only.
-    this.guard = { facet, key: await guardKey(this.env, resolved) };
+    this.guard = { facet, key: await guardKey(this.env, resolved, serving.id) };
     if (started && this.overStorage) await this.setStorage(true);
     return facet;
   }
@@ -76,19 +91,22 @@ export class AppObject extends DurableObject<Env> {
   /** After a request: report the database size now and then, and follow the app's over-quota state. */
   private reportSize(target: ObjectTarget): void {
     const now = Date.now();
-    if (this.reporting || now - this.lastSizeReport < SIZE_REPORT_MS) return;
-    this.reporting = true;
-    this.lastSizeReport = now;
+    if (now - this.reportingSince < REPORT_STALE_MS || now - this.lastSizeCheck < SIZE_CHECK_MS) return;
+    this.reportingSince = now;
+    this.lastSizeCheck = now;
     const run = async () => {
       try {
         const bytes = await this.setStorage(this.overStorage);
+        if (bytes === this.reportedBytes && !this.overStorage && now - this.lastSizeReport < SIZE_HEARTBEAT_MS) return;
+        this.lastSizeReport = now;
         const { overStorage } = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
+        this.reportedBytes = bytes;
         if (overStorage !== this.overStorage) {
           this.overStorage = overStorage;
           await this.setStorage(overStorage);
         }
       } finally {
-        this.reporting = false;
+        if (this.reportingSince === now) this.reportingSince = 0;
       }
     };
     this.ctx.waitUntil(run().catch(() => {}));
@@ -128,6 +146,7 @@ export class AppObject extends DurableObject<Env> {
     this.facetSeq = -1;
     this.registered = false;
     this.overStorage = false;
+    this.reportedBytes = -1;
   }
 }
 

@@ -11,10 +11,10 @@ export { AppControl } from "./app-control.js";
 export { AppObject, AppObjects } from "./app-object.js";
 export { Catalog } from "./catalog.js";
 export { Egress } from "./egress.js";
-export { AppTail } from "./app-tail.js";
+export { AppLogs } from "./app-logs.js";
 
 export default {
-  async fetch(request, env, ctx): Promise<Response> {
+  fetch(request, env, ctx): Response | Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env);
     const route = routeApp(url, platformConfig(env).appsDomain);

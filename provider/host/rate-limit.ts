@@ -11,7 +11,14 @@ import { appControlStub, type Env } from "./env.js";
 
 const WINDOW_MS = 60_000;
 const FLUSH_MS = 5_000;
-const LEASE_STALE_MS = 5_000;
+/**
+ * A lease call older than this is taken over by the next request. A lease
+ * takes milliseconds; one whose request was cancelled (its client went
+ * away) never finishes, and every request of the app would wait on it.
+ */
+const LEASE_STALE_MS = 1_000;
+/** A request waiting for another's lease looks again after 2, 4, 8, … ms, at most this. */
+const WAIT_MAX_MS = 32;
 
 interface Budget {
   window: number;
@@ -29,16 +36,33 @@ interface Budget {
 const budgets = new Map<string, Budget>();
 
 export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number; limit: number };
+const ADMITTED: Admission = { ok: true };
 
 /** The slice an isolate leases at once. */
 export function sliceOf(limit: number): number {
   return Math.max(1, Math.min(1000, Math.ceil(limit / 20)));
 }
 
+/**
+ * Admits a request from this isolate's slice, without waiting: the common
+ * case. undefined: the slice is spent (or the minute turned), so admit() must
+ * lease or refuse.
+ */
+export function admitNow(env: Env, ctx: ExecutionContext, app: string): Admission | undefined {
+  const b = budgets.get(app);
+  if (!b || b.tokens <= 0) return undefined;
+  const now = Date.now();
+  const window = Math.floor(now / WINDOW_MS);
+  if (b.window !== window) return undefined;
+  b.tokens--;
+  record(env, ctx, app, b, window, now);
+  return ADMITTED;
+}
+
 export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedApp): Promise<Admission> {
   const { app } = resolved;
   const limit = resolved.quota.requestsPerMinute;
-  for (;;) {
+  for (let waitMs = 2; ; ) {
     const now = Date.now();
     const window = Math.floor(now / WINDOW_MS);
     let b = budgets.get(app);
@@ -50,7 +74,7 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
     if (b.tokens > 0) {
       b.tokens--;
       record(env, ctx, app, b, window, now);
-      return { ok: true };
+      return ADMITTED;
     }
     if (b.exhausted) {
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000)), limit };
@@ -59,7 +83,8 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
     if (b.leasingSince && now - b.leasingSince < LEASE_STALE_MS) {
       // Another request is leasing. Workers may not await another request's I/O,
       // so wait in this request's own context and look again.
-      await scheduler.wait(2);
+      await scheduler.wait(waitMs);
+      waitMs = Math.min(waitMs * 2, WAIT_MAX_MS);
       continue;
     }
     const budget = b;
@@ -73,7 +98,8 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
       // AppControl unreachable: admit this request rather than fail the app.
       budget.tokens += 1;
     } finally {
-      budget.leasingSince = 0;
+      // Unless the lease went stale and another request took it over meanwhile.
+      if (budget.leasingSince === now) budget.leasingSince = 0;
     }
   }
 }

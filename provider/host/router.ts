@@ -6,38 +6,58 @@
 import { AppName } from "../schema.js";
 import { errorResponse } from "./http.js";
 import { appControlStub, type Env } from "./env.js";
-import { admit } from "./rate-limit.js";
-import { resolveApp } from "./version-cache.js";
-import { appLimits, loadAppWorker } from "./worker-code.js";
+import { admit, admitNow } from "./rate-limit.js";
+import { cachedApp, resolveApp } from "./version-cache.js";
+import type { ResolvedApp } from "./app-control.js";
+import { loadAppWorker } from "./worker-code.js";
 
 export interface AppRoute {
   app: string;
-  /** The URL the app sees: its own root. */
-  url: URL;
+  /** The URL the app sees: its own root; null when it is the request's own URL. */
+  url: string | null;
 }
 
 const PATH_ROUTE = /^\/apps\/([^/]+)(\/.*)?$/;
 
 /** Which app a URL is for, or null when it is for the host itself. */
 export function routeApp(url: URL, appsDomain: string | undefined): AppRoute | null {
-  const host = url.hostname.toLowerCase().replace(/\.$/, "");
-  if (appsDomain && host.endsWith(`.${appsDomain}`)) {
-    const label = host.slice(0, -(appsDomain.length + 1));
-    return { app: label, url };
+  if (appsDomain) {
+    const host = url.hostname.toLowerCase().replace(/\.$/, "");
+    if (host.endsWith(`.${appsDomain}`)) return { app: host.slice(0, -(appsDomain.length + 1)), url: null };
   }
   const m = PATH_ROUTE.exec(url.pathname);
   if (!m) return null;
-  const inner = new URL(url);
-  inner.pathname = m[2] ?? "/";
-  return { app: decodeURIComponent(m[1]!), url: inner };
+  // The pathname is already normalized and encoded, so its tail is a valid path as it is.
+  return { app: decodeURIComponent(m[1]!), url: `${url.origin}${m[2] ?? "/"}${url.search}` };
 }
 
-export async function serveApp(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> {
+/**
+ * A warm request (app cached, slice not spent) goes straight to the app's
+ * isolate: no Durable Object call, no validation beyond the cache lookup
+ * (only valid names are cached).
+ */
+export function serveApp(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> | Response {
+  const resolved = cachedApp(route.app);
+  if (resolved === undefined) return resolveThenServe(request, env, ctx, route);
+  if (resolved === null) return notDeployed(route.app);
+  if (admitNow(env, ctx, route.app)) return forward(request, env, ctx, route, resolved);
+  return admitThenServe(request, env, ctx, route, resolved);
+}
+
+function notDeployed(app: string): Response {
+  return errorResponse({ code: "not_found", message: `no app named '${app}' is deployed` });
+}
+
+async function resolveThenServe(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> {
   if (!AppName.safeParse(route.app).success) {
     return errorResponse({ code: "not_found", message: "no such app" });
   }
   const resolved = await resolveApp(env, route.app);
-  if (!resolved) return errorResponse({ code: "not_found", message: `no app named '${route.app}' is deployed` });
+  if (!resolved) return notDeployed(route.app);
+  return admitThenServe(request, env, ctx, route, resolved);
+}
+
+async function admitThenServe(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
   const admission = await admit(env, ctx, resolved);
   if (!admission.ok) {
     return errorResponse(
@@ -48,10 +68,14 @@ export async function serveApp(request: Request, env: Env, ctx: ExecutionContext
       { "retry-after": String(admission.retryAfterSeconds) },
     );
   }
-  const worker = loadAppWorker(env, ctx.exports, resolved);
-  const entry = worker.getEntrypoint(undefined, { limits: appLimits(resolved) });
+  return forward(request, env, ctx, route, resolved);
+}
+
+async function forward(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
+  // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
+  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
   try {
-    return await entry.fetch(new Request(route.url, request));
+    return await entry.fetch(route.url === null ? request : new Request(route.url, request));
   } catch (e) {
     const requestId = crypto.randomUUID();
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -67,4 +91,3 @@ export async function serveApp(request: Request, env: Env, ctx: ExecutionContext
     });
   }
 }
-

@@ -22,6 +22,18 @@ const REFRESH_STALE_MS = 5_000;
 const MAX_ENTRIES = 10_000;
 const cache = new Map<string, Entry>();
 
+/**
+ * The cached view of an app, without waiting: the warm path. undefined: not
+ * cached or expired, so resolveApp() must look it up (and may refresh it).
+ * Only names that passed AppName are ever cached.
+ */
+export function cachedApp(app: string): ResolvedApp | null | undefined {
+  const hit = cache.get(app);
+  if (!hit) return undefined;
+  const now = Date.now();
+  return hit.expires > now || now - hit.refreshingSince < REFRESH_STALE_MS ? hit.value : undefined;
+}
+
 export async function resolveApp(env: Env, app: string): Promise<ResolvedApp | null> {
   const now = Date.now();
   const hit = cache.get(app);

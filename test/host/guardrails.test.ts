@@ -144,6 +144,53 @@ describe("usage and logs", () => {
     expect(usage.objects).toEqual({ count: 0, limit: 100 });
   });
 
+  it("keeps what an object's methods log, and an object's failure as the handler's exception", async () => {
+    await host.control.rollOut(
+      "chatty-objects",
+      jsApp(
+        `import { DurableObject } from "cloudflare:workers";
+        export class Room extends DurableObject {
+          say(n) { console.info("room says", n); return n; }
+          fail() { throw new RangeError("room broke"); }
+        }
+        export default { async fetch(request, env) {
+          const op = new URL(request.url).pathname.slice(1);
+          return new Response(String(await env.OBJECTS.get("r")[op](7)));
+        } };`,
+        { durableObject: "Room" },
+      ),
+      { logs: true },
+    );
+    expect(await (await host.fetch("/apps/chatty-objects/say")).text()).toBe("7");
+    expect((await host.fetch("/apps/chatty-objects/fail")).status).toBe(500);
+    const logs = await eventually(async () => (await host.control.logs("chatty-objects")).logs, (l) => l.length >= 2);
+    expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual(expect.arrayContaining(["info room says 7", "exception RangeError: room broke"]));
+  });
+
+  it("does not record a client that went away as the app's exception", async () => {
+    await host.control.rollOut(
+      "slow",
+      jsApp(`export default { async fetch() {
+        console.log("start");
+        await scheduler.wait(300);
+        console.log("end");
+        return new Response("ok");
+      } };`),
+      { logs: true },
+    );
+    const aborted = new AbortController();
+    const gone = host.fetch("/apps/slow/", { signal: aborted.signal }).then(
+      () => "answered",
+      () => "aborted",
+    );
+    setTimeout(() => aborted.abort(), 50);
+    expect(await gone).toBe("aborted");
+    const logs = await eventually(async () => (await host.control.logs("slow")).logs, (l) => l.some((x) => x.message === "end"));
+    expect(logs.map((l) => l.message)).toEqual(expect.arrayContaining(["start", "end"]));
+    expect(logs.filter((l) => l.level === "exception")).toEqual([]);
+    expect((await host.control.usage("slow")).usage.errors).toBe(0);
+  });
+
   it("answers 404 for the usage and logs of an unknown app", async () => {
     await expect(host.control.usage("nobody")).rejects.toMatchObject({ status: 404 });
     await expect(host.control.logs("nobody")).rejects.toMatchObject({ status: 404 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   AppName,
   AppSettingsInput,
+  EnvVarName,
   ModuleName,
   PlatformConfig,
   contentByteLength,
@@ -29,6 +30,16 @@ describe("names", () => {
       expect(ModuleName.safeParse(n).success).toBe(false);
     },
   );
+});
+
+describe("env names", () => {
+  it.each(["API_KEY", "_x", "a1"])("accepts env name %s", (n) => {
+    expect(EnvVarName.safeParse(n).success).toBe(true);
+  });
+  // The host puts OBJECTS and, for an app that keeps logs, __dw_LOGS in the env itself.
+  it.each(["OBJECTS", "__proto__", "__dw_LOGS", "__dwanything", "1a", "a-b"])("refuses env name %j", (n) => {
+    expect(EnvVarName.safeParse(n).success).toBe(false);
+  });
 });
 
 describe("quota", () => {

@@ -13,7 +13,7 @@ import { tempDir } from "../helpers/host.js";
 
 const require = createRequire(import.meta.url);
 
-async function roundTrip(provider: pulumi.dynamic.ResourceProvider, script: string): Promise<unknown> {
+async function roundTrip(provider: pulumi.dynamic.ResourceProvider, script: string, cwd = process.cwd()): Promise<unknown> {
   const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   const dir = tempDir("dw-serialize-");
   try {
@@ -29,7 +29,7 @@ async function roundTrip(provider: pulumi.dynamic.ResourceProvider, script: stri
          .catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });`,
     );
     // A fresh process in the project folder, as the engine's provider host runs it.
-    const out = execFileSync(process.execPath, [runner], { cwd: process.cwd(), encoding: "utf8" });
+    const out = execFileSync(process.execPath, [runner], { cwd, encoding: "utf8" });
     return JSON.parse(out);
   } finally {
     dir.remove();
@@ -67,6 +67,16 @@ describe("serialized providers", () => {
       check: { failures: expect.arrayContaining([expect.objectContaining({ property: "name" }), { property: "quota.maxObjects", reason: "11 is above the platform ceiling of 10" }]) },
       diff: { changes: true, replaces: ["name"] },
     });
+  });
+
+  it("a project without the package gets an error that says what to install", async () => {
+    const elsewhere = tempDir("dw-no-package-");
+    try {
+      const out = await roundTrip(appProvider, `async (p) => p.check({}, {}).then(() => "loaded", (e) => e.message)`, elsewhere.path);
+      expect(out).toMatch(/^cannot load pulumi-dynamic-workers \(app-ops\) from .*install the package in the Pulumi project$/);
+    } finally {
+      elsewhere.remove();
+    }
   });
 
   it("HostWorker provider: check runs in a fresh process", async () => {

@@ -81,6 +81,50 @@ export interface AppControlAccess {
   maxQuota: QuotaInputT | null;
 }
 
+/** An App's state as version 0.1.0 stored it: every field at the top level. */
+interface FlatAppState {
+  controlUrl: string;
+  controlToken: string;
+  name: string;
+  versionHash: string;
+  mainModule: string;
+  modules: AppCode["modules"];
+  source: AppCode["source"];
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  durableObject: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  quota: QuotaInputT;
+  outbound: OutboundT;
+  logs?: boolean;
+  dataOnDelete?: "retain" | "delete";
+  maxQuota: QuotaInputT | null;
+}
+
+/** True for state written by 0.1.0 (see FlatAppState). */
+function isFlat(s: AppState | FlatAppState): s is FlatAppState {
+  return !("code" in s) && "versionHash" in s;
+}
+
+/**
+ * State as this version keeps it. Stacks deployed with 0.1.0 hold flat
+ * fields: read the same, so upgrading neither replaces an app (which under
+ * the same name would delete what was just created) nor loses a field.
+ */
+export function currentState(s: AppState | FlatAppState): AppState {
+  if (!isFlat(s)) return s;
+  const { versionHash, mainModule, modules, source, compatibilityDate, compatibilityFlags, durableObject, env } = s;
+  return {
+    name: s.name,
+    code: { versionHash, mainModule, modules, source, compatibilityDate, compatibilityFlags, durableObject, env },
+    settings: { quota: s.quota, outbound: s.outbound, logs: s.logs ?? false, dataOnDelete: s.dataOnDelete ?? "retain" },
+    secrets: s.secrets ?? {},
+    control: { url: s.controlUrl, maxQuota: s.maxQuota },
+    controlToken: s.controlToken,
+  };
+}
+
 export interface CheckFailure {
   property: string;
   reason: string;
@@ -142,11 +186,13 @@ function hostSettings(s: AppState): { quota: QuotaInputT; outbound: OutboundT; l
  * or host settings roll out; anything else (the token, `dataOnDelete`, tags,
  * where the source is) only changes what state records.
  */
-export function diffApp(olds: AppState, news: AppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export function diffApp(stored: AppState, news: AppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const olds = currentState(stored);
   const replaces: string[] = [];
   if (!same(olds.name, news.name)) replaces.push("name");
   if (!same(olds.control?.url, news.control?.url)) replaces.push("control");
-  const changes = replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
+  // Flat state from 0.1.0 is rewritten (an update that calls no host when nothing else changed).
+  const changes = olds !== stored || replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
   // A rename may not free the old name's data: create the new app first, then delete the old.
   return { changes, replaces, deleteBeforeReplace: false };
 }
@@ -253,7 +299,8 @@ export async function createApp(s: AppState): Promise<AppState> {
   return s;
 }
 
-export async function updateApp(olds: AppState, news: AppState): Promise<AppState> {
+export async function updateApp(stored: AppState, news: AppState): Promise<AppState> {
+  const olds = currentState(stored);
   if (!needsRollout(olds, news)) return news;
   const c = client(news);
   const info = await c.getApp(news.name);
@@ -275,7 +322,8 @@ export async function updateApp(olds: AppState, news: AppState): Promise<AppStat
 }
 
 /** Refresh: the app as the host has it; a change made outside the stack shows as drift. */
-export async function readApp(s: AppState): Promise<AppState | null> {
+export async function readApp(stored: AppState): Promise<AppState | null> {
+  const s = currentState(stored);
   const c = client(s);
   const info = await c.getApp(s.name);
   if (!info) return null;
@@ -301,7 +349,8 @@ export async function readApp(s: AppState): Promise<AppState | null> {
   return { ...read, code, secrets };
 }
 
-export async function deleteApp(s: AppState): Promise<void> {
+export async function deleteApp(stored: AppState): Promise<void> {
+  const s = currentState(stored);
   try {
     await client(s).deleteApp(s.name, s.settings.dataOnDelete ?? "retain");
   } catch (e) {

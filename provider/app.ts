@@ -82,7 +82,8 @@ export interface AppArgs {
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 
-type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source">;
+/** The code's hashes for state, and its contents for the version hash (never stored). */
+type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source"> & { contents: Record<string, InlineModule> };
 
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
 async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
@@ -102,13 +103,13 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   return {
     mainModule: bundle.mainModule,
     modules,
+    contents: bundle.modules as Record<string, InlineModule>,
     source: bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
   };
 }
 
 /** The code's hashes and settings, with the version hash of the whole (see hash.ts). */
-async function codeOf(prepared: PreparedCode, args: AppArgs, secrets: Record<string, string>): Promise<AppCode> {
-  const cache = moduleCache();
+async function codeOf({ contents, ...prepared }: PreparedCode, args: AppArgs, secrets: Record<string, string>): Promise<AppCode> {
   const code: Omit<AppCode, "versionHash"> = {
     ...prepared,
     compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
@@ -116,13 +117,8 @@ async function codeOf(prepared: PreparedCode, args: AppArgs, secrets: Record<str
     durableObject: args.durableObject ?? null,
     env: args.env ?? {},
   };
-  const modules: Record<string, InlineModule> = {};
-  for (const [n, m] of Object.entries(code.modules)) {
-    const bytes = cache.get(m.sha256)!;
-    modules[n] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
-  }
   const { source: _, ...spec } = code;
-  const { versionHash } = await prepareVersion({ ...spec, modules, env: { ...code.env, ...secrets } });
+  const { versionHash } = await prepareVersion({ ...spec, modules: contents, env: { ...code.env, ...secrets } });
   return { versionHash, ...code };
 }
 

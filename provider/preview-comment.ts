@@ -37,9 +37,11 @@ export interface AppView {
 export function appView(state: AppStateJson | undefined): AppView | undefined {
   if (!state) return undefined;
   const group = <T>(v: T | string | undefined): Partial<T> => (v !== null && typeof v === "object" ? v : {});
-  const code = group(state.code);
-  const settings = group(state.settings);
-  const control = group(state.control);
+  // State written by 0.1.0 keeps every field at the top level, under the same names (but controlUrl).
+  const flat = !("code" in state) ? (state as Record<string, unknown>) : undefined;
+  const code = (flat ?? group(state.code)) as Partial<AppState["code"]>;
+  const settings = (flat ?? group(state.settings)) as Partial<AppState["settings"]>;
+  const control = flat ? { url: flat.controlUrl } : group(state.control);
   return {
     name: typeof state.name === "string" ? state.name : undefined,
     versionHash: code.versionHash,

@@ -266,6 +266,7 @@ async function partLoad({ base, control, pids }) {
   const badSamples = [];
   /** When errors happened: seconds into the run, and the UTC time (rate windows turn at :00). */
   const errorAt = [];
+  const since = (t) => `${fmt((t - runStart) / 1000, 1)} s (${clock(t).slice(0, 10)})`;
   const at = () => `${fmt((Date.now() - runStart) / 1000, 1)} s (${clock(Date.now()).slice(0, 10)})`;
   let mismatches = 0;
   const ok = { st: 0, do: 0 };
@@ -298,12 +299,29 @@ async function partLoad({ base, control, pids }) {
   const before = workerdStats(pids);
   const rssTrace = [];
   const runStart = Date.now();
+  /**
+   * Stalls: stretches of at least STALL_MS with no response at all (32 connections at hundreds of
+   * req/s never go that long). workerd's HTTP server (kj) closes a kept-alive connection whose next
+   * request it has not read within 5 s (its pipelineTimeout), so an event-loop stall over 5 s ends in
+   * a burst of ECONNRESET, with nothing in workerd's log.
+   */
+  const STALL_MS = 1000;
+  const stalls = [];
+  let lastResponse = runStart;
+  let longest = { ms: 0, at: 0 };
+  const sawResponse = (ms) => {
+    const now = Date.now();
+    if (now - lastResponse >= STALL_MS) stalls.push([lastResponse, now - lastResponse]);
+    lastResponse = now;
+    if (ms > longest.ms) longest = { ms, at: now };
+  };
   const sampler = setInterval(() => rssTrace.push([Math.round((Date.now() - runStart) / 1000), workerdStats(pids)?.rssMiB]), Math.max(1000, (LOAD.seconds * 1000) / 6));
   state.timers.add(sampler);
   const { instance, done } = cannon(
     { url: base.origin, connections: LOAD.connections, duration: LOAD.seconds, requests: [request] },
     (client, status, _bytes, ms) => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      sawResponse(ms);
       if (status >= 200 && status < 300) {
         const kind = client.requestIterator.context.kind;
         latencies[kind].push(ms);
@@ -347,6 +365,10 @@ async function partLoad({ base, control, pids }) {
   );
   if (non2xx) console.log(`   status codes: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
   for (const s of [...badSamples, ...r.reqErrorSamples]) console.log(`     e.g. ${s}`);
+  console.log(
+    `   longest response ${fmt(longest.ms, 0)} ms (ended ${since(longest.at)}); stalls (no response at all for ≥ ${STALL_MS / 1000} s): ` +
+      (stalls.length ? stalls.map(([t, d]) => `${fmt(d / 1000, 1)} s from ${since(t)}`).join(", ") : "none"),
+  );
   if (errorAt.length) console.log(`   errors at: ${errorAt.slice(0, 20).join(", ")}${errorAt.length > 20 ? ", …" : ""}`);
   console.log(
     `   object hits counted by the objects: ${counted} = ${touchedObjects} first touches + ${ok.do} seen by clients ${extra >= 0 ? "+" : "−"} ${Math.abs(extra)} ` +

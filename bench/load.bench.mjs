@@ -308,12 +308,15 @@ async function partLoad({ base, control, pids }) {
   const STALL_MS = 1000;
   const stalls = [];
   let lastResponse = runStart;
-  let longest = { ms: 0, at: 0 };
-  const sawResponse = (ms) => {
+  let longest = { ms: 0, at: 0, what: "" };
+  /** Responses slower than 1 s, by kind of request: a slow kind points at its path in the host. */
+  const slow = { st: 0, do: 0 };
+  const sawResponse = (ms, ctx) => {
     const now = Date.now();
     if (now - lastResponse >= STALL_MS) stalls.push([lastResponse, now - lastResponse]);
     lastResponse = now;
-    if (ms > longest.ms) longest = { ms, at: now };
+    if (ms > longest.ms) longest = { ms, at: now, what: `${ctx?.kind === "do" ? "object" : "stateless"} request to ${ctx?.app}` };
+    if (ms >= 1000 && ctx?.kind in slow) slow[ctx.kind]++;
   };
   const sampler = setInterval(() => rssTrace.push([Math.round((Date.now() - runStart) / 1000), workerdStats(pids)?.rssMiB]), Math.max(1000, (LOAD.seconds * 1000) / 6));
   state.timers.add(sampler);
@@ -321,7 +324,7 @@ async function partLoad({ base, control, pids }) {
     { url: base.origin, connections: LOAD.connections, duration: LOAD.seconds, requests: [request] },
     (client, status, _bytes, ms) => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      sawResponse(ms);
+      sawResponse(ms, client.requestIterator.context);
       if (status >= 200 && status < 300) {
         const kind = client.requestIterator.context.kind;
         latencies[kind].push(ms);
@@ -366,7 +369,7 @@ async function partLoad({ base, control, pids }) {
   if (non2xx) console.log(`   status codes: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
   for (const s of [...badSamples, ...r.reqErrorSamples]) console.log(`     e.g. ${s}`);
   console.log(
-    `   longest response ${fmt(longest.ms, 0)} ms (ended ${since(longest.at)}); stalls (no response at all for ≥ ${STALL_MS / 1000} s): ` +
+    `   longest response ${fmt(longest.ms, 0)} ms (${longest.what}, ended ${since(longest.at)}); responses over 1 s: ${slow.st} stateless, ${slow.do} object; stalls (no response at all for ≥ ${STALL_MS / 1000} s): ` +
       (stalls.length ? stalls.map(([t, d]) => `${fmt(d / 1000, 1)} s from ${since(t)}`).join(", ") : "none"),
   );
   if (errorAt.length) console.log(`   errors at: ${errorAt.slice(0, 20).join(", ")}${errorAt.length > 20 ? ", …" : ""}`);

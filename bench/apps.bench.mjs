@@ -6,7 +6,7 @@
 // Durable Object class. Then, per app, in the order provider/app.ts runs it:
 //   bundle  bundleApp(source) (esbuild, the Workers settings, metafile)
 //   cache   each module into the ModuleCache (DYNAMIC_WORKERS_CACHE)
-//   hash    the modules back from the cache, prepareVersion → versionHash
+//   hash    prepareVersion of the bundled contents → versionHash
 //   check   checkApp() on the state the engine gets (modules → {type, sha256, size})
 // against a baseline in the same run: esbuild build() of the same entry with
 // the same bundling settings and nothing else (no metafile, cache, hash or check).
@@ -36,7 +36,6 @@ const PLATFORM = {
   controlUrl: "http://127.0.0.1:8787/_scripts/dynamic-workers",
   controlToken: "0".repeat(64), // 32 random bytes as hex
   maxQuota: { maxObjects: 100, requestsPerMinute: 60_000 },
-  appsUrl: (app) => `http://${app}.dynamic-workers.localhost:8787/`,
 };
 
 // ---------------------------------------------------------------------------
@@ -193,39 +192,33 @@ async function child(variant, apps, cacheDir) {
     }
     const t2 = performance.now();
     const env = { GREETING: `extra ${i}` };
-    const bundleModules = {};
-    for (const [n, m] of Object.entries(modules)) {
-      const bytes = moduleCache().get(m.sha256);
-      if (!bytes) throw new Error(`${app.name}: module ${n} missing from the cache`);
-      bundleModules[n] = { type: m.type, content: bytes.toString("utf8") };
-    }
+    // As provider/app.ts does: the version hash from the contents just bundled.
     const prepared = await prepareVersion({
       mainModule: bundle.mainModule,
-      modules: bundleModules,
+      modules: bundle.modules,
       compatibilityDate: "2026-07-01",
       compatibilityFlags: [],
       durableObject: app.durableObject,
       env,
     });
     const t3 = performance.now();
+    // AppState (provider/app-ops.ts): grouped, as the engine stores it.
     const state = {
-      controlUrl: PLATFORM.controlUrl,
-      controlToken: PLATFORM.controlToken,
       name: app.name,
-      mainModule: bundle.mainModule,
-      modules,
-      source: { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry },
-      versionHash: prepared.versionHash,
-      compatibilityDate: "2026-07-01",
-      compatibilityFlags: [],
-      durableObject: app.durableObject,
-      env,
+      code: {
+        versionHash: prepared.versionHash,
+        mainModule: bundle.mainModule,
+        modules,
+        source: { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry },
+        compatibilityDate: "2026-07-01",
+        compatibilityFlags: [],
+        durableObject: app.durableObject,
+        env,
+      },
+      settings: { quota: { requestsPerMinute: 600, ...(app.durableObject ? { maxObjects: 5 } : {}) }, outbound: "none", logs: false, dataOnDelete: "retain" },
       secrets: {},
-      quota: { requestsPerMinute: 600, ...(app.durableObject ? { maxObjects: 5 } : {}) },
-      outbound: "none",
-      dataOnDelete: "retain",
-      maxQuota: PLATFORM.maxQuota,
-      url: PLATFORM.appsUrl(app.name),
+      control: { url: PLATFORM.controlUrl, maxQuota: PLATFORM.maxQuota },
+      controlToken: PLATFORM.controlToken,
     };
     const failures = checkApp(state);
     const t4 = performance.now();

@@ -155,26 +155,15 @@ async function child(variant, apps, cacheDir) {
   process.env.DYNAMIC_WORKERS_CACHE = cacheDir;
   const dist = (p) => import(join(root, "dist", "provider", p));
   const esbuild = await import("esbuild");
-  const { bundleApp } = await dist("bundle.js");
+  const { BUILD_OPTIONS, bundleApp } = await dist("bundle.js");
+  // Our bundling settings without what bundleApp adds (metafile, whitespace minifying, comment dropping).
+  const { metafile: _m, minifyWhitespace: _w, minifyIdentifiers: _i, minifySyntax: _s, legalComments: _l, charset: _c, sourcemap: _sm, ...baselineOptions } = BUILD_OPTIONS;
   const { prepareVersion } = await dist("control-client.js");
   const { checkApp, moduleCache } = await dist("app-ops.js");
 
   async function baseline(app) {
     const t0 = performance.now();
-    const r = await esbuild.build({
-      absWorkingDir: app.dir,
-      entryPoints: ["index.ts"],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2023",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["module", "main"],
-      external: ["cloudflare:*", "node:*"],
-      write: false,
-      logLevel: "silent",
-      outfile: "index.js",
-    });
+    const r = await esbuild.build({ ...baselineOptions, absWorkingDir: app.dir, entryPoints: ["index.ts"] });
     if (!r.outputFiles[0]?.text) throw new Error(`${app.name}: no output`);
     return { total: performance.now() - t0 };
   }

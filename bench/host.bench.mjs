@@ -11,13 +11,11 @@
 // Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (3), BENCH_CONNECTIONS (16),
 // BENCH_COLD (30 samples), BENCH_PLATFORM_CONFIG (the host's JSON config).
 // A missed target is reported, never fatal; only errors exit non-zero.
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
+import { TOKEN, dist, hostWorker } from "./lib/host-worker.mjs";
 import { workerdPids, workerdStats } from "./lib/workerd-proc.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const WARM = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 5),
@@ -28,7 +26,6 @@ const WARM = {
 };
 const COLD_SAMPLES = Number(process.env.BENCH_COLD ?? 30);
 const TARGETS = { throughput: 0.85, p50: 1.15, cold: 1.5 };
-const TOKEN = "bench-control-token-0123456789abcdef";
 const APP_COMPATIBILITY_DATE = "2026-07-01";
 const TRIVIAL_SOURCE = `export default { fetch() { return new Response("ok"); } };`;
 
@@ -120,28 +117,15 @@ function verdict(ratio, target, higherIsBetter) {
 }
 
 async function main() {
-  const dist = (p) => import(pathToFileURL(join(root, "dist", "provider", p)).href);
   const { ControlClient } = await dist("control-client.js");
-  const { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } = await dist("host-settings.js");
-  const bundle = hostBundle();
-  const durableObjects = Object.fromEntries(
-    Object.entries(HOST_DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }]),
-  );
+  const { options: host, bundle, compatibilityDate: HOST_COMPATIBILITY_DATE } = await hostWorker();
   const direct = [{ host: "127.0.0.1", port: 0 }];
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     durableObjectsPersist: false,
     workers: [
-      {
-        name: "host",
-        modules: [{ type: "ESModule", path: "host.js", contents: bundle.code }],
-        compatibilityDate: HOST_COMPATIBILITY_DATE,
-        workerLoaders: { LOADER: {} },
-        durableObjects,
-        bindings: { CONTROL_TOKEN: TOKEN, PLATFORM_CONFIG: JSON.parse(process.env.BENCH_PLATFORM_CONFIG ?? "{}") },
-        unsafeDirectSockets: direct,
-      },
+      host,
       {
         name: "dispatcher",
         modules: true,

@@ -19,13 +19,11 @@
 // Everything it starts (workerd, sockets, timers) is stopped on exit, error,
 // Ctrl-C or SIGTERM, and by a watchdog if the run overstays its budget.
 import { loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
+import { TOKEN, dist, hostWorker } from "./lib/host-worker.mjs";
 import { workerdPids, workerdStats } from "./lib/workerd-proc.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const num = (name, fallback) => {
   const v = process.env[name];
   if (v === undefined || v === "") return fallback;
@@ -59,7 +57,6 @@ const LOG = {
 };
 const PARTS = new Set((process.env.LOAD_PARTS ?? "1,2,3").split(",").map((s) => s.trim()));
 const TARGETS = { rateErrorPct: 10, logRps: 0.95, logP50: 1.05 };
-const TOKEN = "bench-control-token-0123456789abcdef";
 const COMPATIBILITY_DATE = "2026-07-01";
 /** Far above any rate this machine reaches: no 429 outside part 2. */
 const HIGH_QUOTA = { requestsPerMinute: 10_000_000 };
@@ -595,13 +592,8 @@ async function partLogs({ base, bare, control, pids }) {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const dist = (p) => import(pathToFileURL(join(root, "dist", "provider", p)).href);
   const { ControlClient } = await dist("control-client.js");
-  const { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } = await dist("host-settings.js");
-  const bundle = hostBundle();
-  const durableObjects = Object.fromEntries(
-    Object.entries(HOST_DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }]),
-  );
+  const { options: host, bundle, compatibilityDate: HOST_COMPATIBILITY_DATE } = await hostWorker();
   state.mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
@@ -610,15 +602,7 @@ async function main() {
     verbose: process.env.LOAD_VERBOSE === "1",
     handleRuntimeStdio,
     workers: [
-      {
-        name: "host",
-        modules: [{ type: "ESModule", path: "host.js", contents: bundle.code }],
-        compatibilityDate: HOST_COMPATIBILITY_DATE,
-        workerLoaders: { LOADER: {} },
-        durableObjects,
-        bindings: { CONTROL_TOKEN: TOKEN, PLATFORM_CONFIG: JSON.parse(process.env.BENCH_PLATFORM_CONFIG ?? "{}") },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
+      host,
       ...Object.entries(BARE_WORKERS).map(([name, script]) => ({
         name: `bare-${name}`,
         modules: true,

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerModule } from "./provider-module.js";
 import { relative } from "node:path";
-import type { AppCode, AppSettingsState, AppState } from "./app-ops.js";
+import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./app-state.js";
 import type { Bundle } from "./bundle.js";
 import { bundleAppCached } from "./bundle-cache.js";
 import { prepareVersion } from "./control-client.js";
@@ -18,17 +18,20 @@ import type { Platform } from "./platform.js";
 import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
 
 type Ops = typeof import("./app-ops.js");
+type Checks = typeof import("./app-check.js");
 
 const ops = () => providerModule("app-ops") as Ops;
+/** check and diff run for every app on every preview: they load only the schemas (app-check.ts). */
+const checks = () => providerModule("app-check") as Checks;
 
 export const appProvider: pulumi.dynamic.ResourceProvider = {
-  check: async (_olds: AppState, news: AppState) => ({ inputs: news, failures: ops().checkApp(news) }),
-  diff: async (_id: string, olds: AppState, news: AppState) => ops().diffApp(olds, news),
-  create: async (inputs: AppState) => ({ id: inputs.name, outs: await ops().createApp(inputs) }),
-  update: async (_id: string, olds: AppState, news: AppState) => ({ outs: await ops().updateApp(olds, news) }),
+  check: async (_olds: StoredAppState, news: StoredAppState) => ({ inputs: news, failures: checks().checkApp(news) }),
+  diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => checks().diffApp(olds, news),
+  create: async (inputs: StoredAppState) => ({ id: inputs.name, outs: await ops().createApp(inputs) }),
+  update: async (_id: string, olds: StoredAppState, news: StoredAppState) => ({ outs: await ops().updateApp(olds, news) }),
   // Returning the read state as inputs too makes the next `up` restore the declared app.
-  read: async (id: string, props: AppState) => ops().readApp(props).then((read) => (read ? { id, props: read, inputs: read } : { id: "", props: {} })),
-  delete: async (_id: string, props: AppState) => ops().deleteApp(props),
+  read: async (id: string, props: StoredAppState) => ops().readApp(props).then((read) => (read ? { id, props: read, inputs: read } : { id: "", props: {} })),
+  delete: async (_id: string, props: StoredAppState) => ops().deleteApp(props),
 };
 
 /** One module given inline instead of a source folder. */
@@ -126,13 +129,9 @@ export class App extends pulumi.dynamic.Resource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
   /** The code as hashes, with its version hash. */
-  declare readonly code: pulumi.Output<AppCode>;
-  /** The deployed version: see hash.ts for the rule. */
-  readonly versionHash: pulumi.Output<string>;
-  /** Module name to its type, sha256 and size. */
-  readonly modules: pulumi.Output<AppCode["modules"]>;
-  /** Where the app answers (known once the app exists). */
-  readonly url: pulumi.Output<string>;
+  declare readonly code: pulumi.Output<StoredAppState["code"]>;
+  private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: string };
+  private derived: { versionHash?: pulumi.Output<string>; modules?: pulumi.Output<AppCode["modules"]>; url?: pulumi.Output<string> } = {};
 
   constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
     if ((args.source === undefined) === (args.modules === undefined)) {
@@ -145,26 +144,6 @@ export class App extends pulumi.dynamic.Resource {
       throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
     }
     const appName = args.name ?? name;
-    const secrets = pulumi.output(args.secrets ?? {});
-    // The hash of a version that holds secrets is not itself secret: it is shown in previews.
-    const code = pulumi.unsecret(pulumi.all([prepareCode(appName, args), secrets]).apply(([c, sec]) => codeOf(c, args, sec)));
-    const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
-    const settings: AppSettingsState = {
-      quota: args.quota ?? {},
-      outbound: args.outbound ?? "none",
-      logs: args.logs ?? false,
-      dataOnDelete: args.dataOnDelete ?? "retain",
-      // Only when there are some: every App's state would otherwise carry an empty field.
-      ...(args.tags !== undefined && args.tags.length > 0 ? { tags: args.tags } : {}),
-    };
-    const state: Record<keyof AppState, unknown> = {
-      name: appName,
-      code,
-      settings,
-      secrets: pulumi.secret(secrets),
-      control: { url: controlUrl, maxQuota: args.platform ? args.platform.maxQuota : null },
-      controlToken: pulumi.secret(args.platform ? args.platform.controlToken : args.controlToken!),
-    };
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the
     // source-map hook makes each cost ~0.1 ms: a tenth of a fleet's preview.
@@ -172,14 +151,60 @@ export class App extends pulumi.dynamic.Resource {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {
+      // Each Output costs every App several promises: as few as the inputs need.
+      // The hash of a version that holds secrets is not itself secret: it is shown in previews.
+      // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
+      const prepared = prepareCode(appName, args);
+      const code =
+        args.secrets === undefined
+          ? pulumi.output(prepared.then((c) => codeOf(c, args, {})).then(storedCode))
+          : pulumi.unsecret(pulumi.all([prepared, pulumi.output(args.secrets)]).apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)));
+      const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
+      const maxQuota = args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
+      const settings = storedSettings({
+        quota: args.quota ?? {},
+        outbound: args.outbound ?? "none",
+        logs: args.logs ?? false,
+        dataOnDelete: args.dataOnDelete ?? "retain",
+        ...(args.tags !== undefined ? { tags: args.tags } : {}),
+      });
+      // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
+      const state: { [K in keyof StoredAppState]: unknown } = {
+        name: appName,
+        code,
+        ...(settings ? { settings } : {}),
+        // No secrets, no property: one secret fewer per App for the engine to encrypt and decrypt.
+        ...(args.secrets !== undefined ? { secrets: pulumi.secret(args.secrets) } : {}),
+        control: { url: controlUrl, ...(maxQuota ? { maxQuota } : {}) },
+        // The platform's token is a secret Output already, shared by all its apps.
+        controlToken: args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!),
+      };
       super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] }, "dynamic-workers", "App");
+      this.where = { platform: args.platform, controlUrl, appName };
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
-    this.versionHash = this.code.apply((c) => c.versionHash);
-    this.modules = this.code.apply((c) => c.modules);
-    // Derived, not stored: each stored property costs every preview (see AppState).
-    const url = args.platform ? args.platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
-    this.url = pulumi.all([this.id, url]).apply(([, u]) => u);
+  }
+
+  // Derived, not stored, and made on first use: a fleet's program reads few of them.
+
+  /** The deployed version: see hash.ts for the rule. */
+  get versionHash(): pulumi.Output<string> {
+    return (this.derived.versionHash ??= this.code.apply((c) => c.versionHash));
+  }
+
+  /** Module name to its type, sha256 and size. */
+  get modules(): pulumi.Output<AppCode["modules"]> {
+    return (this.derived.modules ??= this.code.apply((c) => c.modules));
+  }
+
+  /** Where the app answers (known once the app exists). */
+  get url(): pulumi.Output<string> {
+    if (!this.derived.url) {
+      const { platform, controlUrl, appName } = this.where;
+      const url = platform ? platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
+      this.derived.url = pulumi.all([this.id, url]).apply(([, u]) => u);
+    }
+    return this.derived.url;
   }
 }

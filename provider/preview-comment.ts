@@ -8,7 +8,7 @@
  * summarizing.
  */
 import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
-import type { AppState } from "./app-ops.js";
+import type { AppState } from "./app-state.js";
 import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
 import type { AppSourceDiff } from "./source-diff.js";
 
@@ -17,7 +17,7 @@ export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
 /** GitHub's limit on a comment's body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
-/** An App's state as `preview --json` shows it: grouped as AppState (app-ops.ts); secrets show as "[secret]". */
+/** An App's state as `preview --json` shows it: grouped as AppState (app-state.ts), fields at their default left out; secrets show as "[secret]". */
 type AppStateJson = { [K in keyof AppState]?: AppState[K] | string };
 
 /** The fields of an App's state that the comment reads. */

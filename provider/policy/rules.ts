@@ -52,7 +52,7 @@ export type QuotaContext = Pick<PlatformConfig, "defaults" | "limits">;
 
 /** Reads the facts from an App's inputs (as stored: absent fields take the App's defaults). */
 export function appFacts(props: Record<string, unknown>): AppFacts {
-  // The App's state groups its fields (see AppState in app-ops.ts); `control` is a secret.
+  // The App's state groups its fields and leaves out defaults (see StoredAppState in app-state.ts).
   const group = (v: unknown) => (unwrapSecret(v) ?? {}) as Record<string, unknown>;
   const code = group(props.code);
   const settings = group(props.settings);

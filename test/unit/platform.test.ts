@@ -105,18 +105,31 @@ describe("App", () => {
     expect(m.inputs).toMatchObject({
       name: "todo",
       code: { versionHash: hash, env: { MODE: "x" } },
-      settings: { quota: { maxObjects: 3 }, dataOnDelete: "retain", outbound: "none", logs: false },
     });
+    // Fields at their default are left out of state (see StoredAppState).
+    expect(m.inputs.settings).toEqual({ quota: { maxObjects: 3 } });
+    expect(Object.keys(m.inputs.code).sort()).toEqual(["compatibilityDate", "env", "mainModule", "modules", "source", "versionHash"]);
     // Secrets and the control token reach the engine as secrets.
     const SECRET_SIG = "4dabf18193072939515e22adb298388d";
     expect(m.inputs.secrets).toMatchObject({ [SECRET_SIG]: expect.any(String), value: { KEY: "s3cret" } });
     expect(m.inputs.controlToken).toEqual({ [SECRET_SIG]: expect.any(String), value: "mock-token" });
-    expect(m.inputs.control).toEqual({ url: "http://127.0.0.1:8787/_scripts/pa", maxQuota: {} });
+    expect(m.inputs.control).toEqual({ url: "http://127.0.0.1:8787/_scripts/pa" });
     // Few top-level properties: each costs every preview (see AppState); the secret stays out of `code`.
     expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "controlToken", "name", "secrets", "settings"]);
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
+  });
+
+  it("leaves out every property at its default: no settings, no secrets", async () => {
+    const p = new Platform("pd", { accountId: "local", scriptName: "pd", limits: { maxQuota: { maxObjects: 10 } } });
+    await value(new App("plain", { platform: p, source: appDir.path, outbound: "none", logs: false, dataOnDelete: "retain", quota: {} }).versionHash);
+    const m = byType(":App").find((x) => x.name === "plain")!;
+    expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "controlToken", "name"]);
+    expect(m.inputs.control).toEqual({ url: "http://127.0.0.1:8787/_scripts/pd", maxQuota: { maxObjects: 10 } });
+    await value(new App("with-secrets", { platform: p, source: appDir.path, secrets: {} }).versionHash);
+    // Secrets given (even none) stay a property: whether they are empty is known only once resolved.
+    expect(Object.keys(byType(":App").find((x) => x.name === "with-secrets")!.inputs)).toContain("secrets");
   });
 
   it("gives the same hash for the same source, and another for changed source", async () => {
@@ -136,8 +149,8 @@ describe("App", () => {
     const hashes = await Promise.all([plain, empty, tagged].map((a) => value(a.versionHash)));
     expect(new Set(hashes).size).toBe(1);
     const inputs = (name: string) => made.find((m) => m.name === name)!.inputs;
-    expect("tags" in inputs("untagged").settings).toBe(false);
-    expect("tags" in inputs("empty-tags").settings).toBe(false);
+    expect(inputs("untagged").settings).toBeUndefined();
+    expect(inputs("empty-tags").settings).toBeUndefined();
     expect(inputs("tagged").settings.tags).toEqual(["disposable", "team:ai"]);
   });
 

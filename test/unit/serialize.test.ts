@@ -73,7 +73,7 @@ describe("serialized providers", () => {
     const elsewhere = tempDir("dw-no-package-");
     try {
       const out = await roundTrip(appProvider, `async (p) => p.check({}, {}).then(() => "loaded", (e) => e.message)`, elsewhere.path);
-      expect(out).toMatch(/^cannot load pulumi-dynamic-workers \(app-ops\) from .*install the package in the Pulumi project$/);
+      expect(out).toMatch(/^cannot load pulumi-dynamic-workers \(app-check\) from .*install the package in the Pulumi project$/);
     } finally {
       elsewhere.remove();
     }

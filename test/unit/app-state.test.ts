@@ -1,0 +1,66 @@
+// The App's state shapes: lean as stored, full as the provider works with
+// it, and every older shape reading the same (so an upgrade changes nothing).
+import { describe, expect, it } from "vitest";
+import { currentState, storedState, type AppState } from "../../provider/app-state.js";
+import { checkApp, diffApp } from "../../provider/app-ops.js";
+
+const full: AppState = {
+  name: "todo",
+  code: {
+    versionHash: "v1",
+    mainModule: "index.js",
+    modules: { "index.js": { type: "js", sha256: "ab", size: 3 } },
+    source: { root: "apps/todo", entry: "index.ts" },
+    compatibilityDate: "2026-07-01",
+    compatibilityFlags: [],
+    durableObject: null,
+    env: {},
+  },
+  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
+  secrets: {},
+  control: { url: "http://127.0.0.1:8787/_scripts/h", maxQuota: null },
+  controlToken: "t",
+};
+
+describe("App state", () => {
+  it("stores no field at its default, and no empty group but code and control", () => {
+    expect(storedState(full)).toEqual({
+      name: "todo",
+      code: { versionHash: "v1", mainModule: "index.js", modules: full.code.modules, source: full.code.source, compatibilityDate: "2026-07-01" },
+      control: { url: full.control.url },
+      controlToken: "t",
+    });
+    expect(storedState({ ...full, settings: { ...full.settings, tags: [] }, control: { ...full.control, maxQuota: {} } })).toEqual(storedState(full));
+  });
+
+  it("stores what differs from a default, and reads it back as it was", () => {
+    const s: AppState = {
+      ...full,
+      code: { ...full.code, compatibilityFlags: ["nodejs_compat"], durableObject: "Todo", env: { MODE: "x" }, source: null },
+      settings: { quota: { maxObjects: 3 }, outbound: { allow: ["api.example.com"] }, logs: true, dataOnDelete: "delete", tags: ["disposable"] },
+      secrets: { KEY: "s" },
+      control: { ...full.control, maxQuota: { maxObjects: 10 } },
+    };
+    const stored = storedState(s);
+    expect(stored.settings).toEqual(s.settings);
+    expect(stored.secrets).toEqual({ KEY: "s" });
+    expect(stored.control.maxQuota).toEqual({ maxObjects: 10 });
+    expect(stored.code).toMatchObject({ compatibilityFlags: ["nodejs_compat"], durableObject: "Todo", env: { MODE: "x" } });
+    expect("source" in stored.code).toBe(false);
+    expect(currentState(stored)).toEqual(s);
+    expect(currentState(storedState(full))).toEqual(full);
+  });
+
+  it("diff sees no change between grouped state that spells out defaults and lean state", () => {
+    expect(diffApp(full, storedState(full))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    const changed = storedState({ ...full, settings: { ...full.settings, outbound: { allow: ["a.example"] } } });
+    expect(diffApp(full, changed).changes).toBe(true);
+    expect(diffApp(storedState(full), { ...storedState(full), name: "other" }).replaces).toEqual(["name"]);
+  });
+
+  it("check accepts lean state and still names a bad field", () => {
+    expect(checkApp(storedState(full))).toEqual([]);
+    const bad = storedState({ ...full, settings: { ...full.settings, quota: { maxObjects: -1 } } });
+    expect(checkApp(bad)).toEqual([expect.objectContaining({ property: "quota" })]);
+  });
+});

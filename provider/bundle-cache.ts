@@ -60,6 +60,14 @@ function stampsOf(root: string, inputs: string[]): Stamps {
   return stamps;
 }
 
+/**
+ * The bundles this process read or made, by record path: many apps built from
+ * one folder (a fleet of copies) read and hash it once. Still checked against
+ * the stamps on every use, so a long-lived process (the Automation API) sees
+ * a change.
+ */
+const seen = new Map<string, { stamps: Stamps; bundle: Bundle }>();
+
 const unchanged = (stamps: Stamps) => Object.entries(stamps).every(([path, was]) => JSON.stringify(stamp(path)) === JSON.stringify(was));
 
 /**
@@ -70,6 +78,8 @@ const unchanged = (stamps: Stamps) => Object.entries(stamps).every(([path, was])
 export async function bundleAppCached(source: string, cache: ModuleCache): Promise<Bundle> {
   const { root, entry } = resolveEntry(source);
   const recordPath = join(cache.dir, "bundles", `${createHash("sha256").update(join(root, entry)).digest("hex")}.json`);
+  const known = seen.get(recordPath);
+  if (known && unchanged(known.stamps)) return known.bundle;
   let record: BundleRecord | undefined;
   try {
     record = JSON.parse(readFileSync(recordPath, "utf8")) as BundleRecord;
@@ -78,7 +88,11 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
   }
   if (record?.recipe === RECIPE && unchanged(record.stamps)) {
     const content = cache.get(record.sha256);
-    if (content) return { modules: { [BUNDLE_MODULE]: { type: "js", content: content.toString("utf8") } }, mainModule: BUNDLE_MODULE, root, entry, inputs: record.inputs };
+    if (content) {
+      const bundle: Bundle = { modules: { [BUNDLE_MODULE]: { type: "js", content: content.toString("utf8") } }, mainModule: BUNDLE_MODULE, root, entry, inputs: record.inputs };
+      seen.set(recordPath, { stamps: record.stamps, bundle });
+      return bundle;
+    }
   }
   const started = Date.now();
   const bundle = await bundleApp(source);
@@ -91,5 +105,6 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
   const tmp = `${recordPath}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ recipe: RECIPE, stamps, inputs: bundle.inputs, sha256 } satisfies BundleRecord));
   renameSync(tmp, recordPath);
+  seen.set(recordPath, { stamps, bundle });
   return bundle;
 }

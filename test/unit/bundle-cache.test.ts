@@ -74,6 +74,15 @@ describe("bundleAppCached", () => {
     expect(await text()).toContain('"six"');
   });
 
+  it("reuses in one process what it read once (a fleet of copies of one folder), still checking the stamps", async () => {
+    const first = await bundleAppCached(app.path, cache);
+    // The record and content gone: only the process's own memory can answer.
+    rmSync(join(store.path, "bundles"), { recursive: true });
+    expect(await bundleAppCached(app.path, cache)).toBe(first);
+    write("word.js", 'export const word = "seven";\n', 30_000);
+    expect(await text()).toContain('"seven"');
+  });
+
   it("keeps no record of a bundle whose inputs changed just before it", async () => {
     write("word.js", 'export const word = "fresh";\n', 0);
     expect(await text()).toContain('"fresh"');

@@ -23,14 +23,19 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
     if (token && !process.env.CLOUDFLARE_API_TOKEN) process.env.CLOUDFLARE_API_TOKEN = token;
   },
 
-  async check(_olds: HostWorkerInputs, news: HostWorkerInputs) {
+  // check and diff run on every preview before any app can register (apps
+  // wait for the host's outputs): with the platform unchanged they load nothing.
+  async check(olds: HostWorkerInputs, news: HostWorkerInputs) {
+    // The Platform validated these inputs in the program already; unchanged ones passed here before.
+    const changed = Object.keys(news).some((f) => f !== "__provider" && JSON.stringify(olds?.[f as keyof HostWorkerInputs]) !== JSON.stringify(news[f as keyof HostWorkerInputs]));
+    if (!changed) return { inputs: news, failures: [] };
     const ops = providerModule("host-inputs") as Inputs;
     return { inputs: news, failures: ops.checkHostInputs(news) };
   },
 
   async diff(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
-    const ops = providerModule("host-inputs") as Inputs;
-    const changed = [...ops.HOST_UPLOAD_FIELDS, "dataOnDelete" as const].filter((f) => JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
+    // Every input: the upload fields (HOST_UPLOAD_FIELDS) and dataOnDelete.
+    const changed = Object.keys(news).filter((f) => f !== "__provider" && JSON.stringify(olds[f as keyof HostWorkerInputs]) !== JSON.stringify(news[f as keyof HostWorkerInputs]));
     const replaces = changed.filter((f) => (["accountId", "apiBaseUrl", "scriptName"] as string[]).includes(f));
     return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
   },

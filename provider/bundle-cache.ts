@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { version as esbuildVersion } from "esbuild";
+import { createRequire } from "node:module";
 import { BUILD_OPTIONS, BUNDLE_MODULE, bundleApp, resolveEntry, type Bundle, type ModuleCache } from "./bundle.js";
 
 const CONFIG_FILES = ["tsconfig.json", "jsconfig.json", "package.json"];
@@ -31,6 +31,8 @@ interface BundleRecord {
   sha256: string;
 }
 
+/** esbuild's version from its package.json: importing esbuild costs every program ~20 ms, and a cached bundle needs no esbuild. */
+const esbuildVersion = (createRequire(import.meta.url)("esbuild/package.json") as { version: string }).version;
 const RECIPE = createHash("sha256").update(JSON.stringify([esbuildVersion, BUILD_OPTIONS])).digest("hex");
 
 function stamp(path: string): [number, number] | null {

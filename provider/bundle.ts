@@ -6,7 +6,7 @@
  * settings. Bundles are kept in a
  * content-addressed cache so state holds only hashes.
  */
-import { build, type BuildOptions, type Message } from "esbuild";
+import type { BuildOptions, Message } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
@@ -83,6 +83,8 @@ export async function bundleApp(source: string): Promise<Bundle> {
   const { root, entry } = resolveEntry(source);
   let result;
   try {
+    // Loaded on first use: a preview whose bundles are all cached never needs it.
+    const { build } = await import("esbuild");
     result = await build({ ...BUILD_OPTIONS, absWorkingDir: root, entryPoints: [entry] });
   } catch (e) {
     const errors = (e as { errors?: Message[] }).errors ?? [];

@@ -12,6 +12,11 @@
 //          provider's check/diff/create/update return at once (under the
 //          repository's gitignored .dynamic-workers/, so @pulumi/pulumi
 //          resolves from this repository's node_modules).
+//   floor with a dependency  the same, but every resource takes an output of
+//          one more (as every App takes its platform's URL and token): shows
+//          what the engine itself charges for that dependency (a resource
+//          registers only once what it depends on has), apart from our code.
+//          Printed beside the target; the target is against the plain floor.
 // Both stacks live in their own file backend in a temp folder. Sequence: `up`
 // creates everything (timed, reported apart); then, BENCH_REPEATS times (3),
 // one app changes (ours: the todo app's source in a copied appsDir, used by
@@ -57,7 +62,11 @@ class Noop extends pulumi.dynamic.Resource {
   }
 }
 
-for (let i = 0; i < count; i++) new Noop(\`noop-\${i}\`, { name: \`noop-\${i}\`, value: i === 0 ? \`rev \${rev}\` : "0" });
+// With "dependency", every Noop takes an output of one more Noop, as every App takes its platform's.
+const platform = config.getBoolean("dependency") ? new Noop("platform", { name: "platform", value: "0" }) : undefined;
+for (let i = 0; i < count; i++) {
+  new Noop(\`noop-\${i}\`, { name: \`noop-\${i}\`, value: i === 0 ? \`rev \${rev}\` : "0", ...(platform ? { platform: platform.value } : {}) });
+}
 `;
 
 const FLOOR_PROJECT = `name: dynamic-workers-bench-floor
@@ -146,24 +155,28 @@ async function benchN(n, project) {
 
     const ours = new Stack({ projectDir: project.ours, dir: join(tmp, "ours"), name: "bench", timeoutMs: TIMEOUT_MS });
     const floor = new Stack({ projectDir: project.floor, dir: join(tmp, "floor"), name: "bench", timeoutMs: TIMEOUT_MS });
+    const floorDep = new Stack({ projectDir: project.floor, dir: join(tmp, "floor-dep"), name: "bench", timeoutMs: TIMEOUT_MS });
     await ours.init({ apiBaseUrl: target.apiBaseUrl, appsDir, extraApps: n });
     await floor.init({ count: n + NAMED_APPS, rev: 0 });
+    await floorDep.init({ count: n + NAMED_APPS, rev: 0, dependency: true });
 
     const created = {};
-    for (const [name, stack] of [["ours", ours], ["floor", floor]]) {
+    const stacks = [["ours", ours], ["floor", floor], ["floorDep", floorDep]];
+    for (const [name, stack] of stacks) {
       const r = await stack.pulumi(["up", "--yes"]);
       const c = summary(r.stdout);
       if ((c.create ?? 0) < n + NAMED_APPS) throw new Error(`${name}: the first up created ${JSON.stringify(c)}, expected ${n + NAMED_APPS} apps or more`);
       created[name] = r.ms;
     }
 
-    const times = { ours: { preview: [], up: [] }, floor: { preview: [], up: [] } };
-    const cpu = { ours: { preview: [], up: [] }, floor: { preview: [], up: [] } };
+    const times = Object.fromEntries(stacks.map(([name]) => [name, { preview: [], up: [] }]));
+    const cpu = Object.fromEntries(stacks.map(([name]) => [name, { preview: [], up: [] }]));
     for (let rep = 1; rep <= REPEATS; rep++) {
       writeFileSync(todoFile, todoSource.replace(`"no such todo"`, `"no such todo (rev ${rep})"`));
       await floor.setConfig({ rev: rep });
+      await floorDep.setConfig({ rev: rep });
       for (const op of ["preview", "up"]) {
-        for (const [name, stack] of [["ours", ours], ["floor", floor]]) {
+        for (const [name, stack] of stacks) {
           const r = await stack.pulumi(op === "up" ? ["up", "--yes"] : ["preview"]);
           expectOneUpdate(`${name} ${op} (N=${n})`, r.stdout);
           times[name][op].push(r.ms);
@@ -177,8 +190,8 @@ async function benchN(n, project) {
     return {
       n,
       created,
-      preview: { ours: median(times.ours.preview), floor: median(times.floor.preview) },
-      up: { ours: median(times.ours.up), floor: median(times.floor.up) },
+      preview: { ours: median(times.ours.preview), floor: median(times.floor.preview), floorDep: median(times.floorDep.preview) },
+      up: { ours: median(times.ours.up), floor: median(times.floor.up), floorDep: median(times.floorDep.up) },
       cpu: {
         preview: { ours: median(cpu.ours.preview), floor: median(cpu.floor.preview) },
         up: { ours: median(cpu.ours.up), floor: median(cpu.floor.up) },
@@ -212,6 +225,13 @@ async function main() {
     console.log(`  create (first up)   ours ${s(r.created.ours).padStart(7)} s   floor ${s(r.created.floor).padStart(7)} s   ratio ${(r.created.ours / r.created.floor).toFixed(2)}×`);
     console.log(`  preview, 1 changed  ours ${s(r.preview.ours).padStart(7)} s   floor ${s(r.preview.floor).padStart(7)} s   ratio ${ratioP.toFixed(2)}×   ${cpuLine(r.cpu.preview)}`);
     console.log(`  up, 1 changed       ours ${s(r.up.ours).padStart(7)} s   floor ${s(r.up.floor).padStart(7)} s   ratio ${ratioU.toFixed(2)}×   ${cpuLine(r.cpu.up)}`);
+    for (const op of ["preview", "up"]) {
+      const d = r[op];
+      console.log(
+        `  ${op.padEnd(7)} floor whose resources depend on one more (as apps on their platform): ${s(d.floorDep)} s, ` +
+          `${(d.floorDep / d.floor).toFixed(2)}× the floor; ours / that ${(d.ours / d.floorDep).toFixed(2)}×`,
+      );
+    }
     const o = r.state.ours;
     const f = r.state.floor;
     console.log(`  state: export / N   ours ${o.perN.toFixed(0)} B (${o.total} B)   floor ${f.perN.toFixed(0)} B (${f.total} B)`);

@@ -4,8 +4,22 @@
  * state shapes (not esbuild, the control client or the source readers of
  * app-ops.ts).
  */
-import { currentState, isFlat, type AppState, type FlatAppState, type StoredAppState } from "./app-state.js";
-import { AppName, ClassName, CompatibilityDate, CompatibilityFlag, DataOnDelete, EnvVarName, Outbound, QuotaInput, Tags, effectiveQuota, formatIssues, quotaOverCeiling } from "./schema.js";
+import { currentState, isFlat, same, type AppState, type FlatAppState, type StoredAppState } from "./app-state.js";
+import {
+  AppName,
+  AppSettingsInput,
+  ClassName,
+  CompatibilityDate,
+  CompatibilityFlag,
+  DataOnDelete,
+  EnvVarName,
+  Outbound,
+  QuotaInput,
+  Tags,
+  effectiveQuota,
+  formatIssues,
+  quotaOverCeiling,
+} from "./schema.js";
 
 export interface CheckFailure {
   property: string;
@@ -41,6 +55,8 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
   const quota = settings.quota ?? {};
   field("quota", QuotaInput, quota);
   field("outbound", Outbound, settings.outbound ?? "none");
+  // The host refuses a non-boolean too, but only at deploy.
+  field("logs", AppSettingsInput.shape.logs, settings.logs);
   field("dataOnDelete", DataOnDelete, settings.dataOnDelete ?? "retain");
   if (settings.tags !== undefined) field("tags", Tags, settings.tags);
   const maxQuota = s.control?.maxQuota;
@@ -50,9 +66,6 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
   }
   return failures;
 }
-
-/** Equal as state compares values: by their JSON, absent and null alike. */
-export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * What a change does: a new name or another host replaces the app; new code

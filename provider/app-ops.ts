@@ -10,8 +10,7 @@ import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "./bundle.js";
 import { ControlApiError, ControlClient, prepareVersion } from "./control-client.js";
 import type { VersionManifest } from "./hash.js";
-import { same } from "./app-check.js";
-import { currentState, storedState, type AppCode, type AppState, type FlatAppState, type StoredAppState } from "./app-state.js";
+import { currentState, same, storedState, type AppCode, type AppState, type FlatAppState, type StoredAppState } from "./app-state.js";
 import { appSources } from "./sources.js";
 import type { AppVersionSpecInput, Outbound as OutboundT, QuotaInput as QuotaInputT } from "./schema.js";
 

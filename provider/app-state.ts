@@ -107,14 +107,20 @@ export function isFlat(s: object): s is FlatAppState {
   return !("code" in s) && "versionHash" in s;
 }
 
+/** Equal as state compares values: by their JSON, absent and null alike. */
+export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
 const isEmpty = (v: unknown) =>
   v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v as object).length === 0);
 
-/** `group` without the fields at their default: empty containers, null, or the default itself. */
+/**
+ * `group` without the fields equal to their default. Only equal ones: a value
+ * of the wrong kind (`quota: []`) stays, so check() names it.
+ */
 function lean<T extends object>(group: T, defaults: Record<string, unknown>): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(group)) {
-    if (v === undefined || (k in defaults && (isEmpty(v) || v === defaults[k]))) continue;
+    if (v === undefined || (k in defaults && same(v, defaults[k]))) continue;
     out[k] = v;
   }
   return out as Partial<T>;
@@ -137,9 +143,14 @@ export function storedState(s: AppState): StoredAppState {
     code: storedCode(s.code),
     ...(settings ? { settings } : {}),
     ...(Object.keys(s.secrets ?? {}).length > 0 ? { secrets: s.secrets } : {}),
-    control: lean(s.control, DEFAULTS.control) as StoredAppState["control"],
+    control: lean(controlAccess(s.control), DEFAULTS.control) as StoredAppState["control"],
     controlToken: s.controlToken,
   };
+}
+
+/** An empty ceiling is no ceiling: both are stored as none. */
+function controlAccess(c: Partial<AppControlAccess> | undefined): AppControlAccess {
+  return { url: c?.url, maxQuota: isEmpty(c?.maxQuota) ? null : c!.maxQuota! } as AppControlAccess;
 }
 
 /**
@@ -165,15 +176,16 @@ export function currentState(s: StoredAppState | AppState | FlatAppState): AppSt
   const { tags: _, ...settingsDefaults } = DEFAULTS.settings;
   return {
     name: s.name,
-    code: { ...DEFAULTS.code, ...dropUndefined(s.code) } as AppCode,
-    settings: { ...settingsDefaults, ...dropUndefined(settings), ...(tags && tags.length > 0 ? { tags } : {}) } as AppSettingsState,
+    code: { ...DEFAULTS.code, ...present(s.code) } as AppCode,
+    settings: { ...settingsDefaults, ...present(settings), ...(tags && tags.length > 0 ? { tags } : {}) } as AppSettingsState,
     secrets: s.secrets ?? {},
-    control: { url: s.control?.url, maxQuota: isEmpty(s.control?.maxQuota) ? null : s.control.maxQuota! } as AppControlAccess,
+    control: controlAccess(s.control),
     controlToken: s.controlToken,
   };
 }
 
-function dropUndefined<T extends object>(o: T | undefined): Partial<T> {
+/** The fields of `o` that are there: neither undefined nor null (a default fills those). */
+function present<T extends object>(o: T | undefined): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined && v !== null) out[k] = v;
   return out as Partial<T>;

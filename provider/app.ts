@@ -70,7 +70,7 @@ export interface AppArgs {
   quota?: QuotaInput;
   /** Hosts the app may call. @default "none" */
   outbound?: Outbound;
-  /** Keep the app's console lines and exceptions (a tail runs after each request). @default false */
+  /** Keep the app's console lines and exceptions (collected in its isolate; GET /apps/:app/logs). @default false */
   logs?: boolean;
   /** What deleting the app does to its objects' databases. @default "retain" */
   dataOnDelete?: "retain" | "delete";

@@ -363,9 +363,9 @@ export const AppSettingsInput = z.strictObject({
   quota: QuotaInput.default({}),
   outbound: Outbound.default("none"),
   /**
-   * Keep the app's console lines and exceptions (GET /apps/:app/logs). A
-   * tail runs after every request of an app that keeps logs, so it is off
-   * unless asked for. @default false
+   * Keep the app's console lines and exceptions (GET /apps/:app/logs). The
+   * host's wrapper collects them in the app's isolate, and only for an app
+   * that asks. @default false
    */
   logs: z.boolean().default(false),
   /**

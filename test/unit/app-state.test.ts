@@ -58,6 +58,12 @@ describe("App state", () => {
     expect(diffApp(storedState(full), { ...storedState(full), name: "other" }).replaces).toEqual(["name"]);
   });
 
+  it("keeps a value of the wrong kind, even an empty one, so check names it before any deploy", () => {
+    const wrong = storedState({ ...full, settings: { ...full.settings, quota: [] as never, logs: "yes" as never } });
+    expect(wrong.settings).toEqual({ quota: [], logs: "yes" });
+    expect(checkApp(wrong).map((f) => f.property).sort()).toEqual(["logs", "quota"]);
+  });
+
   it("check accepts lean state and still names a bad field", () => {
     expect(checkApp(storedState(full))).toEqual([]);
     const bad = storedState({ ...full, settings: { ...full.settings, quota: { maxObjects: -1 } } });

@@ -7,7 +7,7 @@
  * control API (app-ops.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { providerModule } from "./provider-module.js";
+import { providerSource } from "./provider-module.js";
 import { relative } from "node:path";
 import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./app-state.js";
 import type { Bundle } from "./bundle.js";
@@ -16,23 +16,6 @@ import { prepareVersion } from "./control-client.js";
 import { moduleCache } from "./app-ops.js";
 import type { Platform } from "./platform.js";
 import type { ModuleType, Outbound, QuotaInput } from "./schema.js";
-
-type Ops = typeof import("./app-ops.js");
-type Checks = typeof import("./app-check.js");
-
-const ops = () => providerModule("app-ops") as Ops;
-/** check and diff run for every app on every preview: they load only the schemas (app-check.ts). */
-const checks = () => providerModule("app-check") as Checks;
-
-export const appProvider: pulumi.dynamic.ResourceProvider = {
-  check: async (_olds: StoredAppState, news: StoredAppState) => ({ inputs: news, failures: checks().checkApp(news) }),
-  diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => checks().diffApp(olds, news),
-  create: async (inputs: StoredAppState) => ({ id: inputs.name, outs: await ops().createApp(inputs) }),
-  update: async (_id: string, olds: StoredAppState, news: StoredAppState) => ({ outs: await ops().updateApp(olds, news) }),
-  // Returning the read state as inputs too makes the next `up` restore the declared app.
-  read: async (id: string, props: StoredAppState) => ops().readApp(props).then((read) => (read ? { id, props: read, inputs: read } : { id: "", props: {} })),
-  delete: async (_id: string, props: StoredAppState) => ops().deleteApp(props),
-};
 
 /** One module given inline instead of a source folder. */
 export interface InlineModule {
@@ -125,7 +108,7 @@ async function codeOf({ contents, ...prepared }: PreparedCode, args: AppArgs, se
   return { versionHash, ...code };
 }
 
-export class App extends pulumi.dynamic.Resource {
+export class App extends pulumi.CustomResource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
   /** The code as hashes, with its version hash. */
@@ -179,7 +162,12 @@ export class App extends pulumi.dynamic.Resource {
         // The platform's token is a secret Output already, shared by all its apps.
         controlToken: args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!),
       };
-      super(appProvider, name, state, { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] }, "dynamic-workers", "App");
+      super(
+        "pulumi-nodejs:dynamic/dynamic-workers:App",
+        name,
+        { ...state, __provider: providerSource("app-provider", "appProvider") },
+        { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] },
+      );
       this.where = { platform: args.platform, controlUrl, appName };
     } finally {
       Error.stackTraceLimit = stackTraceLimit;

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/host.js";
+import { providerSource } from "../../provider/provider-module.js";
 
 interface Made {
   type: string;
@@ -119,6 +120,9 @@ describe("App", () => {
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
+    // The provider is named by a short text, not serialized (provider-module.ts; serialize.test.ts runs it).
+    expect(m.inputs.__provider).toBe(providerSource("app-provider", "appProvider"));
+    expect(m.inputs.__provider.length).toBeLessThan(400);
   });
 
   it("leaves out every property at its default: no settings, no secrets", async () => {

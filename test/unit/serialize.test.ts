@@ -1,32 +1,36 @@
-// The dynamic providers as the engine runs them: serialized by Pulumi, loaded
-// in a fresh Node process, methods called. A capture that cannot be
-// serialized, or a module the provider cannot load, fails here.
-import * as pulumi from "@pulumi/pulumi";
+// The dynamic providers as the engine runs them: the `__provider` text
+// evaluated with require-from-string in a fresh Node process in the project
+// folder, its handler() called, methods called. A module the text cannot
+// load, or an export it names wrongly, fails here. The texts an earlier
+// release serialized into state (fixtures) must keep working too: a
+// resource's outputs keep the text it was created with, and `destroy` or
+// `refresh` runs that one.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { appProvider } from "../../provider/app.js";
-import { hostWorkerProvider } from "../../provider/host-worker.js";
+import { providerSource } from "../../provider/provider-module.js";
 import { tempDir } from "../helpers/host.js";
 
 const require = createRequire(import.meta.url);
+const earlier = (file: string) => readFileSync(new URL(`../fixtures/provider-text/${file}`, import.meta.url), "utf8");
 
-async function roundTrip(provider: pulumi.dynamic.ResourceProvider, script: string, cwd = process.cwd()): Promise<unknown> {
-  const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+async function roundTrip(text: string, script: string, cwd = process.cwd()): Promise<unknown> {
   const dir = tempDir("dw-serialize-");
   try {
     const file = join(dir.path, "provider.cjs");
-    writeFileSync(file, serialized.text);
+    writeFileSync(file, text);
     const runner = join(dir.path, "run.cjs");
     writeFileSync(
       runner,
-      // As the engine's provider host does: require-from-string, resolved from the working folder.
+      // As the engine's provider host does: require-from-string, then handler().
       `const requireFromString = require(${JSON.stringify(require.resolve("require-from-string"))});
-       const provider = requireFromString(require("node:fs").readFileSync(${JSON.stringify(file)}, "utf8")).${serialized.exportName}();
-       (async () => { const out = await (${script})(provider); process.stdout.write(JSON.stringify(out)); })()
-         .catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });`,
+       (async () => {
+         const provider = requireFromString(require("node:fs").readFileSync(${JSON.stringify(file)}, "utf8")).handler();
+         const out = await (${script})(provider);
+         process.stdout.write(JSON.stringify(out));
+       })().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });`,
     );
     // A fresh process in the project folder, as the engine's provider host runs it.
     const out = execFileSync(process.execPath, [runner], { cwd, encoding: "utf8" });
@@ -54,37 +58,53 @@ const state = {
   controlToken: "t",
 };
 
-describe("serialized providers", () => {
-  it("App provider: check and diff run in a fresh process", async () => {
-    const out = await roundTrip(
-      appProvider,
-      `async (p) => ({
-        check: await p.check({}, ${JSON.stringify({ ...state, settings: { ...state.settings, quota: { maxObjects: 11 } }, name: "Bad" })}),
-        diff: await p.diff("todo", ${JSON.stringify(state)}, ${JSON.stringify({ ...state, name: "todo2", code: { ...state.code, versionHash: "c".repeat(64) } })}),
-      })`,
-    );
-    expect(out).toMatchObject({
-      check: { failures: expect.arrayContaining([expect.objectContaining({ property: "name" }), { property: "quota.maxObjects", reason: "11 is above the platform ceiling of 10" }]) },
-      diff: { changes: true, replaces: ["name"] },
-    });
+const APP_SCRIPT = `async (p) => ({
+  methods: Object.keys(p).sort(),
+  check: await p.check({}, ${JSON.stringify({ ...state, settings: { ...state.settings, quota: { maxObjects: 11 } }, name: "Bad" })}),
+  diff: await p.diff("todo", ${JSON.stringify(state)}, ${JSON.stringify({ ...state, name: "todo2", code: { ...state.code, versionHash: "c".repeat(64) } })}),
+  // Nothing listens on port 1: the read reaches app-ops and the control client.
+  read: await p.read("todo", ${JSON.stringify(state)}).then(() => "read", (e) => e.message),
+})`;
+
+const HOST_SCRIPT = `async (p) => p.check({}, { accountId: "local", apiBaseUrl: "http://x", scriptName: "Bad_Name", compatibilityDate: "2020-01-01", bundleSha256: "x", platformConfig: { versionsKept: 0 }, rotateControlToken: "", dataOnDelete: "retain" })`;
+
+function expectAppProvider(out: unknown) {
+  expect(out).toMatchObject({
+    methods: ["check", "create", "delete", "diff", "read", "update"],
+    check: { failures: expect.arrayContaining([expect.objectContaining({ property: "name" }), { property: "quota.maxObjects", reason: "11 is above the platform ceiling of 10" }]) },
+    diff: { changes: true, replaces: ["name"] },
+    read: expect.stringMatching(/^GET \/apps\/todo: .*fetch failed/),
+  });
+}
+
+function expectHostProvider(out: unknown) {
+  const failures = (out as { failures: { property: string }[] }).failures.map((f) => f.property);
+  expect(failures).toEqual(["scriptName", "platformConfig", "compatibilityDate"]);
+}
+
+describe("provider texts", () => {
+  it("App: the text is one short line of loader, and its provider runs in a fresh process", async () => {
+    const text = providerSource("app-provider", "appProvider");
+    expect(text.length).toBeLessThan(400);
+    expectAppProvider(await roundTrip(text, APP_SCRIPT));
+  });
+
+  it("HostWorker: check runs in a fresh process", async () => {
+    expectHostProvider(await roundTrip(providerSource("host-worker-provider", "hostWorkerProvider"), HOST_SCRIPT));
   });
 
   it("a project without the package gets an error that says what to install", async () => {
     const elsewhere = tempDir("dw-no-package-");
     try {
-      const out = await roundTrip(appProvider, `async (p) => p.check({}, {}).then(() => "loaded", (e) => e.message)`, elsewhere.path);
-      expect(out).toMatch(/^cannot load pulumi-dynamic-workers \(app-check\) from .*install the package in the Pulumi project$/);
+      const out = await roundTrip(providerSource("app-provider", "appProvider"), `async () => "loaded"`, elsewhere.path).catch((e) => String(e.stderr));
+      expect(out).toMatch(/cannot load pulumi-dynamic-workers \(app-provider\) from .*install the package in the Pulumi project/);
     } finally {
       elsewhere.remove();
     }
   });
 
-  it("HostWorker provider: check runs in a fresh process", async () => {
-    const out = await roundTrip(
-      hostWorkerProvider,
-      `async (p) => p.check({}, { accountId: "local", apiBaseUrl: "http://x", scriptName: "Bad_Name", compatibilityDate: "2020-01-01", bundleSha256: "x", platformConfig: { versionsKept: 0 }, rotateControlToken: "", dataOnDelete: "retain" })`,
-    );
-    const failures = (out as { failures: { property: string }[] }).failures.map((f) => f.property);
-    expect(failures).toEqual(["scriptName", "platformConfig", "compatibilityDate"]);
+  it("the closure-serialized texts of earlier releases still load and run", async () => {
+    expectAppProvider(await roundTrip(earlier("app-serialized.js"), APP_SCRIPT));
+    expectHostProvider(await roundTrip(earlier("host-worker-serialized.js"), HOST_SCRIPT));
   });
 });

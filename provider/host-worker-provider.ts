@@ -1,0 +1,69 @@
+/**
+ * The HostWorker resource's provider, as the engine's provider host loads
+ * it (see provider-module.ts): it uploads the host Worker through the
+ * `cloudflare` SDK (@pulumi/cloudflare rejects worker_loader bindings), in
+ * host-worker-ops.ts, loaded on first use.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { HostWorkerInputs, HostWorkerOutputs } from "./host-worker-ops.js";
+
+/** check and diff need only the inputs' rules: loading the SDK costs every preview ~0.5 s. */
+const inputRules = () => import("./host-inputs.js");
+const hostOps = () => import("./host-worker-ops.js");
+
+export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
+  /** The `cloudflare:apiToken` config secret reaches the provider here, never through state. */
+  async configure(req: pulumi.dynamic.ConfigureRequest) {
+    const token = req.config.get("cloudflare:apiToken");
+    if (token && !process.env.CLOUDFLARE_API_TOKEN) process.env.CLOUDFLARE_API_TOKEN = token;
+  },
+
+  // check and diff run on every preview before any app can register (apps
+  // wait for the host's outputs): with the platform unchanged they load nothing.
+  async check(olds: HostWorkerInputs, news: HostWorkerInputs) {
+    // The Platform validated these inputs in the program already; unchanged ones passed here before.
+    const changed = Object.keys(news).some((f) => f !== "__provider" && JSON.stringify(olds?.[f as keyof HostWorkerInputs]) !== JSON.stringify(news[f as keyof HostWorkerInputs]));
+    if (!changed) return { inputs: news, failures: [] };
+    const ops = await inputRules();
+    return { inputs: news, failures: ops.checkHostInputs(news) };
+  },
+
+  async diff(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
+    // Every input: the upload fields (HOST_UPLOAD_FIELDS) and dataOnDelete.
+    const changed = Object.keys(news).filter((f) => f !== "__provider" && JSON.stringify(olds[f as keyof HostWorkerInputs]) !== JSON.stringify(news[f as keyof HostWorkerInputs]));
+    const replaces = changed.filter((f) => (["accountId", "apiBaseUrl", "scriptName"] as string[]).includes(f));
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs: HostWorkerInputs) {
+    const ops = await hostOps();
+    const cf = ops.cloudflareClient(inputs.apiBaseUrl, ops.apiToken({}, inputs.accountId === "local"));
+    const outs = await ops.uploadHost(cf, inputs, ops.newControlToken());
+    return { id: `${inputs.accountId}/${inputs.scriptName}`, outs };
+  },
+
+  async update(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
+    const ops = await hostOps();
+    if (ops.HOST_UPLOAD_FIELDS.every((f) => JSON.stringify(olds[f]) === JSON.stringify(news[f]))) {
+      return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
+    }
+    const cf = ops.cloudflareClient(news.apiBaseUrl, ops.apiToken({}, news.accountId === "local"));
+    const token = olds.rotateControlToken === news.rotateControlToken && olds.controlToken ? olds.controlToken : ops.newControlToken();
+    return { outs: await ops.uploadHost(cf, news, token) };
+  },
+
+  async read(id: string, props: HostWorkerOutputs) {
+    const ops = await hostOps();
+    const cf = ops.cloudflareClient(props.apiBaseUrl, ops.apiToken({}, props.accountId === "local"));
+    const outs = await ops.readHost(cf, props);
+    return outs ? { id, props: outs } : { id: "", props: {} };
+  },
+
+  async delete(_id: string, props: HostWorkerOutputs) {
+    // Retained: the script and every app's objects stay on the account (see dataOnDelete).
+    if (props.dataOnDelete !== "delete") return;
+    const ops = await hostOps();
+    const cf = ops.cloudflareClient(props.apiBaseUrl, ops.apiToken({}, props.accountId === "local"));
+    await ops.deleteHost(cf, props.accountId, props.scriptName);
+  },
+};

@@ -9,8 +9,9 @@
 //                (16) through one whole fixed minute window; 200s vs L.
 //   3. logs      the same trivial app with and without a console.log per
 //                request, through the host and (reference) as bare Workers,
-//                over LOG_ROUNDS (4) rounds; req/s, p50, ratios, and the log
-//                lines stored.
+//                and the logging app with and without capture (what capture
+//                costs), over LOG_ROUNDS (4) rounds; req/s, p50, ratios, and
+//                the log lines stored.
 // Knobs: LOAD_SECONDS, LOAD_CONNECTIONS (32), LOAD_APPS (100), RATE_SECONDS
 // (60), RATE_LIMIT (3000 × RATE_SECONDS / 60), RATE_CONNECTIONS, LOG_ROUNDS,
 // LOG_SECONDS (3), LOG_CONNECTIONS (16), LOAD_PARTS ("1,2,3"),
@@ -456,15 +457,20 @@ async function partLogs({ base, bare, control, pids }) {
     `3. log capture: the same trivial app with and without one console.log per request, ${LOG.rounds} rounds, ` +
       `${LOG.connections} connections, ${LOG.warmupSeconds} s warm-up + ${LOG.seconds} s each, order rotated per round; load average ${load1()}`,
   );
-  console.log("   host: apps quiet and chatty through the host (both keep logs: the capture runs for both), and plain, the quiet app without logs; bare: the same two Workers on workerd alone (no host), for reference");
+  console.log(
+    "   host: apps quiet and chatty through the host (both keep logs: the capture runs for both), plain (the quiet app without logs) " +
+      "and chatty-nolog (the chatty app without logs: it prints its lines, nothing captures them); bare: the same two Workers on workerd alone (no host), for reference",
+  );
   // Both keep logs (the capture runs for both); only chatty writes any.
   await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA, logs: true });
   await control.rollOut("plain", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA });
   await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA, logs: true });
+  await control.rollOut("chatty-nolog", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA });
   const targets = [
     { name: "plain", url: new URL("/apps/plain/", base).href },
     { name: "quiet", url: new URL("/apps/quiet/", base).href },
     { name: "chatty", url: new URL("/apps/chatty/", base).href },
+    { name: "chatty-nolog", url: new URL("/apps/chatty-nolog/", base).href },
     { name: "bare-quiet", url: new URL("/", bare.quiet).href },
     { name: "bare-chatty", url: new URL("/", bare.chatty).href },
   ];
@@ -536,14 +542,19 @@ async function partLogs({ base, bare, control, pids }) {
   for (const { name } of targets) {
     console.log(`   ${pad(name, 13)}${lpad(fmt(med(name, "rps"), 0), 8)}${lpad(fmt(med(name, "p50")), 9)}${lpad(fmt(med(name, "p99")), 9)}${lpad(fmt(med(name, "cpuUs"), 0), 12)}`);
   }
-  console.log(`   ${pad("ratio (median of per-round ratios)", 40)}${pad("[min–max]", 14)}`);
+  console.log(`   ${pad("ratio (median of per-round ratios)", 42)}${pad("[min–max]", 14)}`);
   const line = (label, r, target, higherIsBetter) =>
     console.log(
-      `   ${pad(label, 40)}${pad(r.range, 14)}${fmt(r.value, 3)}  ` +
+      `   ${pad(label, 42)}${pad(r.range, 14)}${fmt(r.value, 3)}  ` +
         (target === undefined ? "(reference)" : `${(higherIsBetter ? r.value >= target : r.value <= target) ? "PASS" : "MISS"} (target ${higherIsBetter ? "≥" : "≤"} ${target})`),
     );
-  line("host chatty/quiet req/s", ratio("chatty", "quiet", "rps"), TARGETS.logRps, true);
-  line("host chatty/quiet p50", ratio("chatty", "quiet", "p50"), TARGETS.logP50, false);
+  // What capturing costs: the same logging app with and without it (both print every line to workerd's stdout).
+  line("host chatty/chatty-nolog req/s", ratio("chatty", "chatty-nolog", "rps"), TARGETS.logRps, true);
+  line("host chatty/chatty-nolog p50", ratio("chatty", "chatty-nolog", "p50"), TARGETS.logP50, false);
+  line("host chatty/chatty-nolog workerd CPU/req", ratio("chatty", "chatty-nolog", "cpuUs"));
+  // Capture plus console.log's own cost in local workerd (which the bare pair shows alone).
+  line("host chatty/quiet req/s", ratio("chatty", "quiet", "rps"));
+  line("host chatty/quiet p50", ratio("chatty", "quiet", "p50"));
   line("host chatty/quiet workerd CPU/req", ratio("chatty", "quiet", "cpuUs"));
   // What keeping logs costs at all: the same app with and without it.
   line("host quiet/plain req/s", ratio("quiet", "plain", "rps"));

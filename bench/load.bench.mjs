@@ -461,17 +461,18 @@ async function partLogs({ base, bare, control, pids }) {
     "   host: apps quiet and chatty through the host (both keep logs: the capture runs for both), plain (the quiet app without logs) " +
       "and chatty-nolog (the chatty app without logs: it prints its lines, nothing captures them); bare: the same two Workers on workerd alone (no host), for reference",
   );
-  // Both keep logs (the capture runs for both); only chatty writes any.
+  // quiet and chatty keep logs (the capture runs for both; only chatty writes any); plain and chatty-nolog do not.
   await control.rollOut("quiet", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA, logs: true });
   await control.rollOut("plain", jsApp(QUIET_SOURCE), { quota: HIGH_QUOTA });
   await control.rollOut("chatty", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA, logs: true });
   await control.rollOut("chatty-nolog", jsApp(CHATTY_SOURCE), { quota: HIGH_QUOTA });
+  // Rotated per round; chatty and chatty-nolog are three apart, so each goes first in half the rounds.
   const targets = [
     { name: "plain", url: new URL("/apps/plain/", base).href },
-    { name: "quiet", url: new URL("/apps/quiet/", base).href },
-    { name: "chatty", url: new URL("/apps/chatty/", base).href },
     { name: "chatty-nolog", url: new URL("/apps/chatty-nolog/", base).href },
+    { name: "quiet", url: new URL("/apps/quiet/", base).href },
     { name: "bare-quiet", url: new URL("/", bare.quiet).href },
+    { name: "chatty", url: new URL("/apps/chatty/", base).href },
     { name: "bare-chatty", url: new URL("/", bare.chatty).href },
   ];
   const served = Object.fromEntries(targets.map((t) => [t.name, 0]));

@@ -1,19 +1,23 @@
 // The long object-request tails of bench:load, reproduced without our host.
 //
-// Two Workers of ~20 lines on one workerd, loaded the same way (32 connections,
-// 50 apps x 4 objects, each request one SQLite write in one Durable Object):
+// One Worker of ~20 lines on one workerd, with two paths loaded the same way
+// (32 connections, 50 apps x 4 objects, each request one SQLite write in one
+// Durable Object):
 // - direct: the Worker's fetch calls the object itself;
-// - through an isolate: the Worker hands the request to a per-app isolate from
+// - isolate: the Worker hands the request to a per-app isolate from
 //   its Worker Loader, whose fetch calls the object through a loopback
 //   entrypoint (ctx.exports), as every app of our host does through env.OBJECTS.
 // It prints, for each, throughput, p50/p99/max latency, responses over 1 s and
 // the seconds in which they ended (they end in bursts: a dozen or more requests
 // of different apps held together for 1-5 s), and the ratios of the second to
-// the first. In our runs on a 2-core machine: direct max ~0.2 s and no response
+// the first. In our runs on a 2-core machine with workerd 1.20260730.1 (the
+// one miniflare 4.20260730.0 asks for): direct max ~0.2 s and no response
 // over 1 s; through an isolate max 3-5 s, hundreds over 1 s, and some runs
 // with socket errors. With 4 connections the tails go; with 8 they start.
 // KV writes (even allowUnconfirmed) do it too, and a static front Worker over
 // a service binding a little; a front that only waits (no storage) does not.
+// workerd 1.20261117.1, which this repository pins, shows none of it (max
+// 0.2 s). Run it on another binary with MINIFLARE_WORKERD_PATH=<workerd>.
 //
 // Knobs: REPRO_SECONDS (30 per case), REPRO_CONNECTIONS (32). 127.0.0.1 only.
 import autocannon from "autocannon";
@@ -78,29 +82,36 @@ async function run(mf, origin, mode) {
   const r = await instance;
   const bursts = {};
   for (const s of slow) bursts[s] = (bursts[s] ?? 0) + 1;
-  return { mode, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, slow: slow.length, errors: r.errors + r.timeouts + r.non2xx, bursts };
+  return { mode, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, slow: slow.length, errors: r.errors + r.non2xx /* autocannon counts timeouts among errors */, bursts };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "loader-tail-"));
-const mf = new Miniflare({
-  modules: true,
-  script: HOST,
-  compatibilityDate: "2026-07-01",
-  workerLoaders: { LOADER: {} },
-  durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
-  durableObjectsPersist: dir,
-  unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-});
+let mf = null;
 const stop = async () => {
-  await mf.dispose().catch(() => {});
+  await mf?.dispose().catch(() => {});
   rmSync(dir, { recursive: true, force: true });
 };
-process.once("SIGINT", () => stop().then(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => stop().then(() => process.exit(130)));
 try {
+  mf = new Miniflare({
+    modules: true,
+    script: HOST,
+    compatibilityDate: "2026-07-01",
+    workerLoaders: { LOADER: {} },
+    durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+    durableObjectsPersist: dir,
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+  });
   const { origin } = await mf.unsafeGetDirectURL();
-  // Every object and isolate once, so neither case pays first loads.
+  // Every object and isolate once, so neither case pays first loads; both paths must work.
   for (const mode of ["direct", "isolate"]) {
-    for (let a = 0; a < APPS; a++) for (let o = 0; o < OBJECTS_PER_APP; o++) await (await fetch(`${origin}/${mode}/a${a}/o${o}`)).arrayBuffer();
+    for (let a = 0; a < APPS; a++) {
+      for (let o = 0; o < OBJECTS_PER_APP; o++) {
+        const res = await fetch(`${origin}/${mode}/a${a}/o${o}`);
+        const body = await res.text();
+        if (res.status !== 200) throw new Error(`GET /${mode}/a${a}/o${o}: ${res.status} ${body.slice(0, 200)}`);
+      }
+    }
   }
   console.log(`loader-object-tail: ${APPS} apps x ${OBJECTS_PER_APP} objects, ${CONNECTIONS} connections, ${SECONDS} s per case`);
   const results = [];

@@ -4,8 +4,23 @@
  * set; Durable Object data lives on disk (durableObjectsPersist), so a swap
  * keeps it. With no script there is no workerd at all: starting is cheap.
  */
+import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import type { Miniflare, WorkerOptions } from "miniflare";
+
+/**
+ * The workerd binary of this package's own `workerd` dependency, for
+ * Miniflare (which reads MINIFLARE_WORKERD_PATH when it starts workerd)
+ * unless the caller chose one. Miniflare 4.20260730.0 asks for workerd
+ * 1.20260730.1, which under load held requests from an app's isolate to a
+ * Durable Object that writes for seconds (bench/repro/loader-object-tail.mjs);
+ * npm `overrides` only reach this repository, not projects that install us.
+ */
+export function useOwnWorkerd(): void {
+  if (process.env.MINIFLARE_WORKERD_PATH) return;
+  const workerd = createRequire(import.meta.url)("workerd") as { default: string };
+  process.env.MINIFLARE_WORKERD_PATH = workerd.default;
+}
 
 export interface RuntimeOptions {
   /** Miniflare's durableObjectsPersist folder. */
@@ -51,6 +66,7 @@ export class Runtime {
   }
 
   private loadMiniflare(): Promise<typeof import("miniflare")> {
+    useOwnWorkerd();
     this.miniflare ??= import("miniflare");
     return this.miniflare;
   }

@@ -55,6 +55,7 @@ describe("Platform", () => {
     expect(await value(p.appsUrl("todo"))).toBe("http://todo.dynamic-workers.localhost:8787/");
     const host = byType(":HostWorker").find((m) => m.name === "p-host")!;
     expect(host.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:HostWorker");
+    expect(host.inputs.__provider).toBe(providerSource("host-worker-provider", "hostWorkerProvider"));
     expect(host.inputs).toMatchObject({
       accountId: "local",
       scriptName: "dynamic-workers",
@@ -122,7 +123,7 @@ describe("App", () => {
     expect(stateSize).toBeLessThan(2048);
     // The provider is named by a short text, not serialized (provider-module.ts; serialize.test.ts runs it).
     expect(m.inputs.__provider).toBe(providerSource("app-provider", "appProvider"));
-    expect(m.inputs.__provider.length).toBeLessThan(400);
+    expect(m.inputs.__provider.length).toBeLessThan(600);
   });
 
   it("leaves out every property at its default: no settings, no secrets", async () => {

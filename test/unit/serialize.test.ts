@@ -66,6 +66,9 @@ const APP_SCRIPT = `async (p) => ({
   read: await p.read("todo", ${JSON.stringify(state)}).then(() => "read", (e) => e.message),
 })`;
 
+// Nothing listens on port 1: the read reaches host-worker-ops and the cloudflare SDK, whose error this is.
+const HOST_READ_SCRIPT = `async (p) => p.read("local/dw", { accountId: "local", apiBaseUrl: "http://127.0.0.1:1/client/v4", scriptName: "dw" }).then(() => "read", (e) => e.message)`;
+
 const HOST_SCRIPT = `async (p) => p.check({}, { accountId: "local", apiBaseUrl: "http://x", scriptName: "Bad_Name", compatibilityDate: "2020-01-01", bundleSha256: "x", platformConfig: { versionsKept: 0 }, rotateControlToken: "", dataOnDelete: "retain" })`;
 
 function expectAppProvider(out: unknown) {
@@ -83,28 +86,55 @@ function expectHostProvider(out: unknown) {
 }
 
 describe("provider texts", () => {
-  it("App: the text is one short line of loader, and its provider runs in a fresh process", async () => {
+  it("App: the text is a short loader, and its provider runs in a fresh process", async () => {
     const text = providerSource("app-provider", "appProvider");
-    expect(text.length).toBeLessThan(400);
+    expect(text.length).toBeLessThan(600);
     expectAppProvider(await roundTrip(text, APP_SCRIPT));
   });
 
-  it("HostWorker: check runs in a fresh process", async () => {
-    expectHostProvider(await roundTrip(providerSource("host-worker-provider", "hostWorkerProvider"), HOST_SCRIPT));
+  it("HostWorker: check and read run in a fresh process", async () => {
+    const text = providerSource("host-worker-provider", "hostWorkerProvider");
+    expectHostProvider(await roundTrip(text, HOST_SCRIPT));
+    expect(await roundTrip(text, HOST_READ_SCRIPT)).toBe("Connection error.");
   });
 
   it("a project without the package gets an error that says what to install", async () => {
     const elsewhere = tempDir("dw-no-package-");
     try {
       const out = await roundTrip(providerSource("app-provider", "appProvider"), `async () => "loaded"`, elsewhere.path).catch((e) => String(e.stderr));
-      expect(out).toMatch(/cannot load pulumi-dynamic-workers \(app-provider\) from .*install the package in the Pulumi project/);
+      expect(out).toMatch(/cannot load pulumi-dynamic-workers\/internal\/app-provider from .*; install pulumi-dynamic-workers \(this stack's version or later\) in the project/);
     } finally {
       elsewhere.remove();
     }
   });
 
+  it("a package without the export gets the same advice, not a TypeError later", async () => {
+    const out = await roundTrip(providerSource("app-provider", "noSuchProvider"), `async () => "loaded"`).catch((e) => String(e.stderr));
+    expect(out).toMatch(/pulumi-dynamic-workers\/internal\/app-provider from .* has no noSuchProvider; install pulumi-dynamic-workers/);
+  });
+
   it("the closure-serialized texts of earlier releases still load and run", async () => {
     expectAppProvider(await roundTrip(earlier("app-serialized.js"), APP_SCRIPT));
     expectHostProvider(await roundTrip(earlier("host-worker-serialized.js"), HOST_SCRIPT));
+    expect(await roundTrip(earlier("host-worker-serialized.js"), HOST_READ_SCRIPT)).toBe("Connection error.");
+  });
+
+  it("every function those texts call is still exported under the name they use", async () => {
+    // What the fixtures call, by module (each name is checked to appear in its fixture).
+    const called: Record<string, [fixture: string, names: string[]]> = {
+      "app-check": ["app-serialized.js", ["checkApp", "diffApp"]],
+      "app-ops": ["app-serialized.js", ["createApp", "updateApp", "readApp", "deleteApp"]],
+      "host-inputs": ["host-worker-serialized.js", ["checkHostInputs"]],
+      "host-worker-ops": ["host-worker-serialized.js", ["cloudflareClient", "apiToken", "uploadHost", "readHost", "deleteHost", "newControlToken", "HOST_UPLOAD_FIELDS"]],
+    };
+    const load = createRequire(`${process.cwd()}/`);
+    for (const [module, [fixture, names]] of Object.entries(called)) {
+      expect(earlier(fixture)).toContain(`providerModule("${module}")`);
+      const m = load(`pulumi-dynamic-workers/internal/${module}`) as Record<string, unknown>;
+      for (const name of names) {
+        expect(earlier(fixture), name).toMatch(new RegExp(`\\.${name}\\b`));
+        expect(m[name], `${module}.${name}`).toBeDefined();
+      }
+    }
   });
 });

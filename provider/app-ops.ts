@@ -15,6 +15,7 @@ import { appSources } from "./sources.js";
 import type { AppVersionSpecInput, Outbound as OutboundT, QuotaInput as QuotaInputT } from "./schema.js";
 
 export type { AppCode, AppControlAccess, AppSettingsState, AppState, StoredAppState } from "./app-state.js";
+// Also what provider texts serialized before app-check.ts existed call here, by this module's name.
 export { currentState } from "./app-state.js";
 export { checkApp, diffApp, type CheckFailure } from "./app-check.js";
 

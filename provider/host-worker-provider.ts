@@ -10,6 +10,17 @@ import type { HostWorkerInputs, HostWorkerOutputs } from "./host-worker-ops.js";
 /** check and diff need only the inputs' rules: loading the SDK costs every preview ~0.5 s. */
 const inputRules = () => import("./host-inputs.js");
 const hostOps = () => import("./host-worker-ops.js");
+type Ops = Awaited<ReturnType<typeof hostOps>>;
+
+const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+
+/** The inputs whose value is not the one `olds` has (the provider text aside). */
+function changedInputs(olds: Partial<HostWorkerOutputs> | undefined, news: HostWorkerInputs): string[] {
+  return (Object.keys(news) as (keyof HostWorkerInputs)[]).filter((f) => (f as string) !== "__provider" && differs(olds?.[f], news[f]));
+}
+
+/** The Cloudflare API client for where the script lives (the local target takes any token). */
+const clientFor = (ops: Ops, p: Pick<HostWorkerInputs, "apiBaseUrl" | "accountId">) => ops.cloudflareClient(p.apiBaseUrl, ops.apiToken({}, p.accountId === "local"));
 
 export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   /** The `cloudflare:apiToken` config secret reaches the provider here, never through state. */
@@ -22,40 +33,36 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   // wait for the host's outputs): with the platform unchanged they load nothing.
   async check(olds: HostWorkerInputs, news: HostWorkerInputs) {
     // The Platform validated these inputs in the program already; unchanged ones passed here before.
-    const changed = Object.keys(news).some((f) => f !== "__provider" && JSON.stringify(olds?.[f as keyof HostWorkerInputs]) !== JSON.stringify(news[f as keyof HostWorkerInputs]));
-    if (!changed) return { inputs: news, failures: [] };
+    if (changedInputs(olds, news).length === 0) return { inputs: news, failures: [] };
     const ops = await inputRules();
     return { inputs: news, failures: ops.checkHostInputs(news) };
   },
 
   async diff(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
     // Every input: the upload fields (HOST_UPLOAD_FIELDS) and dataOnDelete.
-    const changed = Object.keys(news).filter((f) => f !== "__provider" && JSON.stringify(olds[f as keyof HostWorkerInputs]) !== JSON.stringify(news[f as keyof HostWorkerInputs]));
+    const changed = changedInputs(olds, news);
     const replaces = changed.filter((f) => (["accountId", "apiBaseUrl", "scriptName"] as string[]).includes(f));
     return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: HostWorkerInputs) {
     const ops = await hostOps();
-    const cf = ops.cloudflareClient(inputs.apiBaseUrl, ops.apiToken({}, inputs.accountId === "local"));
-    const outs = await ops.uploadHost(cf, inputs, ops.newControlToken());
+    const outs = await ops.uploadHost(clientFor(ops, inputs), inputs, ops.newControlToken());
     return { id: `${inputs.accountId}/${inputs.scriptName}`, outs };
   },
 
   async update(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
     const ops = await hostOps();
-    if (ops.HOST_UPLOAD_FIELDS.every((f) => JSON.stringify(olds[f]) === JSON.stringify(news[f]))) {
+    if (!ops.HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
       return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
     }
-    const cf = ops.cloudflareClient(news.apiBaseUrl, ops.apiToken({}, news.accountId === "local"));
     const token = olds.rotateControlToken === news.rotateControlToken && olds.controlToken ? olds.controlToken : ops.newControlToken();
-    return { outs: await ops.uploadHost(cf, news, token) };
+    return { outs: await ops.uploadHost(clientFor(ops, news), news, token) };
   },
 
   async read(id: string, props: HostWorkerOutputs) {
     const ops = await hostOps();
-    const cf = ops.cloudflareClient(props.apiBaseUrl, ops.apiToken({}, props.accountId === "local"));
-    const outs = await ops.readHost(cf, props);
+    const outs = await ops.readHost(clientFor(ops, props), props);
     return outs ? { id, props: outs } : { id: "", props: {} };
   },
 
@@ -63,7 +70,6 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
     // Retained: the script and every app's objects stay on the account (see dataOnDelete).
     if (props.dataOnDelete !== "delete") return;
     const ops = await hostOps();
-    const cf = ops.cloudflareClient(props.apiBaseUrl, ops.apiToken({}, props.accountId === "local"));
-    await ops.deleteHost(cf, props.accountId, props.scriptName);
+    await ops.deleteHost(clientFor(ops, props), props.accountId, props.scriptName);
   },
 };

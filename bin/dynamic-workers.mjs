@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const cli = new URL("../dist/provider/cli.js", import.meta.url);
+const cli = new URL("../dist/provider/cli/index.js", import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   const root = fileURLToPath(new URL("..", import.meta.url));
   console.error(`dynamic-workers: ${fileURLToPath(cli)} is missing; run 'npm run build' in ${root} first.`);

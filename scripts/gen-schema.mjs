@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const built = new URL("../dist/provider/manifest.js", import.meta.url);
+const built = new URL("../dist/provider/gitops/manifest.js", import.meta.url);
 if (!existsSync(fileURLToPath(built))) {
-  console.error("gen-schema: dist/provider/manifest.js is missing; run 'npm run build' first.");
+  console.error("gen-schema: dist/provider/gitops/manifest.js is missing; run 'npm run build' first.");
   process.exit(1);
 }
 const { appManifestJsonSchemaText } = await import(built.href);

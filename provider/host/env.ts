@@ -1,8 +1,8 @@
 /** The host Worker's bindings and its parsed platform settings. */
-import { PlatformConfig, describeIssues, formatIssues } from "../schema.js";
-import type { AppControl } from "./app-control.js";
-import type { AppObject } from "./app-object.js";
-import type { Catalog } from "./catalog.js";
+import { PlatformConfig, describeIssues, formatIssues } from "../shared/schema/index.js";
+import type { AppControl } from "./objects/app-control.js";
+import type { AppObject } from "./objects/app-object.js";
+import type { Catalog } from "./objects/catalog.js";
 
 export interface Env {
   /** worker_loader: runs each app's code in its own isolate. */

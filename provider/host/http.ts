@@ -1,5 +1,5 @@
 /** JSON responses and bounded body reading for the host's own routes. */
-import { CONTROL_ERROR_STATUS, ControlError, type ControlErrorBody } from "../control-errors.js";
+import { CONTROL_ERROR_STATUS, ControlError, type ControlErrorBody } from "../shared/control/errors.js";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 

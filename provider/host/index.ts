@@ -2,16 +2,16 @@
  * The host Worker: the control plane under /_control/v1/, and every other
  * request routed to an app's isolate. Built by esbuild into dist/host.js.
  */
-import { CONTROL_PREFIX, handleControl } from "./control.js";
+import { CONTROL_PREFIX, handleControl } from "./control-plane/handlers.js";
 import { platformConfig, type Env } from "./env.js";
 import { json } from "./http.js";
-import { routeApp, serveApp } from "./router.js";
+import { routeApp, serveApp } from "./data-plane/router.js";
 
-export { AppControl } from "./app-control.js";
-export { AppObject, AppObjects } from "./app-object.js";
-export { Catalog } from "./catalog.js";
-export { Egress } from "./egress.js";
-export { AppLogs } from "./app-logs.js";
+export { AppControl } from "./objects/app-control.js";
+export { AppObject, AppObjects } from "./objects/app-object.js";
+export { Catalog } from "./objects/catalog.js";
+export { Egress } from "./data-plane/egress-entrypoint.js";
+export { AppLogs } from "./data-plane/logs-entrypoint.js";
 
 export default {
   fetch(request, env, ctx): Response | Promise<Response> {

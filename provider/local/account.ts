@@ -6,12 +6,12 @@
  */
 import { bindingKind } from "./bindings/index.js";
 import { CfApiError } from "./errors.js";
-import { planMigrations } from "./migrations.js";
+import { planMigrations } from "./upload-migrations.js";
 import { Runtime, RuntimeStartError } from "./runtime.js";
 import { newId, sha256Hex, StateStore, type LocalState, type StoredScript } from "./state.js";
 import type { ParsedUpload } from "./upload.js";
 import { workerOptions } from "./worker-options.js";
-import type { WorkerBinding } from "../worker-metadata.js";
+import type { WorkerBinding } from "../cloudflare/metadata.js";
 
 /** Cloudflare's Worker names: lowercase letters, digits, '-' and '_'; here also a hostname label. */
 const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ScriptMetadata } from "../worker-metadata.js";
+import type { ScriptMetadata } from "../cloudflare/metadata.js";
 
 export const STATE_VERSION = 1;
 

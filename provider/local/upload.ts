@@ -7,8 +7,8 @@
  * Cloudflare's 10021.
  */
 import type { ModuleRuleType } from "miniflare";
-import { formatIssues, describeIssues } from "../schema.js";
-import { ScriptMetadata, WORKER_BINDING_TYPES } from "../worker-metadata.js";
+import { formatIssues, describeIssues } from "../shared/schema/index.js";
+import { ScriptMetadata, WORKER_BINDING_TYPES } from "../cloudflare/metadata.js";
 import { CfApiError } from "./errors.js";
 
 export interface UploadedModule {

@@ -8,7 +8,7 @@
  * host patterns are matched with egress.ts's egressDecision (the host's rule).
  */
 import { z } from "zod";
-import { egressDecision } from "../egress.js";
+import { egressDecision } from "../shared/egress-rule.js";
 import {
   CompatibilityDate,
   HostPattern,
@@ -18,7 +18,7 @@ import {
   Tag,
   effectiveQuota,
   type Outbound,
-} from "../schema.js";
+} from "../shared/schema/index.js";
 
 /** The App resource's type token, as the engine and the analyzer see it. */
 export const APP_TYPE = "pulumi-nodejs:dynamic/dynamic-workers:App";

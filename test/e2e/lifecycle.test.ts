@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient, prepareVersion } from "../../provider/control-client.js";
+import { ControlClient, prepareVersion } from "../../provider/control-client/client.js";
 import { tempDir } from "../helpers/host.js";
 import { LocalTarget, ROOT, Stack, freePort, hasPulumi, previewSteps } from "./helpers.js";
 

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { ControlClient } from "../../provider/control-client.js";
-import { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } from "../../provider/host-settings.js";
-import type { PlatformConfigInput } from "../../provider/schema.js";
+import { ControlClient } from "../../provider/control-client/client.js";
+import { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } from "../../provider/cloudflare/host-script.js";
+import type { PlatformConfigInput } from "../../provider/shared/schema/index.js";
 
 export const TOKEN = "test-control-token-0123456789abcdef";
 

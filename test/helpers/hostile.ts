@@ -7,7 +7,7 @@
 import { request as httpRequest } from "node:http";
 import { createServer, type Socket } from "node:net";
 import { expect } from "vitest";
-import type { AppVersionSpecInput } from "../../provider/schema.js";
+import type { AppVersionSpecInput } from "../../provider/shared/schema/index.js";
 import { TOKEN, jsApp, startHost, type TestHost } from "./host.js";
 
 export { TOKEN, jsApp };

@@ -1,8 +1,8 @@
 // The control API of the real host Worker on workerd: auth, validation,
 // content addressing, optimistic concurrency, rollback, paging, retention, delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlApiError, ControlClient, prepareVersion } from "../../provider/control-client.js";
-import { LIMITS } from "../../provider/schema.js";
+import { ControlApiError, ControlClient, prepareVersion } from "../../provider/control-client/client.js";
+import { LIMITS } from "../../provider/shared/schema/index.js";
 import { TOKEN, jsApp, startHost, type TestHost } from "../helpers/host.js";
 
 let host: TestHost;

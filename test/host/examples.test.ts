@@ -1,6 +1,6 @@
 // The quickstart apps, bundled by bundle.ts exactly as App does, on the real host.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BundleError, bundleApp } from "../../provider/bundle.js";
+import { BundleError, bundleApp } from "../../provider/bundle/bundle-app.js";
 import { startHost, tempDir, type TestHost } from "../helpers/host.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

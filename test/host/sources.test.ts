@@ -2,8 +2,8 @@
 // content-addressed with the modules, outside the version hash, dropped with
 // the version, and read back only with the control token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlApiError, prepareVersion } from "../../provider/control-client.js";
-import { sha256Hex } from "../../provider/hash.js";
+import { ControlApiError, prepareVersion } from "../../provider/control-client/client.js";
+import { sha256Hex } from "../../provider/shared/version-hash.js";
 import { jsApp, startHost, type TestHost } from "../helpers/host.js";
 
 let host: TestHost;

@@ -2,7 +2,7 @@
 // SDK pointed at the local target, with the requests on the wire checked.
 import type Cloudflare from "cloudflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScriptMetadata } from "../../provider/worker-metadata.js";
+import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
 import { ACCOUNT, DATE, esm, refusal, startTarget, upload, type Started } from "./helpers.js";
 
 type ScriptDeleteParams = Cloudflare.Workers.Scripts.ScriptDeleteParams;

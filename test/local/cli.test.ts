@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../../provider/cli.js";
-import { parseLocalFlags } from "../../provider/local/command.js";
+import { main } from "../../provider/cli/index.js";
+import { parseLocalFlags } from "../../provider/cli/local-command.js";
 import { LOCK_FILE } from "../../provider/local/lock.js";
 import { tempDir } from "../helpers/host.js";
 import { DATE, esm, startTarget, upload } from "./helpers.js";

@@ -7,8 +7,8 @@
 import http from "node:http";
 import Cloudflare from "cloudflare";
 import { startLocalTarget, type LocalTarget } from "../../provider/local/index.js";
-import { buildUploadForm, UPLOAD_REQUEST_OPTIONS, type UploadModule } from "../../provider/upload-form.js";
-import { MODULE_CONTENT_TYPES, type ScriptMetadata } from "../../provider/worker-metadata.js";
+import { buildUploadForm, UPLOAD_REQUEST_OPTIONS, type UploadModule } from "../../provider/cloudflare/upload-form.js";
+import { MODULE_CONTENT_TYPES, type ScriptMetadata } from "../../provider/cloudflare/metadata.js";
 import { tempDir } from "../helpers/host.js";
 
 export const ACCOUNT = "local-account";

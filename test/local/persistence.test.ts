@@ -5,11 +5,11 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient } from "../../provider/control-client.js";
-import { HOST_COMPATIBILITY_DATE, HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../provider/host-settings.js";
+import { ControlClient } from "../../provider/control-client/client.js";
+import { HOST_COMPATIBILITY_DATE, HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../provider/cloudflare/host-script.js";
 import { startLocalTarget } from "../../provider/local/index.js";
 import { LOCK_FILE } from "../../provider/local/lock.js";
-import type { ScriptMetadata } from "../../provider/worker-metadata.js";
+import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
 import { jsApp, tempDir } from "../helpers/host.js";
 import { ACCOUNT, hostRequest, startTarget, upload, type Started } from "./helpers.js";
 

@@ -2,7 +2,7 @@
 // alone, with their bindings; a re-upload swaps the code and keeps the
 // Durable Object data; parallel API calls all land.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScriptMetadata } from "../../provider/worker-metadata.js";
+import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
 import { ACCOUNT, DATE, esm, hostRequest, startTarget, upload, type Started } from "./helpers.js";
 
 const ENV_ECHO = (tag: string) => `

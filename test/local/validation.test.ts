@@ -2,8 +2,8 @@
 // error code and a message naming what is wrong; a refused upload changes
 // nothing, and the script that ran before keeps serving.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UPLOAD_REQUEST_OPTIONS } from "../../provider/upload-form.js";
-import type { ScriptMetadata } from "../../provider/worker-metadata.js";
+import { UPLOAD_REQUEST_OPTIONS } from "../../provider/cloudflare/upload-form.js";
+import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
 import { ACCOUNT, DATE, esm, hostRequest, refusal, startTarget, upload, uploadUnchecked, type Started } from "./helpers.js";
 
 const CLASSES = `

@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkApp, createApp, currentState, deleteApp, diffApp, readApp, updateApp, type AppCode, type AppControlAccess, type AppSettingsState, type AppState } from "../../provider/app-ops.js";
-import { ModuleCache, bundleApp } from "../../provider/bundle.js";
-import { prepareVersion } from "../../provider/control-client.js";
+import { checkApp, createApp, currentState, deleteApp, diffApp, readApp, updateApp, type AppCode, type AppControlAccess, type AppSettingsState, type AppState } from "../../provider/resources/app/ops.js";
+import { ModuleCache, bundleApp } from "../../provider/bundle/bundle-app.js";
+import { prepareVersion } from "../../provider/control-client/client.js";
 import { TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
 
 const cache = tempDir("dw-cache-");

@@ -1,7 +1,7 @@
 // The HostWorker provider's operations against a running local target: the
 // official SDK over real HTTP, the real host bundle on workerd.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient } from "../../provider/control-client.js";
+import { ControlClient } from "../../provider/control-client/client.js";
 import {
   checkHostInputs,
   cloudflareClient,
@@ -11,10 +11,10 @@ import {
   readHost,
   uploadHost,
   type HostWorkerInputs,
-} from "../../provider/host-worker-ops.js";
-import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../provider/host-settings.js";
-import { LATEST_HOST_MIGRATION_TAG } from "../../provider/migrations.js";
-import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../provider/upload-form.js";
+} from "../../provider/resources/host-worker/ops.js";
+import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../provider/cloudflare/host-script.js";
+import { LATEST_HOST_MIGRATION_TAG } from "../../provider/cloudflare/host-migrations.js";
+import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../provider/cloudflare/upload-form.js";
 import { startTarget, type Started } from "../local/helpers.js";
 
 let t: Started;

@@ -1,8 +1,8 @@
 // The App's state shapes: lean as stored, full as the provider works with
 // it, and every older shape reading the same (so an upgrade changes nothing).
 import { describe, expect, it } from "vitest";
-import { currentState, storedState, type AppState } from "../../provider/app-state.js";
-import { checkApp, diffApp } from "../../provider/app-ops.js";
+import { currentState, storedState, type AppState } from "../../provider/resources/app/state.js";
+import { checkApp, diffApp } from "../../provider/resources/app/ops.js";
 
 const full: AppState = {
   name: "todo",

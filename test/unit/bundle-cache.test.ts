@@ -3,8 +3,8 @@
 import { readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bundleAppCached } from "../../provider/bundle-cache.js";
-import { ModuleCache } from "../../provider/bundle.js";
+import { bundleAppCached } from "../../provider/bundle/bundle-cache.js";
+import { ModuleCache } from "../../provider/bundle/bundle-app.js";
 import { tempDir } from "../helpers/host.js";
 
 let app: { path: string; remove(): void };

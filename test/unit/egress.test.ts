@@ -1,6 +1,6 @@
 // The egress rule alone: every bypass the adversarial suite tries, decided here first.
 import { describe, expect, it } from "vitest";
-import { egressDecision } from "../../provider/egress.js";
+import { egressDecision } from "../../provider/shared/egress-rule.js";
 
 const allow = ["api.example.com", "*.example.org"];
 

@@ -2,8 +2,8 @@
 // documentation (node:crypto, written out by hand) and for its invariances.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { prepareVersion } from "../../provider/control-client.js";
-import { canonicalVersionText, moduleBytes, moduleContent } from "../../provider/hash.js";
+import { prepareVersion } from "../../provider/control-client/client.js";
+import { canonicalVersionText, moduleBytes, moduleContent } from "../../provider/shared/version-hash.js";
 
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
 

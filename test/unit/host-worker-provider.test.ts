@@ -1,8 +1,8 @@
 // The HostWorker provider's check and diff: what every preview runs before
 // any app registers, so an unchanged platform loads no module for them.
 import { describe, expect, it } from "vitest";
-import { hostWorkerProvider } from "../../provider/host-worker-provider.js";
-import { HOST_UPLOAD_FIELDS, type HostWorkerInputs } from "../../provider/host-inputs.js";
+import { hostWorkerProvider } from "../../provider/resources/host-worker/provider.js";
+import { HOST_UPLOAD_FIELDS, type HostWorkerInputs } from "../../provider/resources/host-worker/inputs.js";
 
 const inputs = (extra: Partial<HostWorkerInputs> = {}): HostWorkerInputs => ({
   accountId: "local",

@@ -30,7 +30,7 @@ pulumi.runtime.setMocks(
 );
 
 const { Platform, loadApps, ManifestError } = await import("../../provider/index.js");
-const { appManifestJsonSchemaText, parseManifest, readAppFolders, stripJsonc } = await import("../../provider/manifest.js");
+const { appManifestJsonSchemaText, parseManifest, readAppFolders, stripJsonc } = await import("../../provider/gitops/manifest.js");
 
 afterAll(() => cache.remove());
 

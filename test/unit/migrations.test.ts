@@ -1,6 +1,6 @@
 // Migration plans from each earlier tag, and refusal of an unknown one.
 import { describe, expect, it } from "vitest";
-import { HOST_MIGRATIONS, planMigrations, type TaggedMigration } from "../../provider/migrations.js";
+import { HOST_MIGRATIONS, planMigrations, type TaggedMigration } from "../../provider/cloudflare/host-migrations.js";
 
 const history: TaggedMigration[] = [
   { tag: "v1", step: { new_sqlite_classes: ["A", "B"] } },

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/host.js";
-import { providerSource } from "../../provider/provider-module.js";
+import { providerSource } from "../../provider/resources/provider-text.js";
 
 interface Made {
   type: string;
@@ -55,7 +55,7 @@ describe("Platform", () => {
     expect(await value(p.appsUrl("todo"))).toBe("http://todo.dynamic-workers.localhost:8787/");
     const host = byType(":HostWorker").find((m) => m.name === "p-host")!;
     expect(host.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:HostWorker");
-    expect(host.inputs.__provider).toBe(providerSource("host-worker-provider", "hostWorkerProvider"));
+    expect(host.inputs.__provider).toBe(providerSource("host-worker", "hostWorkerProvider"));
     expect(host.inputs).toMatchObject({
       accountId: "local",
       scriptName: "dynamic-workers",
@@ -122,7 +122,7 @@ describe("App", () => {
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
     // The provider is named by a short text, not serialized (provider-module.ts; serialize.test.ts runs it).
-    expect(m.inputs.__provider).toBe(providerSource("app-provider", "appProvider"));
+    expect(m.inputs.__provider).toBe(providerSource("app", "appProvider"));
     expect(m.inputs.__provider.length).toBeLessThan(600);
   });
 

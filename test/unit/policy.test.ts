@@ -18,7 +18,7 @@ import {
   type AppFacts,
   type QuotaContext,
 } from "../../provider/policy/rules.js";
-import { QUOTA_FIELDS } from "../../provider/schema.js";
+import { QUOTA_FIELDS } from "../../provider/shared/schema/index.js";
 
 const app = (over: Partial<AppFacts> = {}): AppFacts => ({
   name: "chat",

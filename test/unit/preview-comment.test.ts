@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, appView, previewComment, type PreviewJson } from "../../provider/preview-comment.js";
+import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, appView, previewComment, type PreviewJson } from "../../provider/gitops/preview-comment.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "preview");
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));

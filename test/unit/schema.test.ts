@@ -12,7 +12,7 @@ import {
   formatPath,
   quotaOverCeiling,
   Quota,
-} from "../../provider/schema.js";
+} from "../../provider/shared/schema/index.js";
 
 describe("names", () => {
   it.each(["a", "todo", "chat-room-2", "x".repeat(63)])("accepts app name %s", (n) => {

@@ -1,20 +1,18 @@
 // The dynamic providers as the engine runs them: the `__provider` text
 // evaluated with require-from-string in a fresh Node process in the project
 // folder, its handler() called, methods called. A module the text cannot
-// load, or an export it names wrongly, fails here. The texts an earlier
-// release serialized into state (fixtures) must keep working too: a
-// resource's outputs keep the text it was created with, and `destroy` or
-// `refresh` runs that one.
+// load, or an export it names wrongly, fails here. A resource's outputs keep
+// the text of its last create or update, which `destroy` and `refresh` run:
+// the entry points a text names stay exported.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { providerSource } from "../../provider/provider-module.js";
+import { providerSource, type ProviderModuleName } from "../../provider/resources/provider-text.js";
 import { tempDir } from "../helpers/host.js";
 
 const require = createRequire(import.meta.url);
-const earlier = (file: string) => readFileSync(new URL(`../fixtures/provider-text/${file}`, import.meta.url), "utf8");
 
 async function roundTrip(text: string, script: string, cwd = process.cwd()): Promise<unknown> {
   const dir = tempDir("dw-serialize-");
@@ -87,13 +85,13 @@ function expectHostProvider(out: unknown) {
 
 describe("provider texts", () => {
   it("App: the text is a short loader, and its provider runs in a fresh process", async () => {
-    const text = providerSource("app-provider", "appProvider");
+    const text = providerSource("app", "appProvider");
     expect(text.length).toBeLessThan(600);
     expectAppProvider(await roundTrip(text, APP_SCRIPT));
   });
 
   it("HostWorker: check and read run in a fresh process", async () => {
-    const text = providerSource("host-worker-provider", "hostWorkerProvider");
+    const text = providerSource("host-worker", "hostWorkerProvider");
     expectHostProvider(await roundTrip(text, HOST_SCRIPT));
     expect(await roundTrip(text, HOST_READ_SCRIPT)).toBe("Connection error.");
   });
@@ -101,40 +99,24 @@ describe("provider texts", () => {
   it("a project without the package gets an error that says what to install", async () => {
     const elsewhere = tempDir("dw-no-package-");
     try {
-      const out = await roundTrip(providerSource("app-provider", "appProvider"), `async () => "loaded"`, elsewhere.path).catch((e) => String(e.stderr));
-      expect(out).toMatch(/cannot load pulumi-dynamic-workers\/internal\/app-provider from .*; install pulumi-dynamic-workers \(this stack's version or later\) in the project/);
+      const out = await roundTrip(providerSource("app", "appProvider"), `async () => "loaded"`, elsewhere.path).catch((e) => String(e.stderr));
+      expect(out).toMatch(/cannot load pulumi-dynamic-workers\/providers\/app from .*; install pulumi-dynamic-workers \(this stack's version or later\) in the project/);
     } finally {
       elsewhere.remove();
     }
   });
 
   it("a package without the export gets the same advice, not a TypeError later", async () => {
-    const out = await roundTrip(providerSource("app-provider", "noSuchProvider"), `async () => "loaded"`).catch((e) => String(e.stderr));
-    expect(out).toMatch(/pulumi-dynamic-workers\/internal\/app-provider from .* has no noSuchProvider; install pulumi-dynamic-workers/);
+    const out = await roundTrip(providerSource("app", "noSuchProvider"), `async () => "loaded"`).catch((e) => String(e.stderr));
+    expect(out).toMatch(/pulumi-dynamic-workers\/providers\/app from .* has no noSuchProvider; install pulumi-dynamic-workers/);
   });
 
-  it("the closure-serialized texts of earlier releases still load and run", async () => {
-    expectAppProvider(await roundTrip(earlier("app-serialized.js"), APP_SCRIPT));
-    expectHostProvider(await roundTrip(earlier("host-worker-serialized.js"), HOST_SCRIPT));
-    expect(await roundTrip(earlier("host-worker-serialized.js"), HOST_READ_SCRIPT)).toBe("Connection error.");
-  });
-
-  it("every function those texts call is still exported under the name they use", async () => {
-    // What the fixtures call, by module (each name is checked to appear in its fixture).
-    const called: Record<string, [fixture: string, names: string[]]> = {
-      "app-check": ["app-serialized.js", ["checkApp", "diffApp"]],
-      "app-ops": ["app-serialized.js", ["createApp", "updateApp", "readApp", "deleteApp"]],
-      "host-inputs": ["host-worker-serialized.js", ["checkHostInputs"]],
-      "host-worker-ops": ["host-worker-serialized.js", ["cloudflareClient", "apiToken", "uploadHost", "readHost", "deleteHost", "newControlToken", "HOST_UPLOAD_FIELDS"]],
-    };
+  it("the package exports exactly the entry points that provider texts name", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { exports: Record<string, unknown> };
+    const named = (["app", "host-worker"] satisfies ProviderModuleName[]).map((m) => `./providers/${m}`);
+    expect(Object.keys(pkg.exports).filter((k) => k.startsWith("./providers/")).sort()).toEqual(named.sort());
     const load = createRequire(`${process.cwd()}/`);
-    for (const [module, [fixture, names]] of Object.entries(called)) {
-      expect(earlier(fixture)).toContain(`providerModule("${module}")`);
-      const m = load(`pulumi-dynamic-workers/internal/${module}`) as Record<string, unknown>;
-      for (const name of names) {
-        expect(earlier(fixture), name).toMatch(new RegExp(`\\.${name}\\b`));
-        expect(m[name], `${module}.${name}`).toBeDefined();
-      }
-    }
+    expect(typeof load("pulumi-dynamic-workers/providers/app").appProvider).toBe("object");
+    expect(typeof load("pulumi-dynamic-workers/providers/host-worker").hostWorkerProvider).toBe("object");
   });
 });

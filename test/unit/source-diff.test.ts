@@ -7,10 +7,10 @@ import { appendFileSync, cpSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderSourceDiffs } from "../../provider/diff-markdown.js";
-import { GITHUB_COMMENT_LIMIT, previewComment, type PreviewJson } from "../../provider/preview-comment.js";
-import { collectSourceDiffs, diffFiles, type OldSourcesFetcher } from "../../provider/source-diff.js";
-import { appSources } from "../../provider/sources.js";
+import { renderSourceDiffs } from "../../provider/gitops/diff-markdown.js";
+import { GITHUB_COMMENT_LIMIT, previewComment, type PreviewJson } from "../../provider/gitops/preview-comment.js";
+import { collectSourceDiffs, diffFiles, type OldSourcesFetcher } from "../../provider/gitops/source-diff.js";
+import { appSources } from "../../provider/bundle/source-files.js";
 import { tempDir } from "../helpers/host.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");

@@ -1,5 +1,5 @@
 /** Every binding kind the local target runs, in one map; the type makes it exhaustive. */
-import type { WorkerBinding, WorkerBindingType } from "../../worker-metadata.js";
+import type { WorkerBinding, WorkerBindingType } from "../../cloudflare/metadata.js";
 import { durableObjectNamespace } from "./durable-object-namespace.js";
 import { json } from "./json.js";
 import { plainText } from "./plain-text.js";

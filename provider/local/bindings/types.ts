@@ -5,7 +5,7 @@
  */
 import type Cloudflare from "cloudflare";
 import type { WorkerOptions } from "miniflare";
-import type { WorkerBinding, WorkerBindingType } from "../../worker-metadata.js";
+import type { WorkerBinding, WorkerBindingType } from "../../cloudflare/metadata.js";
 import type { CfApiError } from "../errors.js";
 import type { StoredNamespace } from "../state.js";
 

@@ -1,0 +1,67 @@
+/**
+ * The `dynamic-workers` command: a map of subcommands, each with a one-line
+ * summary and a `run(argv)` resolving to the exit code. Add a command by
+ * adding an entry to COMMANDS.
+ */
+import { LOCAL_USAGE, runLocal, UsageError } from "./local-command.js";
+import { PREVIEW_COMMENT_USAGE, runPreviewComment } from "./preview-comment-command.js";
+
+export interface Command {
+  /** One line for `dynamic-workers --help`. */
+  summary: string;
+  /** The command's own --help text. */
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  local: {
+    summary: "serve the Cloudflare API subset locally and run the uploaded scripts on workerd",
+    usage: LOCAL_USAGE,
+    run: runLocal,
+  },
+  "preview-comment": {
+    summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",
+    usage: PREVIEW_COMMENT_USAGE,
+    run: runPreviewComment,
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    "Usage: dynamic-workers <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run 'dynamic-workers <command> --help' for a command's options.",
+  ].join("\n");
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" ? rest[0] : undefined;
+    if (topic && COMMANDS[topic]) {
+      console.log(COMMANDS[topic].usage);
+      return 0;
+    }
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`dynamic-workers: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`dynamic-workers ${name}: ${e.message}\nRun 'dynamic-workers ${name} --help' for its options.`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * A client of the host's control API (/_control/v1/), used by the App
+ * resource, the CLI and the tests. It validates with the shared schemas
+ * before sending, predicts version hashes locally, uploads only modules the
+ * host lacks, and never puts the token in an error.
+ */
+import type { ControlErrorBody, ControlErrorCode } from "../shared/control/errors.js";
+import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "../shared/control/responses.js";
+
+export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "../shared/control/responses.js";
+import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "../shared/version-hash.js";
+import {
+  AppSettingsInput,
+  AppVersionSpec,
+  describeIssues,
+  formatIssues,
+  type AppSettings,
+  type AppVersionSpecInput,
+  type FieldIssue,
+  type ModuleUpload,
+  type Quota,
+  type VersionSourcesRequest,
+} from "../shared/schema/index.js";
+
+/** A refusal as the client sees it: the host's body, or a network failure. */
+export interface ControlApiErrorBody {
+  code: ControlErrorCode | "network";
+  message?: string;
+  issues?: FieldIssue[];
+  [extra: string]: unknown;
+}
+
+export class ControlApiError extends Error {
+  readonly status: number;
+  readonly code: ControlErrorCode | "network";
+  readonly issues: FieldIssue[];
+  readonly body: ControlApiErrorBody;
+  constructor(status: number, body: ControlApiErrorBody, what: string) {
+    const issues = body.issues ?? [];
+    super(`${what}: ${status} ${body.code}: ${body.message ?? ""}${issues.length ? ` (${describeIssues(issues)})` : ""}`);
+    this.name = "ControlApiError";
+    this.status = status;
+    this.code = body.code;
+    this.issues = issues;
+    this.body = body;
+  }
+}
+
+
+
+
+
+/** A version prepared for upload: its manifest, predicted hash and module contents. */
+export interface PreparedVersion {
+  versionHash: string;
+  manifest: VersionManifest;
+  spec: AppVersionSpec;
+}
+
+/** Validates a version and computes its hash as the host will (see hash.ts). */
+export async function prepareVersion(input: AppVersionSpecInput): Promise<PreparedVersion> {
+  const r = AppVersionSpec.safeParse(input);
+  if (!r.success) throw new Error(`invalid app version: ${describeIssues(formatIssues(r.error))}`);
+  const spec = r.data;
+  const modules: VersionManifest["modules"] = {};
+  for (const [name, m] of Object.entries(spec.modules)) {
+    if (m.content === undefined) throw new Error(`modules["${name}"]: prepareVersion needs content, not only a sha256`);
+    const bytes = moduleBytes(m.type, m.content);
+    modules[name] = { type: m.type, sha256: await sha256Hex(bytes), size: bytes.byteLength };
+  }
+  const manifest: VersionManifest = {
+    mainModule: spec.mainModule,
+    compatibilityDate: spec.compatibilityDate,
+    compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
+    durableObject: spec.durableObject,
+    env: spec.env,
+    modules,
+  };
+  return { versionHash: await versionHashOf(manifest), manifest, spec };
+}
+
+export interface ControlClientOptions {
+  /** The host's base URL, e.g. http://127.0.0.1:8787 (the client adds /_control/v1). */
+  url: string;
+  token: string;
+  fetch?: typeof fetch;
+  /**
+   * Attempts after the first on network errors, 429 and 5xx, with
+   * exponential backoff. Every call of this API is idempotent, so a retry
+   * after a lost answer is safe. @default 0
+   */
+  retries?: number;
+  /** The first backoff, doubled per attempt (Retry-After wins when given). @default 250 */
+  backoffMs?: number;
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+export class ControlClient {
+  private readonly base: string;
+  private readonly token: string;
+  private readonly doFetch: typeof fetch;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+
+  constructor(options: ControlClientOptions) {
+    this.base = `${options.url.replace(/\/+$/, "")}/_control/v1`;
+    this.token = options.token;
+    this.doFetch = options.fetch ?? fetch;
+    this.retries = options.retries ?? 0;
+    this.backoffMs = options.backoffMs ?? 250;
+  }
+
+  /** A call with retries; a refusal becomes a ControlApiError with the host's code and field issues. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, path, body);
+      } catch (e) {
+        const retryable = e instanceof ControlApiError && (e.status === 0 || RETRYABLE_STATUS.has(e.status));
+        if (!retryable || attempt >= this.retries) throw e;
+        const after = Number((e as ControlApiError).body.retryAfterSeconds ?? NaN);
+        const wait = Number.isFinite(after) ? after * 1000 : this.backoffMs * 2 ** attempt * (0.75 + Math.random() / 2);
+        await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const what = `${method} ${path}`;
+    let res: Response;
+    try {
+      res = await this.doFetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ControlApiError(0, { code: "network", message: (e as Error).message }, what);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { error: { code: "internal", message: text.slice(0, 200) } };
+    }
+    if (!res.ok) {
+      const err: ControlApiErrorBody = (parsed as { error?: ControlErrorBody }).error ?? { code: "internal", message: res.statusText };
+      const retryAfter = res.headers.get("retry-after");
+      if (retryAfter && /^\d+$/.test(retryAfter)) err.retryAfterSeconds = Number(retryAfter);
+      throw new ControlApiError(res.status, err, what);
+    }
+    return parsed as T;
+  }
+
+  putApp(app: string, settings: Partial<AppSettingsInput> = {}): Promise<{ app: AppInfo }> {
+    return this.request("PUT", `/apps/${encodeURIComponent(app)}`, settings);
+  }
+
+  async getApp(app: string): Promise<AppInfo | null> {
+    try {
+      return (await this.request<{ app: AppInfo }>("GET", `/apps/${encodeURIComponent(app)}`)).app;
+    } catch (e) {
+      if (e instanceof ControlApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  listApps(opts: { limit?: number; cursor?: string } = {}): Promise<{ apps: { name: string; createdAt: string }[]; cursor: string | null; total: number }> {
+    const q = new URLSearchParams();
+    if (opts.limit !== undefined) q.set("limit", String(opts.limit));
+    if (opts.cursor) q.set("cursor", opts.cursor);
+    return this.request("GET", `/apps${q.size ? `?${q}` : ""}`);
+  }
+
+  async missingModules(app: string, hashes: string[]): Promise<string[]> {
+    return (await this.request<{ missing: string[] }>("POST", `/apps/${encodeURIComponent(app)}/modules/missing`, { hashes })).missing;
+  }
+
+  /** Uploads a version, sending content only for modules the host does not store. */
+  async putVersion(app: string, prepared: PreparedVersion): Promise<{ versionHash: string; created: boolean }> {
+    const hashes = [...new Set(Object.values(prepared.manifest.modules).map((m) => m.sha256))];
+    const missing = new Set(await this.missingModules(app, hashes));
+    const modules: Record<string, ModuleUpload> = {};
+    for (const [name, m] of Object.entries(prepared.spec.modules)) {
+      const sha256 = prepared.manifest.modules[name]!.sha256;
+      modules[name] = missing.has(sha256) ? m : { type: m.type, sha256 };
+    }
+    const body = { ...prepared.spec, modules };
+    const r = await this.request<{ versionHash: string; created: boolean }>("POST", `/apps/${encodeURIComponent(app)}/versions`, body);
+    if (r.versionHash !== prepared.versionHash) {
+      throw new Error(`the host computed version ${r.versionHash}, but this client predicted ${prepared.versionHash}: client and host disagree on the hash rule`);
+    }
+    return r;
+  }
+
+  listVersions(app: string): Promise<{ versions: VersionInfo[] }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions`);
+  }
+
+  getVersion(app: string, versionHash: string, contents = true): Promise<{ version: VersionDetail }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}${contents ? "" : "?contents=false"}`);
+  }
+
+  /** Replaces a stored version's source files (path → UTF-8 text), sending only contents the host lacks. */
+  async putSources(app: string, versionHash: string, files: Record<string, string>): Promise<{ files: number }> {
+    const shas: Record<string, string> = {};
+    for (const [path, text] of Object.entries(files)) shas[path] = await sha256Hex(text);
+    const missing = new Set(await this.missingModules(app, [...new Set(Object.values(shas))]));
+    const body: VersionSourcesRequest = { files: {} };
+    for (const [path, text] of Object.entries(files)) body.files[path] = missing.has(shas[path]!) ? { content: text } : { sha256: shas[path]! };
+    return this.request("PUT", `/apps/${encodeURIComponent(app)}/versions/${versionHash}/sources`, body);
+  }
+
+  /** A stored version's source files; `files` is null when none were uploaded for it. */
+  getSources(app: string, versionHash: string): Promise<VersionSources> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}/sources`);
+  }
+
+  deploy(app: string, versionHash: string, expectedCurrent: string | null): Promise<DeployOutcome> {
+    return this.request("POST", `/apps/${encodeURIComponent(app)}/deploy`, { versionHash, expectedCurrent });
+  }
+
+  rollback(app: string, body: { versionHash?: string; expectedCurrent?: string | null } = {}): Promise<DeployOutcome> {
+    return this.request("POST", `/apps/${encodeURIComponent(app)}/rollback`, body);
+  }
+
+  deleteApp(app: string, data: "retain" | "delete" = "retain"): Promise<{ deleted: string; data: string; objects: number }> {
+    return this.request("DELETE", `/apps/${encodeURIComponent(app)}?data=${data}`);
+  }
+
+  usage(app: string): Promise<{ usage: AppUsage }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/usage`);
+  }
+
+  logs(app: string): Promise<{ logs: { at: string; level: string; message: string }[] }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/logs`);
+  }
+
+  errors(app: string): Promise<{ errors: { at: string; requestId: string; message: string }[] }> {
+    return this.request("GET", `/apps/${encodeURIComponent(app)}/errors`);
+  }
+
+  /**
+   * Puts settings and a version and makes it current, expecting the current
+   * version the host reports before the upload (one writer at a time).
+   */
+  async rollOut(app: string, spec: AppVersionSpecInput, settings: Partial<AppSettingsInput> = {}): Promise<DeployOutcome> {
+    const prepared = await prepareVersion(spec);
+    const { app: info } = await this.putApp(app, settings);
+    await this.putVersion(app, prepared);
+    return this.deploy(app, prepared.versionHash, info.currentVersion);
+  }
+}

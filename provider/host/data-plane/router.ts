@@ -1,0 +1,93 @@
+/**
+ * The data plane: finds the app a request is for, by hostname
+ * (`<app>.<appsDomain>`) or by path (`/apps/<app>/…`, prefix stripped), and
+ * hands it to that app's isolate. Paths under /_control/ never reach an app.
+ */
+import { AppName } from "../../shared/schema/index.js";
+import { errorResponse } from "../http.js";
+import { appControlStub, type Env } from "../env.js";
+import { admit, admitNow } from "./rate-limit.js";
+import { cachedApp, resolveApp } from "./version-cache.js";
+import type { ResolvedApp } from "../objects/app-control.js";
+import { loadAppWorker } from "./worker-code.js";
+
+export interface AppRoute {
+  app: string;
+  /** The URL the app sees: its own root; null when it is the request's own URL. */
+  url: string | null;
+}
+
+const PATH_ROUTE = /^\/apps\/([^/]+)(\/.*)?$/;
+
+/** Which app a URL is for, or null when it is for the host itself. */
+export function routeApp(url: URL, appsDomain: string | undefined): AppRoute | null {
+  if (appsDomain) {
+    const host = url.hostname.toLowerCase().replace(/\.$/, "");
+    if (host.endsWith(`.${appsDomain}`)) return { app: host.slice(0, -(appsDomain.length + 1)), url: null };
+  }
+  const m = PATH_ROUTE.exec(url.pathname);
+  if (!m) return null;
+  // The pathname is already normalized and encoded, so its tail is a valid path as it is.
+  return { app: decodeURIComponent(m[1]!), url: `${url.origin}${m[2] ?? "/"}${url.search}` };
+}
+
+/**
+ * A warm request (app cached, slice not spent) goes straight to the app's
+ * isolate: no Durable Object call, no validation beyond the cache lookup
+ * (only valid names are cached).
+ */
+export function serveApp(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> | Response {
+  const resolved = cachedApp(route.app);
+  if (resolved === undefined) return resolveThenServe(request, env, ctx, route);
+  if (resolved === null) return notDeployed(route.app);
+  if (admitNow(env, ctx, route.app)) return forward(request, env, ctx, route, resolved);
+  return admitThenServe(request, env, ctx, route, resolved);
+}
+
+function notDeployed(app: string): Response {
+  return errorResponse({ code: "not_found", message: `no app named '${app}' is deployed` });
+}
+
+async function resolveThenServe(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> {
+  if (!AppName.safeParse(route.app).success) {
+    return errorResponse({ code: "not_found", message: "no such app" });
+  }
+  const resolved = await resolveApp(env, route.app);
+  if (!resolved) return notDeployed(route.app);
+  return admitThenServe(request, env, ctx, route, resolved);
+}
+
+async function admitThenServe(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
+  const admission = await admit(env, ctx, resolved);
+  if (!admission.ok) {
+    return errorResponse(
+      {
+        code: "rate_limited",
+        message: `app '${route.app}' is over its quota of ${admission.limit} requests per minute; retry after ${admission.retryAfterSeconds} s`,
+      },
+      { "retry-after": String(admission.retryAfterSeconds) },
+    );
+  }
+  return forward(request, env, ctx, route, resolved);
+}
+
+async function forward(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
+  // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
+  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
+  try {
+    return await entry.fetch(route.url === null ? request : new Request(route.url, request));
+  } catch (e) {
+    const requestId = crypto.randomUUID();
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    ctx.waitUntil(
+      appControlStub(env, route.app)
+        .recordError(requestId, message)
+        .catch(() => {}),
+    );
+    return errorResponse({
+      code: "app_error",
+      message: `app '${route.app}' failed to handle the request; its errors are at /_control/v1/apps/${route.app}/errors`,
+      requestId,
+    });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * How an app's stored version becomes a running isolate: the loader id, the
+ * host's wrapper module, and the env the app sees. The router and AppObject
+ * both load through here, so the same id always yields the same code.
+ */
+import { unwrap } from "../../shared/control/errors.js";
+import { appControlStub, type Env } from "../env.js";
+import type { Outbound } from "../../shared/schema/index.js";
+import type { ResolvedApp } from "../objects/app-control.js";
+
+import { LOGS_BINDING, WRAPPER_MODULE, wrapperSource } from "../app-isolate/wrapper.js";
+
+/**
+ * The isolate cache key. Everything fixed at first load must be covered:
+ * the app name and version hash cover code and env; the outbound policy is
+ * fixed in globalOutbound, whether logs are kept in the wrapper and its env,
+ * and the cpuMs and subRequests limits in the code's `limits`, so all are
+ * part of the key too (a quota change loads the app afresh).
+ */
+export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean, limits: Limits): string {
+  const id = outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
+  return `${logs ? `${id}+logs` : id}/${limits.cpuMs}/${limits.subRequests}`;
+}
+
+type Limits = { cpuMs: number; subRequests: number };
+
+/** A short, stable digest for cache keys (not for security). */
+function fnv1a(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
+  }
+  return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
+}
+
+interface Serving {
+  id: string;
+  /** getDurableObjectClass's options (the code's own `limits` cover entrypoints). */
+  options: { limits: Limits };
+}
+
+/**
+ * The loader id and entrypoint options of a resolved app, computed once per
+ * cached ResolvedApp (the version cache hands out the same object until it
+ * refreshes), so a warm request builds no strings or objects for them.
+ */
+const servings = new WeakMap<ResolvedApp, Serving>();
+export function servingOf(resolved: ResolvedApp): Serving {
+  let s = servings.get(resolved);
+  if (!s) {
+    s = servingFor(resolved);
+    servings.set(resolved, s);
+  }
+  return s;
+}
+
+/** The same, uncached: for a ResolvedApp that arrived over RPC (a new object per call). */
+export function servingFor(resolved: ResolvedApp): Serving {
+  const limits = appLimits(resolved);
+  return { id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs, limits), options: { limits } };
+}
+
+type EntrypointFactory = (o: { props: unknown }) => Fetcher;
+
+/** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
+export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp, id = servingOf(resolved).id): WorkerStub {
+  const { app, versionHash, outbound, logs } = resolved;
+  return env.LOADER.get(id, async () => {
+    const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
+    const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
+    const objects = entrypoints.AppObjects!({ props: { app } });
+    return {
+      // Per invocation, for every entrypoint: a warm request passes no options (cheaper than limits on each getEntrypoint).
+      limits: appLimits(resolved),
+      compatibilityDate: code.compatibilityDate,
+      compatibilityFlags: code.compatibilityFlags,
+      mainModule: WRAPPER_MODULE,
+      modules: {
+        ...code.modules,
+        [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject, await guardKey(env, resolved, id), logs) },
+      },
+      // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
+      env: logs ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) } : { ...code.env, OBJECTS: objects },
+      // "none": no network at all. An allow-list: every request passes the Egress check.
+      globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
+    };
+  });
+}
+
+/** Values, not promises: a request never awaits another request's work. */
+const guardKeys = new Map<string, string>();
+
+/**
+ * The key the supervisor passes to the wrapper's storage method, so the
+ * app's own code cannot call it: an HMAC of the loader id under the control
+ * token, the same in every isolate of the host and unknown to the app.
+ */
+export async function guardKey(env: Env, resolved: ResolvedApp, id = servingOf(resolved).id): Promise<string> {
+  const known = guardKeys.get(id);
+  if (known) return known;
+  const enc = new TextEncoder();
+  const k = await crypto.subtle.importKey("raw", enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(id)));
+  const key = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (guardKeys.size > 10_000) guardKeys.clear();
+  guardKeys.set(id, key);
+  return key;
+}
+
+/** Limits on every entrypoint and class of the app (Cloudflare enforces them; workerd ignores them). */
+export function appLimits(resolved: ResolvedApp): { cpuMs: number; subRequests: number } {
+  return { cpuMs: resolved.quota.cpuMs, subRequests: resolved.quota.subRequests };
+}

@@ -1,0 +1,30 @@
+/** Host-only shapes AppControl answers with; the control API's own are in control-types.ts. */
+import type { Outbound, Quota } from "../../shared/schema/index.js";
+
+export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
+
+
+
+
+/** What the data plane needs to serve an app, cached per isolate. */
+export interface ResolvedApp {
+  app: string;
+  versionHash: string;
+  deploySeq: number;
+  durableObject: string | null;
+  quota: Quota;
+  outbound: Outbound;
+  /** Whether the app's isolate has the log tail. */
+  logs: boolean;
+}
+
+/** Everything the Worker Loader needs for one version, as the loader takes modules. */
+export interface StoredWorkerCode {
+  mainModule: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  durableObject: string | null;
+  env: Record<string, string>;
+  modules: Record<string, WorkerLoaderModule>;
+}
+

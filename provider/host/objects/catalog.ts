@@ -1,0 +1,65 @@
+/**
+ * Catalog: the one object that knows which apps exist, so platform-wide caps
+ * (maxApps) hold and apps can be listed. Per-app state lives in AppControl.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { fail, ok, type Result } from "../../shared/control/errors.js";
+import type { Env } from "../env.js";
+import { migrate } from "./sql.js";
+
+const STEPS = [
+  `CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
+];
+
+export interface CatalogEntry {
+  name: string;
+  createdAt: string;
+}
+
+export class Catalog extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql, STEPS);
+  }
+
+  /** Adds an app unless the platform is at `maxApps`; idempotent for a known app. */
+  register(name: string, maxApps: number): Result<{ created: boolean }> {
+    if (this.sql.exec("SELECT 1 FROM _dw_apps WHERE name = ?", name).toArray().length) return ok({ created: false });
+    const count = this.count();
+    if (count >= maxApps) {
+      return fail("limit_exceeded", `the platform holds ${count} apps; limits.maxApps is ${maxApps}`, {
+        issues: [{ path: "limits.maxApps", message: `app ${count + 1} is above the platform ceiling of ${maxApps}` }],
+      });
+    }
+    this.sql.exec("INSERT INTO _dw_apps (name, created_at) VALUES (?, ?)", name, Date.now());
+    return ok({ created: true });
+  }
+
+  unregister(name: string): void {
+    this.sql.exec("DELETE FROM _dw_apps WHERE name = ?", name);
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _dw_apps").one().n;
+  }
+
+  /** Apps in name order, after `cursor` (the last name of the previous page). */
+  list(limit: number, cursor?: string): { apps: CatalogEntry[]; cursor: string | null; total: number } {
+    const rows = this.sql
+      .exec<{ name: string; created_at: number }>(
+        "SELECT name, created_at FROM _dw_apps WHERE name > ? ORDER BY name LIMIT ?",
+        cursor ?? "",
+        limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return {
+      apps: page.map((r) => ({ name: r.name, createdAt: new Date(r.created_at).toISOString() })),
+      cursor: rows.length > limit ? page[page.length - 1]!.name : null,
+      total: this.count(),
+    };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What the App provider's check and diff need, and nothing more: they run on
+ * every preview for every app, so this module loads only the schemas and the
+ * state shapes (not esbuild, the control client or the source readers of
+ * app-ops.ts).
+ */
+import { currentState, isFlat, same, type AppState, type FlatAppState, type StoredAppState } from "./state.js";
+import {
+  AppName,
+  AppSettingsInput,
+  ClassName,
+  CompatibilityDate,
+  CompatibilityFlag,
+  DataOnDelete,
+  EnvVarName,
+  Outbound,
+  QuotaInput,
+  Tags,
+  effectiveQuota,
+  formatIssues,
+  quotaOverCeiling,
+} from "../../shared/schema/index.js";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * Every bad field, one failure per property, as Pulumi shows them. Properties
+ * are named as the App's arguments name them (`quota.maxObjects`), not by
+ * where state keeps them.
+ */
+export function checkApp(s: StoredAppState): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const field = (property: string, schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) => {
+    const r = schema.safeParse(value);
+    if (!r.success) {
+      for (const i of formatIssues(r.error as never)) {
+        failures.push({ property, reason: i.path === "(root)" ? i.message : `${i.path}: ${i.message}` });
+      }
+    }
+  };
+  const code: Partial<AppState["code"]> = s.code ?? {};
+  const settings: Partial<AppState["settings"]> = s.settings ?? {};
+  field("name", AppName, s.name);
+  field("compatibilityDate", CompatibilityDate, code.compatibilityDate);
+  (code.compatibilityFlags ?? []).forEach((f, i) => field(`compatibilityFlags[${i}]`, CompatibilityFlag, f));
+  if (code.durableObject !== null && code.durableObject !== undefined) field("durableObject", ClassName, code.durableObject);
+  for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);
+  for (const k of Object.keys(s.secrets ?? {})) {
+    field(`secrets.${k}`, EnvVarName, k);
+    if (k in (code.env ?? {})) failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
+  }
+  const quota = settings.quota ?? {};
+  field("quota", QuotaInput, quota);
+  field("outbound", Outbound, settings.outbound ?? "none");
+  // The host refuses a non-boolean too, but only at deploy.
+  field("logs", AppSettingsInput.shape.logs, settings.logs);
+  field("dataOnDelete", DataOnDelete, settings.dataOnDelete ?? "retain");
+  if (settings.tags !== undefined) field("tags", Tags, settings.tags);
+  const maxQuota = s.control?.maxQuota;
+  if (maxQuota && QuotaInput.safeParse(quota).success) {
+    const effective = effectiveQuota(quota, { defaults: { quota: {} }, limits: { maxQuota } });
+    for (const i of quotaOverCeiling(effective, maxQuota)) failures.push({ property: i.path, reason: i.message });
+  }
+  return failures;
+}
+
+/**
+ * What a change does: a new name or another host replaces the app; new code
+ * or host settings roll out; anything else (the token, `dataOnDelete`, tags,
+ * where the source is) only changes what state records.
+ */
+export function diffApp(stored: StoredAppState | FlatAppState, next: StoredAppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const [olds, news] = [currentState(stored), currentState(next)];
+  const replaces: string[] = [];
+  if (!same(olds.name, news.name)) replaces.push("name");
+  if (!same(olds.control.url, news.control.url)) replaces.push("control");
+  // Flat state from 0.1.0 is rewritten (an update that calls no host when nothing else changed);
+  // grouped state that spells out defaults is equal to this version's lean state, and kept.
+  const changes = isFlat(stored) || replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
+  // A rename may not free the old name's data: create the new app first, then delete the old.
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+

@@ -1,0 +1,199 @@
+/**
+ * What the App dynamic provider does, as plain async functions over the
+ * control API: validate (check), compare (diff), roll out (create/update),
+ * detect drift (read) and delete. State holds hashes and settings only; the
+ * module contents come from the content-addressed cache (or a re-bundle of
+ * the source, verified against the hashes).
+ */
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
+import { BundleError, ModuleCache, bundleApp } from "../../bundle/bundle-app.js";
+import { ControlApiError, ControlClient, prepareVersion } from "../../control-client/client.js";
+import type { VersionManifest } from "../../shared/version-hash.js";
+import { currentState, same, storedState, type AppCode, type AppState, type FlatAppState, type StoredAppState } from "./state.js";
+import { appSources } from "../../bundle/source-files.js";
+import type { AppVersionSpecInput, Outbound as OutboundT, QuotaInput as QuotaInputT } from "../../shared/schema/index.js";
+
+export type { AppCode, AppControlAccess, AppSettingsState, AppState, StoredAppState } from "./state.js";
+// Also what provider texts serialized before app-check.ts existed call here, by this module's name.
+export { currentState } from "./state.js";
+export { checkApp, diffApp, type CheckFailure } from "./check.js";
+
+/** The folder bundles are cached in: DYNAMIC_WORKERS_CACHE, else .dynamic-workers/cache under the project. */
+export function moduleCache(): ModuleCache {
+  return new ModuleCache(resolve(process.env.DYNAMIC_WORKERS_CACHE ?? join(process.cwd(), ".dynamic-workers", "cache")));
+}
+
+/** The settings the host keeps for an app (see AppSettingsInput). */
+function hostSettings(s: AppState): { quota: QuotaInputT; outbound: OutboundT; logs: boolean } {
+  return { quota: s.settings.quota, outbound: s.settings.outbound, logs: s.settings.logs };
+}
+
+/** True when the change needs the host: new code, or new host settings. */
+function needsRollout(olds: AppState, news: AppState): boolean {
+  return olds.code.versionHash !== news.code.versionHash || !same(hostSettings(olds), hostSettings(news));
+}
+
+function client(s: AppState): ControlClient {
+  return new ControlClient({ url: s.control.url, token: s.controlToken, retries: 4 });
+}
+
+/** The version to upload, with module contents from the cache or a verified re-bundle. */
+export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
+  const cache = moduleCache();
+  const code = s.code;
+  const modules: AppVersionSpecInput["modules"] = {};
+  let rebundled: Record<string, string> | undefined;
+  for (const [name, m] of Object.entries(code.modules)) {
+    let bytes = cache.get(m.sha256);
+    if (!bytes && code.source) {
+      if (!rebundled) {
+        const b = await bundleApp(join(resolve(code.source.root), code.source.entry));
+        rebundled = {};
+        for (const [n, mod] of Object.entries(b.modules)) rebundled[cache.put(mod.content)] = n;
+      }
+      bytes = cache.get(m.sha256);
+    }
+    if (!bytes) {
+      throw new Error(
+        `module '${name}' (sha256 ${m.sha256}) is neither in the bundle cache (${cache.dir}) nor reproducible from the source; ` +
+          `run this from the project folder the preview ran in, or change the app so it is bundled again`,
+      );
+    }
+    modules[name] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
+  }
+  return {
+    mainModule: code.mainModule,
+    modules,
+    compatibilityDate: code.compatibilityDate,
+    compatibilityFlags: code.compatibilityFlags,
+    durableObject: code.durableObject,
+    env: { ...code.env, ...s.secrets },
+  };
+}
+
+async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: string | null): Promise<void> {
+  const prepared = await prepareVersion(await versionSpec(s));
+  if (prepared.versionHash !== s.code.versionHash) {
+    throw new Error(`app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`);
+  }
+  await c.putVersion(s.name, prepared);
+  await uploadSources(c, s);
+  await c.deploy(s.name, s.code.versionHash, expectedCurrent);
+}
+
+/**
+ * Keeps the source files the version was bundled from beside it on the host
+ * (for the pull-request comment's diffs; not part of the version). Only when
+ * the source bundles again to exactly this version's module, so the files
+ * stored are the ones it was made of.
+ */
+export async function uploadSources(c: ControlClient, s: AppState): Promise<boolean> {
+  if (!s.code.source) return false;
+  let found;
+  try {
+    found = await appSources(s.code.source);
+  } catch (e) {
+    if (e instanceof BundleError) return false;
+    throw e;
+  }
+  const bundled = Object.entries(found.bundle.modules).map(([n, m]) => [n, createHash("sha256").update(m.content).digest("hex")]);
+  const modules = s.code.modules;
+  if (bundled.length !== Object.keys(modules).length || bundled.some(([n, sha]) => modules[n!]?.sha256 !== sha)) return false;
+  try {
+    await c.putSources(s.name, s.code.versionHash, found.files);
+  } catch (e) {
+    // A host from before this route (given by controlUrl) keeps no sources; the app still deploys.
+    if (e instanceof ControlApiError && e.status === 404 && /no control route/.test(e.message)) return false;
+    throw e;
+  }
+  return true;
+}
+
+function conflict(name: string, actual: string | null, expected: string | null): Error {
+  return new Error(
+    `app '${name}' changed outside this stack: its current version is ${actual ?? "none"}, ` +
+      `but this stack last deployed ${expected ?? "none"}. Run \`pulumi refresh\` to see the change, then \`pulumi up\` again.`,
+  );
+}
+
+/** Creates the app; returns the state as given (lean, as the engine stores it). */
+export async function createApp(given: StoredAppState): Promise<StoredAppState> {
+  await rollOutNew(currentState(given));
+  return given;
+}
+
+async function rollOutNew(s: AppState): Promise<void> {
+  const c = client(s);
+  const existing = await c.getApp(s.name);
+  if (existing?.currentVersion && existing.currentVersion !== s.code.versionHash) {
+    throw new Error(
+      `app '${s.name}' already exists on the platform at version ${existing.currentVersion}; ` +
+        `delete it first or choose another name (nothing was changed)`,
+    );
+  }
+  await c.putApp(s.name, hostSettings(s));
+  await uploadAndDeploy(c, s, existing?.currentVersion ?? null);
+}
+
+export async function updateApp(stored: StoredAppState | FlatAppState, given: StoredAppState): Promise<StoredAppState> {
+  const [olds, news] = [currentState(stored), currentState(given)];
+  if (!needsRollout(olds, news)) return given;
+  const c = client(news);
+  const info = await c.getApp(news.name);
+  if (!info) return createApp(given);
+  const [was, want] = [olds.code.versionHash, news.code.versionHash];
+  if (info.currentVersion !== was && info.currentVersion !== want) throw conflict(news.name, info.currentVersion, was);
+  if (!same(hostSettings(olds), hostSettings(news)) || !same(info.settings.quota, news.settings.quota)) {
+    await c.putApp(news.name, hostSettings(news));
+  }
+  if (info.currentVersion !== want) {
+    try {
+      await uploadAndDeploy(c, news, info.currentVersion);
+    } catch (e) {
+      if (e instanceof ControlApiError && e.status === 409) throw conflict(news.name, (e.body.current as string) ?? null, was);
+      throw e;
+    }
+  }
+  return given;
+}
+
+/** Refresh: the app as the host has it; a change made outside the stack shows as drift. */
+export async function readApp(stored: StoredAppState | FlatAppState): Promise<StoredAppState | null> {
+  const s = currentState(stored);
+  const c = client(s);
+  const info = await c.getApp(s.name);
+  if (!info) return null;
+  const settings = { ...s.settings, quota: info.settings.quota, outbound: info.settings.outbound, logs: info.settings.logs ?? false };
+  const read: AppState = { ...s, settings };
+  if (info.currentVersion === s.code.versionHash) return storedState(read);
+  if (!info.currentVersion) return storedState({ ...read, code: { ...s.code, versionHash: "", modules: {} } });
+  const { version } = await c.getVersion(s.name, info.currentVersion, false);
+  const m: VersionManifest = version.manifest;
+  const secrets: Record<string, string> = {};
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.env)) (k in (s.secrets ?? {}) ? secrets : env)[k] = v;
+  const code: AppCode = {
+    versionHash: info.currentVersion,
+    mainModule: m.mainModule,
+    modules: m.modules,
+    source: s.code.source,
+    compatibilityDate: m.compatibilityDate,
+    compatibilityFlags: m.compatibilityFlags,
+    durableObject: m.durableObject,
+    env,
+  };
+  return storedState({ ...read, code, secrets });
+}
+
+export async function deleteApp(stored: StoredAppState | FlatAppState): Promise<void> {
+  const s = currentState(stored);
+  try {
+    await client(s).deleteApp(s.name, s.settings.dataOnDelete);
+  } catch (e) {
+    if (e instanceof ControlApiError && e.status === 404) return;
+    throw e;
+  }
+}
+
+export { BundleError };

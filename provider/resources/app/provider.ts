@@ -1,0 +1,23 @@
+/**
+ * The App resource's provider, as the engine's provider host loads it (see
+ * provider-module.ts). check and diff run for every app on every preview:
+ * they load only the schemas (app-check.ts); the rest loads app-ops.ts.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { StoredAppState } from "./state.js";
+
+const checks = () => import("./check.js");
+const ops = () => import("./ops.js");
+
+export const appProvider: pulumi.dynamic.ResourceProvider = {
+  check: async (_olds: StoredAppState, news: StoredAppState) => ({ inputs: news, failures: (await checks()).checkApp(news) }),
+  diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => (await checks()).diffApp(olds, news),
+  create: async (inputs: StoredAppState) => ({ id: inputs.name, outs: await (await ops()).createApp(inputs) }),
+  update: async (_id: string, olds: StoredAppState, news: StoredAppState) => ({ outs: await (await ops()).updateApp(olds, news) }),
+  // Returning the read state as inputs too makes the next `up` restore the declared app.
+  read: async (id: string, props: StoredAppState) => {
+    const read = await (await ops()).readApp(props);
+    return read ? { id, props: read, inputs: read } : { id: "", props: {} };
+  },
+  delete: async (_id: string, props: StoredAppState) => (await ops()).deleteApp(props),
+};

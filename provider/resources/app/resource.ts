@@ -1,0 +1,198 @@
+/**
+ * App: one AI app's code and quota, as a Pulumi dynamic resource
+ * (`pulumi-nodejs:dynamic/dynamic-workers:App`). The program bundles the
+ * source (so a syntax error fails `pulumi preview` with file:line:column),
+ * stores the bundle in the content-addressed cache and hands the engine
+ * only hashes and settings; the provider rolls it out through the host's
+ * control API (app-ops.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerSource } from "../provider-text.js";
+import { relative } from "node:path";
+import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./state.js";
+import type { Bundle } from "../../bundle/bundle-app.js";
+import { bundleAppCached } from "../../bundle/bundle-cache.js";
+import { prepareVersion } from "../../control-client/client.js";
+import { moduleCache } from "./ops.js";
+import type { Platform } from "../platform/component.js";
+import type { ModuleType, Outbound, QuotaInput } from "../../shared/schema/index.js";
+
+/** One module given inline instead of a source folder. */
+export interface InlineModule {
+  type: ModuleType;
+  /** UTF-8 text, or base64 for `data` and `wasm`. */
+  content: string;
+}
+
+export interface AppArgs {
+  /** The platform the app runs on. Give this, or `controlUrl` and `controlToken`. */
+  platform?: Platform;
+  /** The host's control URL, when not given `platform`. */
+  controlUrl?: pulumi.Input<string>;
+  /** The host's control token (secret), when not given `platform`. */
+  controlToken?: pulumi.Input<string>;
+  /** The app's name on the platform (a DNS label). @default the resource name */
+  name?: string;
+  /** A folder holding an entry file (index.ts, index.js, src/index.ts, …), or an entry file; bundled with esbuild. */
+  source?: string;
+  /** Modules given inline instead of `source`; `mainModule` names the entry. */
+  modules?: Record<string, InlineModule>;
+  /** The entry among inline `modules`. @default "index.js" */
+  mainModule?: string;
+  /** The exported Durable Object class that holds the app's state. @default none */
+  durableObject?: string;
+  /** @default "2026-07-01" */
+  compatibilityDate?: string;
+  /** @default [] */
+  compatibilityFlags?: string[];
+  /** Plain vars in the app's env. @default {} */
+  env?: Record<string, string>;
+  /** Secret vars in the app's env; kept secret in state. @default {} */
+  secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** What the app may use; unset fields take the platform defaults. @default {} */
+  quota?: QuotaInput;
+  /** Hosts the app may call. @default "none" */
+  outbound?: Outbound;
+  /** Keep the app's console lines and exceptions (collected in its isolate; GET /apps/:app/logs). @default false */
+  logs?: boolean;
+  /** What deleting the app does to its objects' databases. @default "retain" */
+  dataOnDelete?: "retain" | "delete";
+  /**
+   * Labels for people and policies, e.g. `["disposable"]` (the policy pack
+   * allows `dataOnDelete: "delete"` only on a tagged app). Kept in state,
+   * never sent to the host: a tags-only change calls no host and makes no
+   * new version. @default []
+   */
+  tags?: string[];
+}
+
+export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
+
+/** The code's hashes for state, and its contents for the version hash (never stored). */
+type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source"> & { contents: Record<string, InlineModule> };
+
+/** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
+async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
+  const cache = moduleCache();
+  let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
+  if (args.source !== undefined) {
+    bundle = await bundleAppCached(args.source, cache);
+  } else {
+    bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
+  }
+  const modules: AppCode["modules"] = {};
+  for (const [moduleName, m] of Object.entries(bundle.modules) as [string, InlineModule][]) {
+    const bytes = m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
+    modules[moduleName] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
+  }
+  if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
+  return {
+    mainModule: bundle.mainModule,
+    modules,
+    contents: bundle.modules as Record<string, InlineModule>,
+    source: bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
+  };
+}
+
+/** The code's hashes and settings, with the version hash of the whole (see hash.ts). */
+async function codeOf({ contents, ...prepared }: PreparedCode, args: AppArgs, secrets: Record<string, string>): Promise<AppCode> {
+  const code: Omit<AppCode, "versionHash"> = {
+    ...prepared,
+    compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
+    compatibilityFlags: args.compatibilityFlags ?? [],
+    durableObject: args.durableObject ?? null,
+    env: args.env ?? {},
+  };
+  const { source: _, ...spec } = code;
+  const { versionHash } = await prepareVersion({ ...spec, modules: contents, env: { ...code.env, ...secrets } });
+  return { versionHash, ...code };
+}
+
+export class App extends pulumi.CustomResource {
+  /** The app's name on the platform. */
+  declare readonly name: pulumi.Output<string>;
+  /** The code as hashes, with its version hash. */
+  declare readonly code: pulumi.Output<StoredAppState["code"]>;
+  private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: string };
+  private derived: { versionHash?: pulumi.Output<string>; modules?: pulumi.Output<AppCode["modules"]>; url?: pulumi.Output<string> } = {};
+
+  constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
+    if ((args.source === undefined) === (args.modules === undefined)) {
+      throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
+    }
+    if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
+      throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
+    }
+    if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
+      throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
+    }
+    const appName = args.name ?? name;
+    // Registering a resource, the SDK captures a stack trace for each promise
+    // it makes (about 30 per App, kept only for its leak reports), and the
+    // source-map hook makes each cost ~0.1 ms: a tenth of a fleet's preview.
+    // Its own record of where the resource was declared sets its own limit.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 1;
+    try {
+      // Each Output costs every App several promises: as few as the inputs need.
+      // The hash of a version that holds secrets is not itself secret: it is shown in previews.
+      // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
+      const prepared = prepareCode(appName, args);
+      const code =
+        args.secrets === undefined
+          ? pulumi.output(prepared.then((c) => codeOf(c, args, {})).then(storedCode))
+          : pulumi.unsecret(pulumi.all([prepared, pulumi.output(args.secrets)]).apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)));
+      const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
+      const maxQuota = args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
+      const settings = storedSettings({
+        quota: args.quota ?? {},
+        outbound: args.outbound ?? "none",
+        logs: args.logs ?? false,
+        dataOnDelete: args.dataOnDelete ?? "retain",
+        ...(args.tags !== undefined ? { tags: args.tags } : {}),
+      });
+      // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
+      const state: { [K in keyof StoredAppState]: unknown } = {
+        name: appName,
+        code,
+        ...(settings ? { settings } : {}),
+        // No secrets, no property: one secret fewer per App for the engine to encrypt and decrypt.
+        ...(args.secrets !== undefined ? { secrets: pulumi.secret(args.secrets) } : {}),
+        control: { url: controlUrl, ...(maxQuota ? { maxQuota } : {}) },
+        // The platform's token is a secret Output already, shared by all its apps.
+        controlToken: args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!),
+      };
+      super(
+        "pulumi-nodejs:dynamic/dynamic-workers:App",
+        name,
+        { ...state, __provider: providerSource("app", "appProvider") },
+        { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] },
+      );
+      this.where = { platform: args.platform, controlUrl, appName };
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+  }
+
+  // Derived, not stored, and made on first use: a fleet's program reads few of them.
+
+  /** The deployed version: see hash.ts for the rule. */
+  get versionHash(): pulumi.Output<string> {
+    return (this.derived.versionHash ??= this.code.apply((c) => c.versionHash));
+  }
+
+  /** Module name to its type, sha256 and size. */
+  get modules(): pulumi.Output<AppCode["modules"]> {
+    return (this.derived.modules ??= this.code.apply((c) => c.modules));
+  }
+
+  /** Where the app answers (known once the app exists). */
+  get url(): pulumi.Output<string> {
+    if (!this.derived.url) {
+      const { platform, controlUrl, appName } = this.where;
+      const url = platform ? platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
+      this.derived.url = pulumi.all([this.id, url]).apply(([, u]) => u);
+    }
+    return this.derived.url;
+  }
+}

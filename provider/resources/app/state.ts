@@ -1,0 +1,192 @@
+/**
+ * The App resource's state: the shape the engine stores and diffs, the
+ * shape the provider works with, and the conversions between them (shared
+ * by the provider, the pull-request comment and the policy pack's reader).
+ */
+import type { ModuleType, Outbound, QuotaInput } from "../../shared/schema/index.js";
+
+/**
+ * The App resource's inputs as the provider works with them: small values
+ * only, in few top-level properties. Each top-level property costs the Pulumi
+ * SDK several promises, each with a captured stack trace, per resource and per
+ * run: with 19 flat properties a fleet's preview took twice the engine's own
+ * floor (bench:preview), so related fields travel together. State leaves out
+ * fields at their default (see StoredAppState).
+ */
+export interface AppState {
+  /** The app's name on the platform; a change replaces the app. */
+  name: string;
+  /** The code, as hashes: what changed shows per module in `preview --diff`. */
+  code: AppCode;
+  /** What the host enforces, and what deleting does. */
+  settings: AppSettingsState;
+  /** Secret env values (kept apart so `env` stays readable in diffs). */
+  secrets: Record<string, string>;
+  /** Where the host's control API is; a new URL replaces the app. */
+  control: AppControlAccess;
+  /** The control API's bearer token (secret). */
+  controlToken: string;
+}
+
+export interface AppCode {
+  versionHash: string;
+  mainModule: string;
+  /** Module name to its type, sha256 and size. */
+  modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
+  /** Where to re-bundle from when the cache lacks a module: relative to the project folder. */
+  source: { root: string; entry: string } | null;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  durableObject: string | null;
+  env: Record<string, string>;
+}
+
+export interface AppSettingsState {
+  quota: QuotaInput;
+  outbound: Outbound;
+  /** Keep the app's console lines and exceptions. */
+  logs: boolean;
+  dataOnDelete: "retain" | "delete";
+  /** Labels for people and policies. State only: the host never gets them. */
+  tags?: string[];
+}
+
+export interface AppControlAccess {
+  url: string;
+  /** The platform's ceilings, when known, so check() can refuse before any call. */
+  maxQuota: QuotaInput | null;
+}
+
+/** Fields whose default state leaves out, group by group, with that default. */
+const DEFAULTS = {
+  code: { source: null, compatibilityFlags: [], durableObject: null, env: {} },
+  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
+  control: { maxQuota: null },
+} as const satisfies { [G in "code" | "settings" | "control"]: Partial<AppState[G]> };
+
+type Lean<T, D> = Omit<T, keyof D> & Partial<Pick<T, keyof D & keyof T>>;
+
+/**
+ * An App's state as the engine stores it: AppState without the fields at
+ * their default (an empty quota, env or flag list, `outbound: "none"`, no
+ * secrets, …). At N = 200 apps the defaults were a fifth of every App's
+ * state, which the engine reads, diffs and writes on every run.
+ */
+export interface StoredAppState {
+  name: string;
+  code: Lean<AppCode, typeof DEFAULTS.code>;
+  settings?: Lean<AppSettingsState, typeof DEFAULTS.settings>;
+  secrets?: Record<string, string>;
+  control: Lean<AppControlAccess, typeof DEFAULTS.control>;
+  controlToken: string;
+}
+
+/** An App's state as version 0.1.0 stored it: every field at the top level. */
+export interface FlatAppState {
+  controlUrl: string;
+  controlToken: string;
+  name: string;
+  versionHash: string;
+  mainModule: string;
+  modules: AppCode["modules"];
+  source: AppCode["source"];
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  durableObject: string | null;
+  env: Record<string, string>;
+  secrets: Record<string, string>;
+  quota: QuotaInput;
+  outbound: Outbound;
+  logs?: boolean;
+  dataOnDelete?: "retain" | "delete";
+  maxQuota: QuotaInput | null;
+}
+
+/** True for state written by 0.1.0 (see FlatAppState). */
+export function isFlat(s: object): s is FlatAppState {
+  return !("code" in s) && "versionHash" in s;
+}
+
+/** Equal as state compares values: by their JSON, absent and null alike. */
+export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+const isEmpty = (v: unknown) =>
+  v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v as object).length === 0);
+
+/**
+ * `group` without the fields equal to their default. Only equal ones: a value
+ * of the wrong kind (`quota: []`) stays, so check() names it.
+ */
+function lean<T extends object>(group: T, defaults: Record<string, unknown>): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(group)) {
+    if (v === undefined || (k in defaults && same(v, defaults[k]))) continue;
+    out[k] = v;
+  }
+  return out as Partial<T>;
+}
+
+/** What state keeps of an App's code: without the fields at their default. */
+export const storedCode = (c: AppCode): StoredAppState["code"] => lean(c, DEFAULTS.code) as StoredAppState["code"];
+
+/** What state keeps of an App's settings, or nothing when all are at their default. */
+export function storedSettings(s: AppSettingsState): StoredAppState["settings"] {
+  const settings = lean(s, DEFAULTS.settings);
+  return Object.keys(settings).length > 0 ? (settings as StoredAppState["settings"]) : undefined;
+}
+
+/** What state keeps of an App: the groups without their defaults, and no empty `settings` or `secrets`. */
+export function storedState(s: AppState): StoredAppState {
+  const settings = storedSettings(s.settings);
+  return {
+    name: s.name,
+    code: storedCode(s.code),
+    ...(settings ? { settings } : {}),
+    ...(Object.keys(s.secrets ?? {}).length > 0 ? { secrets: s.secrets } : {}),
+    control: lean(controlAccess(s.control), DEFAULTS.control) as StoredAppState["control"],
+    controlToken: s.controlToken,
+  };
+}
+
+/** An empty ceiling is no ceiling: both are stored as none. */
+function controlAccess(c: Partial<AppControlAccess> | undefined): AppControlAccess {
+  return { url: c?.url, maxQuota: isEmpty(c?.maxQuota) ? null : c!.maxQuota! } as AppControlAccess;
+}
+
+/**
+ * State as the provider works with it, from any shape an App was stored in:
+ * this version's lean state, grouped state with every default written out
+ * (before 0.2.0) and 0.1.0's flat state. Reading them all the same means an
+ * upgrade neither replaces an app (which under the same name would delete
+ * what was just created) nor shows a change that is not one.
+ */
+export function currentState(s: StoredAppState | AppState | FlatAppState): AppState {
+  if (isFlat(s)) {
+    const { versionHash, mainModule, modules, source, compatibilityDate, compatibilityFlags, durableObject, env } = s;
+    return currentState({
+      name: s.name,
+      code: { versionHash, mainModule, modules, source, compatibilityDate, compatibilityFlags, durableObject, env },
+      settings: { quota: s.quota, outbound: s.outbound, ...(s.logs !== undefined ? { logs: s.logs } : {}), ...(s.dataOnDelete ? { dataOnDelete: s.dataOnDelete } : {}) },
+      secrets: s.secrets,
+      control: { url: s.controlUrl, maxQuota: s.maxQuota },
+      controlToken: s.controlToken,
+    });
+  }
+  const { tags, ...settings }: Partial<AppSettingsState> = s.settings ?? {};
+  const { tags: _, ...settingsDefaults } = DEFAULTS.settings;
+  return {
+    name: s.name,
+    code: { ...DEFAULTS.code, ...present(s.code) } as AppCode,
+    settings: { ...settingsDefaults, ...present(settings), ...(tags && tags.length > 0 ? { tags } : {}) } as AppSettingsState,
+    secrets: s.secrets ?? {},
+    control: controlAccess(s.control),
+    controlToken: s.controlToken,
+  };
+}
+
+/** The fields of `o` that are there: neither undefined nor null (a default fills those). */
+function present<T extends object>(o: T | undefined): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined && v !== null) out[k] = v;
+  return out as Partial<T>;
+}

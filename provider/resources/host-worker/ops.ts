@@ -1,0 +1,135 @@
+/**
+ * Uploading, reading and deleting the host Worker through the Cloudflare
+ * API with the official `cloudflare` SDK: plain async functions, so the
+ * HostWorker dynamic provider is a thin shell and these can be tested alone
+ * against the local target.
+ */
+import Cloudflare from "cloudflare";
+import { randomBytes } from "node:crypto";
+import { HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../cloudflare/host-script.js";
+import { planMigrations } from "../../cloudflare/host-migrations.js";
+import type { HostWorkerInputs } from "./inputs.js";
+import type { PlatformConfigInput } from "../../shared/schema/index.js";
+
+export { CLOUDFLARE_API_BASE_URL, HOST_UPLOAD_FIELDS, checkHostInputs, type HostWorkerInputs } from "./inputs.js";
+import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../cloudflare/upload-form.js";
+import type { ScriptMetadata, WorkerBinding } from "../../cloudflare/metadata.js";
+
+/** The host's main module name inside the upload. */
+export const HOST_MAIN_MODULE = "host.js";
+
+
+export interface HostWorkerOutputs extends HostWorkerInputs {
+  /** Secret: the control API's bearer token. */
+  controlToken: string;
+  migrationTag: string | null;
+  /** Durable Object namespace id per binding (CATALOG, APP_CONTROL, APP_OBJECTS). */
+  namespaceIds: Record<string, string>;
+}
+
+/** The API token: CLOUDFLARE_API_TOKEN, else the `cloudflare:apiToken` config, as @pulumi/cloudflare reads it. */
+export function apiToken(config: Record<string, string> = {}, local = false): string {
+  const token = process.env.CLOUDFLARE_API_TOKEN || config["cloudflare:apiToken"] || "";
+  if (token) return token;
+  // The local target takes any non-empty token.
+  if (local) return "local-target";
+  throw new Error(
+    "no Cloudflare API token: set CLOUDFLARE_API_TOKEN, or `pulumi config set --secret cloudflare:apiToken <token>`",
+  );
+}
+
+export function cloudflareClient(apiBaseUrl: string, token: string): Cloudflare {
+  return new Cloudflare({ apiToken: token, baseURL: apiBaseUrl, maxRetries: 3, timeout: 120_000 });
+}
+
+export function newControlToken(): string {
+  return randomBytes(32).toString("hex");
+}
+
+
+/** The host's bindings: the loader, its three Durable Object namespaces, the token and the settings. */
+export function hostBindings(controlToken: string, platformConfig: PlatformConfigInput): WorkerBinding[] {
+  return [
+    { type: "worker_loader", name: "LOADER" },
+    ...Object.entries(HOST_DURABLE_OBJECTS).map(
+      ([name, className]): WorkerBinding => ({ type: "durable_object_namespace", name, class_name: className }),
+    ),
+    { type: "secret_text", name: "CONTROL_TOKEN", text: controlToken },
+    { type: "json", name: "PLATFORM_CONFIG", json: platformConfig },
+  ];
+}
+
+/** The script's current migration tag, or undefined when the script does not exist. */
+export async function deployedMigrationTag(cf: Cloudflare, accountId: string, scriptName: string): Promise<{ exists: boolean; tag?: string }> {
+  for await (const script of cf.workers.scripts.list({ account_id: accountId })) {
+    if (script.id === scriptName) return { exists: true, tag: script.migration_tag || undefined };
+  }
+  return { exists: false };
+}
+
+export async function namespaceIds(cf: Cloudflare, accountId: string, scriptName: string): Promise<Record<string, string>> {
+  const byClass = new Map<string, string>();
+  for await (const ns of cf.durableObjects.namespaces.list({ account_id: accountId })) {
+    if (ns.script === scriptName && ns.class && ns.id) byClass.set(ns.class, ns.id);
+  }
+  const out: Record<string, string> = {};
+  for (const [binding, className] of Object.entries(HOST_DURABLE_OBJECTS)) {
+    const id = byClass.get(className);
+    if (id) out[binding] = id;
+  }
+  return out;
+}
+
+/** Uploads the host with the migrations it still needs; returns what the resource outputs. */
+export async function uploadHost(cf: Cloudflare, inputs: HostWorkerInputs, controlToken: string): Promise<HostWorkerOutputs> {
+  const bundle = hostBundle();
+  if (bundle.sha256 !== inputs.bundleSha256) {
+    throw new Error(
+      `the host bundle is ${bundle.sha256}, but the plan expected ${inputs.bundleSha256}: the package changed between preview and update; run the update again`,
+    );
+  }
+  const deployed = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
+  const migrations = planMigrations(deployed.tag);
+  const metadata: ScriptMetadata = {
+    main_module: HOST_MAIN_MODULE,
+    compatibility_date: inputs.compatibilityDate,
+    compatibility_flags: HOST_COMPATIBILITY_FLAGS,
+    bindings: hostBindings(controlToken, inputs.platformConfig),
+    ...(migrations ? { migrations } : {}),
+  };
+  const form = buildUploadForm(metadata, [{ name: HOST_MAIN_MODULE, kind: "esm", content: bundle.code }]);
+  await cf.workers.scripts.update(
+    inputs.scriptName,
+    // The SDK types metadata as an object; it must go as a JSON file (see upload-form.ts).
+    { account_id: inputs.accountId, metadata: form.metadata as never, files: form.files },
+    UPLOAD_REQUEST_OPTIONS as never,
+  );
+  const after = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
+  return {
+    ...inputs,
+    controlToken,
+    migrationTag: after.tag ?? null,
+    namespaceIds: await namespaceIds(cf, inputs.accountId, inputs.scriptName),
+  };
+}
+
+/** Deletes the host script; a script that is already gone is success. */
+export async function deleteHost(cf: Cloudflare, accountId: string, scriptName: string): Promise<void> {
+  try {
+    await cf.workers.scripts.delete(scriptName, { account_id: accountId, force: true });
+  } catch (e) {
+    if (e instanceof Cloudflare.NotFoundError) return;
+    throw e;
+  }
+}
+
+/** Refresh: the deployed tag and namespaces, or null when the script is gone. */
+export async function readHost(cf: Cloudflare, outputs: HostWorkerOutputs): Promise<HostWorkerOutputs | null> {
+  const deployed = await deployedMigrationTag(cf, outputs.accountId, outputs.scriptName);
+  if (!deployed.exists) return null;
+  return {
+    ...outputs,
+    migrationTag: deployed.tag ?? null,
+    namespaceIds: await namespaceIds(cf, outputs.accountId, outputs.scriptName),
+  };
+}

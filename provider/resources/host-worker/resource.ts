@@ -1,0 +1,41 @@
+/**
+ * HostWorker: the dynamic resource (`pulumi-nodejs:dynamic/dynamic-workers:HostWorker`)
+ * that uploads the host Worker; its provider is host-worker-provider.ts,
+ * named in state by a short text (provider-module.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerSource } from "../provider-text.js";
+import type { HostWorkerInputs } from "./ops.js";
+
+export interface HostWorkerArgs {
+  accountId: pulumi.Input<string>;
+  apiBaseUrl: pulumi.Input<string>;
+  scriptName: pulumi.Input<string>;
+  compatibilityDate: pulumi.Input<string>;
+  bundleSha256: pulumi.Input<string>;
+  platformConfig: pulumi.Input<HostWorkerInputs["platformConfig"]>;
+  rotateControlToken: pulumi.Input<string>;
+  dataOnDelete: pulumi.Input<"retain" | "delete">;
+}
+
+export class HostWorker extends pulumi.CustomResource {
+  declare readonly controlToken: pulumi.Output<string>;
+  declare readonly migrationTag: pulumi.Output<string | null>;
+  declare readonly namespaceIds: pulumi.Output<Record<string, string>>;
+  declare readonly scriptName: pulumi.Output<string>;
+
+  constructor(name: string, args: HostWorkerArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      "pulumi-nodejs:dynamic/dynamic-workers:HostWorker",
+      name,
+      {
+        controlToken: undefined,
+        migrationTag: undefined,
+        namespaceIds: undefined,
+        ...args,
+        __provider: providerSource("host-worker", "hostWorkerProvider"),
+      },
+      { ...opts, additionalSecretOutputs: ["controlToken"] },
+    );
+  }
+}

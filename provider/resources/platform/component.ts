@@ -1,0 +1,168 @@
+/**
+ * Platform: the host Worker and everything around it, as one component
+ * (`dynamic-workers:index:Platform`). It validates its arguments before any
+ * resource exists, uploads the host (HostWorker), and adds routes, a custom
+ * domain or the workers.dev subdomain with @pulumi/cloudflare resources.
+ */
+import type * as cloudflareTypes from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "node:module";
+import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../cloudflare/host-script.js";
+import { CLOUDFLARE_API_BASE_URL, checkHostInputs } from "../host-worker/inputs.js";
+import { HostWorker } from "../host-worker/resource.js";
+import { PlatformConfig, type QuotaInput } from "../../shared/schema/index.js";
+
+/** @pulumi/cloudflare, loaded only for platforms on Cloudflare (it is slow to load, and local platforms never use it). */
+function cloudflareResources(): typeof cloudflareTypes {
+  return createRequire(import.meta.url)("@pulumi/cloudflare") as typeof cloudflareTypes;
+}
+
+/** The local target's default API base URL (`dynamic-workers local`). */
+export const LOCAL_API_BASE_URL = "http://127.0.0.1:8787/client/v4";
+
+export interface PlatformArgs {
+  /** The Cloudflare account id, or "local" for the local target. */
+  accountId: string;
+  /** The Cloudflare API base URL. @default Cloudflare's, or http://127.0.0.1:8787/client/v4 for "local" */
+  apiBaseUrl?: string;
+  /** The host Worker's script name. @default "dynamic-workers" */
+  scriptName?: string;
+  /** The host's compatibility date. @default "2026-07-01" (the host needs 2025-11-17 or later) */
+  compatibilityDate?: string;
+  /**
+   * Apps answer at `<app>.<appsDomain>` (route `*.<appsDomain>/*` to the script).
+   * @default "<scriptName>.localhost" for "local"; none on Cloudflare (apps answer at `<url>/apps/<app>/`)
+   */
+  appsDomain?: string;
+  /** Serve the host at `https://<scriptName>.<subdomain>.workers.dev`: your account's workers.dev subdomain. */
+  workersDev?: { subdomain: string };
+  /** Serve the host on a custom domain. */
+  customDomain?: { hostname: string; zoneId: string };
+  /** Zone routes to the host, e.g. `*.apps.example.com/*` for hostname routing. @default [] */
+  routes?: { pattern: string; zoneId: string }[];
+  /** Platform-wide caps. @default { maxApps: 1000, maxQuota: {} } */
+  limits?: { maxApps?: number; maxQuota?: QuotaInput };
+  /** Defaults for quota fields an app leaves out. @default {} */
+  defaults?: { quota?: QuotaInput };
+  /** Code versions kept per app. @default 10 */
+  versionsKept?: number;
+  /** Seconds an isolate trusts its cached view of an app (how fast a deploy is seen). @default 2 */
+  cacheTtlSeconds?: number;
+  /** Change this value to rotate the control token. @default "" */
+  rotateControlToken?: string;
+  /**
+   * What destroying the platform does with the host Worker: "retain" leaves
+   * the script and its Durable Objects (every app's retained data) on the
+   * account, so a platform created again finds its apps' data; "delete"
+   * deletes the script and, with it, all data. @default "retain"
+   */
+  dataOnDelete?: "retain" | "delete";
+}
+
+export class Platform extends pulumi.ComponentResource {
+  /** Where the host answers (for people: browsers and curl). */
+  readonly url: pulumi.Output<string>;
+  /** Where the control API answers (for programs). */
+  readonly controlUrl: pulumi.Output<string>;
+  /** The control API's bearer token (secret). */
+  readonly controlToken: pulumi.Output<string>;
+  readonly scriptName: pulumi.Output<string>;
+  /** Durable Object namespace id per binding: CATALOG, APP_CONTROL, APP_OBJECTS. */
+  readonly namespaceIds: pulumi.Output<Record<string, string>>;
+  /** The ceilings apps are checked against at preview. */
+  readonly maxQuota: QuotaInput;
+  private readonly appsUrlOf: (name: string) => string;
+
+  constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("dynamic-workers:index:Platform", name, {}, opts);
+    const local = args.accountId === "local";
+    const scriptName = args.scriptName ?? "dynamic-workers";
+    const apiBaseUrl = args.apiBaseUrl ?? (local ? LOCAL_API_BASE_URL : CLOUDFLARE_API_BASE_URL);
+    const compatibilityDate = args.compatibilityDate ?? HOST_COMPATIBILITY_DATE;
+
+    // Conflicting or bad arguments are refused before any resource is made.
+    if (local && (args.workersDev || args.customDomain || args.routes?.length)) {
+      throw new Error(`Platform '${name}': workersDev, customDomain and routes are Cloudflare features; the local target ("local") takes none`);
+    }
+    if (!local && !args.workersDev && !args.customDomain) {
+      throw new Error(`Platform '${name}': on Cloudflare give workersDev or customDomain, so the host has a URL`);
+    }
+    const local_ = local ? new URL(apiBaseUrl) : undefined;
+    const appsDomain = args.appsDomain ?? (local ? `${scriptName}.localhost` : undefined);
+    const configInput = {
+      ...(appsDomain ? { appsDomain } : {}),
+      ...(args.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: args.cacheTtlSeconds } : {}),
+      ...(args.versionsKept !== undefined ? { versionsKept: args.versionsKept } : {}),
+      limits: { ...(args.limits?.maxApps !== undefined ? { maxApps: args.limits.maxApps } : {}), maxQuota: args.limits?.maxQuota ?? {} },
+      defaults: { quota: args.defaults?.quota ?? {} },
+    };
+    const bundle = hostBundle();
+    const inputs = {
+      accountId: args.accountId,
+      apiBaseUrl,
+      scriptName,
+      compatibilityDate,
+      bundleSha256: bundle.sha256,
+      platformConfig: configInput,
+      rotateControlToken: args.rotateControlToken ?? "",
+      dataOnDelete: args.dataOnDelete ?? "retain",
+    };
+    const failures = checkHostInputs(inputs);
+    if (failures.length) throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    const config = PlatformConfig.parse(configInput);
+
+    const host = new HostWorker(`${name}-host`, inputs, { parent: this });
+
+    const cloudflare = local_ ? undefined : cloudflareResources();
+    if (local_) {
+      const port = local_.port || "80";
+      // Derived from the host's outputs, so apps wait for the host to be uploaded.
+      this.url = host.scriptName.apply((s) => `http://${s}.localhost:${port}`);
+      // Node cannot resolve *.localhost here; the local target also serves each script under /_scripts/<name>.
+      this.controlUrl = host.scriptName.apply((s) => `${local_.origin}/_scripts/${s}`);
+      this.appsUrlOf = (app) => `http://${app}.${appsDomain}:${port}/`;
+    } else if (args.customDomain) {
+      const domain = new cloudflare!.WorkersCustomDomain(
+        `${name}-domain`,
+        { accountId: args.accountId, hostname: args.customDomain.hostname, service: scriptName, zoneId: args.customDomain.zoneId },
+        { parent: this, dependsOn: [host] },
+      );
+      this.url = pulumi.interpolate`https://${domain.hostname}`;
+      this.controlUrl = this.url;
+      const base = `https://${args.customDomain.hostname}`;
+      this.appsUrlOf = (app) => (appsDomain ? `https://${app}.${appsDomain}/` : `${base}/apps/${app}/`);
+    } else {
+      const base = `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
+      this.url = host.scriptName.apply(() => base);
+      this.controlUrl = this.url;
+      this.appsUrlOf = (app) => (appsDomain ? `https://${app}.${appsDomain}/` : `${base}/apps/${app}/`);
+    }
+    if (args.workersDev) {
+      new cloudflare!.WorkersScriptSubdomain(
+        `${name}-workers-dev`,
+        { accountId: args.accountId, scriptName, enabled: true },
+        { parent: this, dependsOn: [host] },
+      );
+    }
+    (args.routes ?? []).forEach((r, i) => {
+      new cloudflare!.WorkersRoute(`${name}-route-${i}`, { zoneId: r.zoneId, pattern: r.pattern, script: scriptName }, { parent: this, dependsOn: [host] });
+    });
+
+    this.controlToken = pulumi.secret(host.controlToken);
+    this.scriptName = host.scriptName;
+    this.namespaceIds = host.namespaceIds;
+    this.maxQuota = config.limits.maxQuota;
+    this.registerOutputs({
+      url: this.url,
+      controlUrl: this.controlUrl,
+      controlToken: this.controlToken,
+      scriptName: this.scriptName,
+      namespaceIds: this.namespaceIds,
+    });
+  }
+
+  /** Where app `name` answers. */
+  appsUrl(name: string): pulumi.Output<string> {
+    return pulumi.output(this.appsUrlOf(name));
+  }
+}

@@ -1,0 +1,29 @@
+/** The control API's request bodies and queries that are not app settings or versions. Runs in Node and in workerd. */
+import { z } from "zod";
+import { LIMITS } from "../schema/limits.js";
+import { Sha256 } from "../schema/names.js";
+
+/** `POST /_control/v1/apps/:app/deploy`. */
+export const DeployRequest = z.strictObject({
+  versionHash: Sha256,
+  /** The version the caller believes is current; `null` for none. A mismatch is a 409. */
+  expectedCurrent: Sha256.nullable(),
+});
+
+/** `POST /_control/v1/apps/:app/rollback`. */
+export const RollbackRequest = z.strictObject({
+  /** Version to go back to; omitted: the one deployed before the current one. */
+  versionHash: Sha256.optional(),
+  expectedCurrent: Sha256.nullable().optional(),
+});
+
+/** `POST /_control/v1/apps/:app/modules/missing`. */
+export const MissingModulesRequest = z.strictObject({
+  hashes: z.array(Sha256).max(LIMITS.maxModules),
+});
+
+/** Paging of list calls. */
+export const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(64).optional(),
+});

@@ -1,0 +1,121 @@
+/**
+ * One code version of an app: its modules, compatibility settings, Durable
+ * Object class and env. Everything here is part of the version hash.
+ * Runs in Node and in workerd.
+ */
+import { z } from "zod";
+import { LIMITS } from "./limits.js";
+import { ClassName, EnvVarName, ModuleName, Sha256, nameRecord } from "./names.js";
+
+/**
+ * Module kinds, as the Worker Loader takes them. Text kinds carry UTF-8
+ * content; `data` and `wasm` carry base64.
+ */
+export const ModuleType = z.enum(["js", "cjs", "text", "json", "data", "wasm"]);
+export type ModuleType = z.infer<typeof ModuleType>;
+export const BINARY_MODULE_TYPES: readonly ModuleType[] = ["data", "wasm"];
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * One module of an upload: its content, or only its sha256 when the host
+ * already stores that content (see `POST /apps/:app/modules/missing`).
+ */
+export const ModuleUpload = z
+  .strictObject({ type: ModuleType, content: z.string().optional(), sha256: Sha256.optional() })
+  .superRefine((m, ctx) => {
+    if ((m.content === undefined) === (m.sha256 === undefined)) {
+      ctx.addIssue({ code: "custom", path: [], message: "must have either 'content' or 'sha256' (of content the host stores), not both" });
+      return;
+    }
+    if (m.content === undefined) return;
+    if (BINARY_MODULE_TYPES.includes(m.type) && !BASE64_RE.test(m.content)) {
+      ctx.addIssue({ code: "custom", path: ["content"], message: `must be base64 for a '${m.type}' module` });
+    }
+    if (m.type === "json") {
+      try {
+        JSON.parse(m.content);
+      } catch {
+        ctx.addIssue({ code: "custom", path: ["content"], message: "must be valid JSON for a 'json' module" });
+      }
+    }
+  });
+export type ModuleUpload = z.infer<typeof ModuleUpload>;
+
+/** A compatibility date: a real calendar day, YYYY-MM-DD. */
+export const CompatibilityDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date as YYYY-MM-DD" })
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
+    message: "must be a real calendar date",
+  });
+
+export const CompatibilityFlag = z
+  .string()
+  .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'" });
+
+/**
+ * One code version of an app, as `POST /_control/v1/apps/:app/versions`
+ * takes it. Everything here is part of the version hash (see hash.ts).
+ */
+export const AppVersionSpec = z
+  .strictObject({
+    /** The module the Worker starts from; must be a `js` (ES) module. */
+    mainModule: ModuleName,
+    /** Module name to content (or to sha256 of content the host has). */
+    modules: nameRecord(ModuleName, ModuleUpload),
+    compatibilityDate: CompatibilityDate,
+    /** @default [] */
+    compatibilityFlags: z.array(CompatibilityFlag).max(LIMITS.maxCompatibilityFlags).default([]),
+    /** The exported Durable Object class that holds the app's state, if any. */
+    durableObject: ClassName.nullable().default(null),
+    /** Plain-text vars in the app's `env`. @default {} */
+    env: nameRecord(EnvVarName, z.string()).default({}),
+  })
+  .superRefine((spec, ctx) => {
+    const names = Object.keys(spec.modules);
+    if (names.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["modules"], message: "must hold at least one module" });
+    }
+    if (names.length > LIMITS.maxModules) {
+      ctx.addIssue({ code: "custom", path: ["modules"], message: `must hold at most ${LIMITS.maxModules} modules (got ${names.length})` });
+    }
+    const main = spec.modules[spec.mainModule];
+    if (!main) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["mainModule"],
+        message: `'${spec.mainModule}' is not among the modules (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""})`,
+      });
+    } else if (main.type !== "js") {
+      ctx.addIssue({ code: "custom", path: ["mainModule"], message: `must be a 'js' (ES) module, not '${main.type}'` });
+    }
+    let bytes = 0;
+    for (const m of Object.values(spec.modules)) if (m.content !== undefined) bytes += contentByteLength(m.type, m.content);
+    if (bytes > LIMITS.maxCodeBytes) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["modules"],
+        message: `total code is ${bytes} bytes; at most ${LIMITS.maxCodeBytes} bytes are allowed`,
+      });
+    }
+    const envKeys = Object.keys(spec.env);
+    if (envKeys.length > LIMITS.maxEnvVars) {
+      ctx.addIssue({ code: "custom", path: ["env"], message: `at most ${LIMITS.maxEnvVars} vars are allowed (got ${envKeys.length})` });
+    }
+    const envBytes = new TextEncoder().encode(JSON.stringify(spec.env)).byteLength;
+    if (envBytes > LIMITS.maxEnvBytes) {
+      ctx.addIssue({ code: "custom", path: ["env"], message: `is ${envBytes} bytes as JSON; at most ${LIMITS.maxEnvBytes} bytes are allowed` });
+    }
+  });
+export type AppVersionSpecInput = z.input<typeof AppVersionSpec>;
+export type AppVersionSpec = z.output<typeof AppVersionSpec>;
+
+/** Decoded size of a module's content. */
+export function contentByteLength(type: ModuleType, content: string): number {
+  if (BINARY_MODULE_TYPES.includes(type)) {
+    const pad = content.endsWith("==") ? 2 : content.endsWith("=") ? 1 : 0;
+    return (content.length / 4) * 3 - pad;
+  }
+  return new TextEncoder().encode(content).byteLength;
+}

@@ -1,0 +1,80 @@
+/**
+ * The version hash rule, shared by the host and every client so a client can
+ * predict the hash of what it uploads without a round trip.
+ *
+ * 1. Each module's content is hashed as bytes: UTF-8 for js, cjs, text and
+ *    json modules; the base64-decoded bytes for data and wasm modules.
+ *    `sha256` = lowercase hex of SHA-256 over those bytes.
+ * 2. The version is the JSON text (no spaces) of exactly this array:
+ *      ["dynamic-workers/version/1", mainModule, compatibilityDate,
+ *       compatibilityFlags (unique, sorted), durableObject or null,
+ *       [[envName, envValue], …] sorted by name,
+ *       [[moduleName, type, sha256], …] sorted by name]
+ *    Sorting is by UTF-16 code units (JavaScript's default sort).
+ * 3. `versionHash` = lowercase hex of SHA-256 over that text's UTF-8 bytes.
+ *
+ * Quota and outbound are settings, not code: they change without a version.
+ *
+ * This file runs in Node and in workerd: web APIs only.
+ */
+import { BINARY_MODULE_TYPES, type ModuleType } from "./schema/index.js";
+
+export const VERSION_HASH_TAG = "dynamic-workers/version/1";
+
+const encoder = new TextEncoder();
+
+export async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return toHex(new Uint8Array(digest));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** The bytes a module's content stands for (see rule 1). */
+export function moduleBytes(type: ModuleType, content: string): Uint8Array {
+  if (!BINARY_MODULE_TYPES.includes(type)) return encoder.encode(content);
+  const bin = atob(content);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** What the version hash covers, with each module reduced to its digest. */
+export interface VersionManifest {
+  mainModule: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  durableObject: string | null;
+  env: Record<string, string>;
+  modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
+}
+
+const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** The canonical text of rule 2. */
+export function canonicalVersionText(m: VersionManifest): string {
+  const flags = [...new Set(m.compatibilityFlags)].sort();
+  const env = Object.entries(m.env).sort(byKey);
+  const modules = Object.entries(m.modules)
+    .sort(byKey)
+    .map(([name, mod]) => [name, mod.type, mod.sha256]);
+  return JSON.stringify([VERSION_HASH_TAG, m.mainModule, m.compatibilityDate, flags, m.durableObject, env, modules]);
+}
+
+export async function versionHashOf(m: VersionManifest): Promise<string> {
+  return sha256Hex(canonicalVersionText(m));
+}
+
+/** The inverse of moduleBytes: UTF-8 text, or base64 for binary kinds. */
+export function moduleContent(type: ModuleType, bytes: Uint8Array): string {
+  if (!BINARY_MODULE_TYPES.includes(type)) return new TextDecoder().decode(bytes);
+  let bin = "";
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) bin += String.fromCharCode(...bytes.subarray(i, i + step));
+  return btoa(bin);
+}

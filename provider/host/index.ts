@@ -3,7 +3,7 @@
  * request routed to an app's isolate. Built by esbuild into dist/host.js.
  */
 import { CONTROL_PREFIX, handleControl } from "./control-plane/handlers.js";
-import { platformConfig, type Env } from "./env.js";
+import { platformConfig } from "./env.js";
 import { json } from "./http.js";
 import { routeApp, serveApp } from "./data-plane/router.js";
 

@@ -19,7 +19,7 @@ import {
 } from "../../shared/schema/index.js";
 import { DeployRequest, ListQuery, MissingModulesRequest, RollbackRequest } from "../../shared/control/requests.js";
 import { isAuthorized } from "./auth.js";
-import { appControlStub, appObjectStub, catalogStub, platformConfig, type Env } from "../env.js";
+import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
 import { errorResponse, json, readJson } from "../http.js";
 import { forgetApp } from "../data-plane/version-cache.js";
 

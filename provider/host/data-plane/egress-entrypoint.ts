@@ -6,7 +6,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { egressDecision } from "../../shared/egress-rule.js";
-import { appControlStub, type Env } from "../env.js";
+import { appControlStub } from "../env.js";
 
 export interface EgressProps {
   app: string;

@@ -7,7 +7,7 @@
  * logs (and, like any console line, can only invent or lose its own).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { appControlStub, type Env } from "../env.js";
+import { appControlStub } from "../env.js";
 import { LOGS_KEPT, type LogLine } from "../objects/usage-store.js";
 
 const BATCH_MS = 500;

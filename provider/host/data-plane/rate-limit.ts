@@ -7,7 +7,7 @@
  * the leases and a flush every few seconds, for the usage endpoint.
  */
 import type { ResolvedApp } from "../objects/app-control.js";
-import { appControlStub, type Env } from "../env.js";
+import { appControlStub } from "../env.js";
 
 const WINDOW_MS = 60_000;
 const FLUSH_MS = 5_000;

@@ -5,7 +5,7 @@
  */
 import { AppName } from "../../shared/schema/index.js";
 import { errorResponse } from "../http.js";
-import { appControlStub, type Env } from "../env.js";
+import { appControlStub } from "../env.js";
 import { admit, admitNow } from "./rate-limit.js";
 import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "../objects/app-control.js";

@@ -6,7 +6,7 @@
  * others keep using the value it replaces.
  */
 import type { ResolvedApp } from "../objects/app-control.js";
-import { appControlStub, platformConfig, type Env } from "../env.js";
+import { appControlStub, platformConfig } from "../env.js";
 
 interface Entry {
   expires: number;

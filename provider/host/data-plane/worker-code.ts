@@ -4,7 +4,7 @@
  * both load through here, so the same id always yields the same code.
  */
 import { unwrap } from "../../shared/control/errors.js";
-import { appControlStub, type Env } from "../env.js";
+import { appControlStub } from "../env.js";
 import type { Outbound } from "../../shared/schema/index.js";
 import type { ResolvedApp } from "../objects/app-control.js";
 

@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import { moduleContent, type VersionManifest } from "../../shared/version-hash.js";
 import { effectiveQuota, type AppSettings, type Quota } from "../../shared/schema/index.js";
-import { platformConfig, type Env } from "../env.js";
+import { platformConfig } from "../env.js";
 import type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
 import { BlobStore, loaderModule } from "./blob-store.js";
 import { SourceStore } from "./source-store.js";

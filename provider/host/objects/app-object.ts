@@ -10,7 +10,7 @@ import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import { unwrap } from "../../shared/control/errors.js";
 import { ObjectName, describeIssues, formatIssues } from "../../shared/schema/index.js";
 import type { ResolvedApp } from "./app-control.js";
-import { appControlStub, appObjectStub, type Env } from "../env.js";
+import { appControlStub, appObjectStub } from "../env.js";
 import { resolveApp } from "../data-plane/version-cache.js";
 import { guardKey, loadAppWorker, servingFor } from "../data-plane/worker-code.js";
 import { STORAGE_METHOD } from "../app-isolate/wrapper.js";

@@ -4,7 +4,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
-import type { Env } from "../env.js";
 import { migrate } from "./sql.js";
 
 const STEPS = [

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { App } from "../resources/app/resource.js";
 import { ManifestError, readAppFolders, type AppFolder } from "./manifest.js";
 import type { Platform } from "../resources/platform/component.js";
+import { APP_SETTING_NAMES } from "../shared/schema/index.js";
 
 export interface LoadAppsOptions {
   /** Secret env vars per app name (they do not belong in a committed manifest). */
@@ -48,11 +49,7 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
         ...(m.compatibilityFlags !== undefined && { compatibilityFlags: m.compatibilityFlags }),
         ...(m.env !== undefined && { env: m.env }),
         ...(secrets !== undefined && { secrets }),
-        ...(m.quota !== undefined && { quota: m.quota }),
-        ...(m.outbound !== undefined && { outbound: m.outbound }),
-        ...(m.logs !== undefined && { logs: m.logs }),
-        ...(m.dataOnDelete !== undefined && { dataOnDelete: m.dataOnDelete }),
-        ...(m.tags !== undefined && { tags: m.tags }),
+        ...Object.fromEntries(APP_SETTING_NAMES.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
       },
       opts.resourceOptions ?? {},
     );

@@ -13,16 +13,14 @@ import { join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { ENTRY_CANDIDATES } from "../bundle/bundle-app.js";
 import {
+  APP_SETTINGS,
+  APP_SETTING_NAMES,
   AppName,
   ClassName,
   CompatibilityDate,
   CompatibilityFlag,
-  DataOnDelete,
   EnvVarName,
   LIMITS,
-  Outbound,
-  QuotaInput,
-  Tags,
   formatIssues,
 } from "../shared/schema/index.js";
 
@@ -36,6 +34,14 @@ const EntryPath = z
   .max(1024)
   .refine((s) => !s.startsWith("/") && !/^[A-Za-z]:/.test(s), { message: "must be a path relative to the app folder" })
   .refine((s) => s.split(/[\\/]/).every((seg) => seg !== ".."), { message: "must stay inside the app folder (no '..')" });
+
+/** Every app setting as an optional manifest field, described as APP_SETTINGS describes it. */
+function settingFields() {
+  type Fields = { [K in keyof typeof APP_SETTINGS]: z.ZodOptional<(typeof APP_SETTINGS)[K]["schema"]> };
+  const fields: Record<string, z.ZodType> = {};
+  for (const k of APP_SETTING_NAMES) fields[k] = APP_SETTINGS[k].schema.optional().describe(APP_SETTINGS[k].describe);
+  return fields as Fields;
+}
 
 /** The fields of a manifest, each with what an editor shows on hover. */
 const manifestShape = {
@@ -56,11 +62,7 @@ const manifestShape = {
     .refine((e) => Object.keys(e).length <= LIMITS.maxEnvVars, { message: `at most ${LIMITS.maxEnvVars} vars are allowed` })
     .optional()
     .describe("Plain-text vars in the app's env (committed: put secrets in the program, not here)."),
-  quota: QuotaInput.optional().describe("What the app may use; fields left out take the platform's defaults."),
-  outbound: Outbound.optional().describe('Where the app may send requests: "none" (default) or { "allow": ["api.example.com", "*.example.org"] }.'),
-  logs: z.boolean().optional().describe("Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false."),
-  dataOnDelete: DataOnDelete.optional().describe('What deleting the app does to its objects\' databases. Default: "retain".'),
-  tags: Tags.optional().describe('Labels for people and policies, e.g. ["disposable"] (the policy pack allows dataOnDelete "delete" only on a tagged app). Not sent to the host.'),
+  ...settingFields(),
 };
 
 export const MANIFEST_FIELDS = Object.keys(manifestShape);

@@ -8,8 +8,8 @@
  * summarizing.
  */
 import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
-import type { AppState } from "../resources/app/state.js";
-import type { ModuleType, Outbound, QuotaInput } from "../shared/schema/index.js";
+import { readAppState, type AppState } from "../resources/app/state.js";
+import type { Outbound, QuotaInput } from "../shared/schema/index.js";
 import type { AppSourceDiff } from "./source-diff.js";
 
 /** The marker a workflow finds the comment by. */
@@ -17,43 +17,11 @@ export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
 /** GitHub's limit on a comment's body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
-/** An App's state as `preview --json` shows it: grouped as AppState (app-state.ts), fields at their default left out; secrets show as "[secret]". */
-type AppStateJson = { [K in keyof AppState]?: AppState[K] | string };
+/** An App's state as `preview --json` shows it (read with readAppState: secrets show as "[secret]"). */
+type AppStateJson = Record<string, unknown>;
 
-/** The fields of an App's state that the comment reads. */
-export interface AppView {
-  name?: string;
-  versionHash?: string;
-  modules?: Record<string, { type: ModuleType; sha256: string; size: number }>;
-  source?: { root: string; entry: string } | null;
-  durableObject?: string | null;
-  quota?: QuotaInput;
-  outbound?: Outbound;
-  dataOnDelete?: "retain" | "delete";
-  controlUrl?: string;
-}
-
-/** The comment's view of an App's state (undefined when there is none). */
-export function appView(state: AppStateJson | undefined): AppView | undefined {
-  if (!state) return undefined;
-  const group = <T>(v: T | string | undefined): Partial<T> => (v !== null && typeof v === "object" ? v : {});
-  // State written by 0.1.0 keeps every field at the top level, under the same names (but controlUrl).
-  const flat = !("code" in state) ? (state as Record<string, unknown>) : undefined;
-  const code = (flat ?? group(state.code)) as Partial<AppState["code"]>;
-  const settings = (flat ?? group(state.settings)) as Partial<AppState["settings"]>;
-  const control = flat ? { url: flat.controlUrl } : group(state.control);
-  return {
-    name: typeof state.name === "string" ? state.name : undefined,
-    versionHash: code.versionHash,
-    modules: code.modules,
-    source: code.source,
-    durableObject: code.durableObject,
-    quota: settings.quota,
-    outbound: settings.outbound,
-    dataOnDelete: settings.dataOnDelete,
-    controlUrl: typeof control.url === "string" ? control.url : undefined,
-  };
-}
+/** An App step's state, read the one way App state is read (undefined when there is none). */
+export const appStateOf = (state: AppStateJson | undefined): AppState | undefined => (state ? readAppState(state) : undefined);
 
 interface Step {
   op: string;
@@ -95,13 +63,13 @@ function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function codeChange(old: AppView | undefined, neu: AppView | undefined): string {
-  const before = old?.modules ?? {};
-  const after = neu?.modules ?? {};
+function codeChange(old: AppState | undefined, neu: AppState | undefined): string {
+  const before = old?.code.modules ?? {};
+  const after = neu?.code.modules ?? {};
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   let changed = 0;
   for (const n of names) if (before[n]?.sha256 !== after[n]?.sha256) changed++;
-  const size = (m: AppView["modules"] & object) => Object.values(m).reduce((t, x) => t + (x.size ?? 0), 0);
+  const size = (m: AppState["code"]["modules"]) => Object.values(m).reduce((t, x) => t + (x.size ?? 0), 0);
   if (!old) return `${names.size} module${names.size === 1 ? "" : "s"}, ${bytes(size(after))}`;
   if (!neu) return `${bytes(size(before))} removed`;
   if (changed === 0) return "unchanged";
@@ -121,14 +89,14 @@ function hosts(o: Outbound | undefined): string[] {
 /** What one App step asks for. */
 export function describeAppStep(step: Step): AppChange {
   const op = OPS[step.op] ?? step.op;
-  const old = step.op === "create" ? undefined : appView(step.oldState?.inputs ?? step.oldState?.outputs);
-  const neu = step.op === "delete" ? undefined : appView(step.newState?.inputs);
-  const app = neu?.name ?? old?.name ?? resourceName(step.urn);
+  const old = step.op === "create" ? undefined : appStateOf(step.oldState?.inputs ?? step.oldState?.outputs);
+  const neu = step.op === "delete" ? undefined : appStateOf(step.newState?.inputs);
+  const app = neu?.name || old?.name || resourceName(step.urn);
   const warnings: string[] = [];
 
   const quota: string[] = [];
-  const oq = old?.quota ?? {};
-  const nq = neu?.quota ?? {};
+  const oq = old?.settings.quota ?? {};
+  const nq = neu?.settings.quota ?? {};
   for (const field of [...new Set([...Object.keys(oq), ...Object.keys(nq)])].sort() as (keyof QuotaInput)[]) {
     const a = oq[field];
     const b = nq[field];
@@ -141,8 +109,8 @@ export function describeAppStep(step: Step): AppChange {
 
   const outbound: string[] = [];
   if (neu) {
-    const before = new Set(hosts(old?.outbound));
-    const after = hosts(neu.outbound);
+    const before = new Set(hosts(old?.settings.outbound));
+    const after = hosts(neu.settings.outbound);
     const added = after.filter((h) => !before.has(h));
     const removed = [...before].filter((h) => !after.includes(h));
     if (added.length > 0) {
@@ -153,8 +121,8 @@ export function describeAppStep(step: Step): AppChange {
     if (!old && after.length === 0) outbound.push("none");
   }
 
-  const stateful = (old?.durableObject ?? neu?.durableObject ?? null) !== null;
-  const dataOnDelete = (step.op === "delete" ? old?.dataOnDelete : neu?.dataOnDelete) ?? "retain";
+  const stateful = (old?.code.durableObject ?? neu?.code.durableObject ?? null) !== null;
+  const dataOnDelete = (step.op === "delete" ? old?.settings.dataOnDelete : neu?.settings.dataOnDelete) ?? "retain";
   let dataRisk = stateful ? "none" : "no stored data";
   if (stateful && (step.op === "replace" || step.op === "delete")) {
     const why = step.op === "replace" ? `replaced (${(step.replaceReasons ?? []).join(", ") || "replace"})` : "deleted";
@@ -162,11 +130,11 @@ export function describeAppStep(step: Step): AppChange {
       dataRisk = "🛑 databases deleted";
       warnings.push(`\`${app}\` is ${why} with \`dataOnDelete: "delete"\`: its objects' databases are deleted`);
     } else {
-      dataRisk = `⚠️ ${step.op === "replace" ? `old app '${old?.name ?? app}' stops serving; data retained` : "stops serving; data retained"}`;
+      dataRisk = `⚠️ ${step.op === "replace" ? `old app '${old?.name || app}' stops serving; data retained` : "stops serving; data retained"}`;
       warnings.push(`\`${app}\` is ${why} and holds stored data: the data is retained, but ${step.op === "replace" ? "the new app starts empty" : "the app stops serving"}`);
     }
   }
-  if (neu?.dataOnDelete === "delete" && old?.dataOnDelete !== "delete") {
+  if (neu?.settings.dataOnDelete === "delete" && old?.settings.dataOnDelete !== "delete") {
     warnings.push(`\`${app}\` sets \`dataOnDelete: "delete"\`: deleting it later erases its databases`);
     if (dataRisk === "none" || dataRisk === "no stored data") dataRisk = '⚠️ dataOnDelete "delete"';
   }

@@ -8,7 +8,7 @@
  */
 import { structuredPatch } from "diff";
 import { ControlClient } from "../control-client/client.js";
-import { appView, type PreviewJson } from "./preview-comment.js";
+import { appStateOf, type PreviewJson } from "./preview-comment.js";
 import { appSources } from "../bundle/source-files.js";
 
 /** One file's change: unified-diff lines (hunk headers included, file headers not). */
@@ -101,25 +101,25 @@ function controlFetcher(token: string, override?: string): OldSourcesFetcher {
 }
 
 async function appDiff(step: Step, fetchOld: OldSourcesFetcher | undefined, cwd: string): Promise<AppSourceDiff | undefined> {
-  const neu = appView(step.newState?.inputs);
+  const neu = appStateOf(step.newState?.inputs);
   // Outputs name the deployed version (a refresh updates them); the control URL shows only in inputs (outputs keep `control` secret).
-  const deployed = appView(step.oldState?.outputs ?? step.oldState?.inputs);
-  const old = deployed && { ...deployed, controlUrl: deployed.controlUrl ?? appView(step.oldState?.inputs)?.controlUrl };
+  const deployed = appStateOf(step.oldState?.outputs ?? step.oldState?.inputs);
+  const controlUrl = deployed?.control.url ?? appStateOf(step.oldState?.inputs)?.control.url;
   const created = step.op === "create";
-  if (!neu || (!created && old?.versionHash === neu.versionHash)) return undefined;
-  if (!neu.source) return { files: [], note: "inline modules: no source files to show" };
+  if (!neu || (!created && deployed?.code.versionHash === neu.code.versionHash)) return undefined;
+  if (!neu.code.source) return { files: [], note: "inline modules: no source files to show" };
   let after: Record<string, string>;
   try {
-    after = (await appSources(neu.source, cwd)).files;
+    after = (await appSources(neu.code.source, cwd)).files;
   } catch (e) {
     return { files: [], note: `the new source files could not be read: ${(e as Error).message.split("\n")[0]}` };
   }
   if (created) return { files: diffFiles({}, after) };
-  if (!old?.versionHash || !old.name || !old.controlUrl) return { files: [], note: "the deployed version is not named in the preview" };
+  if (!deployed?.code.versionHash || !deployed.name || !controlUrl) return { files: [], note: "the deployed version is not named in the preview" };
   if (!fetchOld) return { files: [], note: "the deployed sources could not be fetched: no control token" };
   let before: Record<string, string> | null;
   try {
-    before = await fetchOld({ name: old.name, controlUrl: old.controlUrl }, old.versionHash);
+    before = await fetchOld({ name: deployed.name, controlUrl }, deployed.code.versionHash);
   } catch (e) {
     return { files: [], note: `the deployed sources could not be fetched: ${(e as Error).message.split("\n")[0]}` };
   }

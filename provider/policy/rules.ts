@@ -8,6 +8,7 @@
  * host patterns are matched with egress.ts's egressDecision (the host's rule).
  */
 import { z } from "zod";
+import { readAppState } from "../resources/app/state.js";
 import { egressDecision } from "../shared/egress-rule.js";
 import {
   CompatibilityDate,
@@ -50,28 +51,11 @@ export interface AppFacts {
 /** The platform settings an effective quota depends on. */
 export type QuotaContext = Pick<PlatformConfig, "defaults" | "limits">;
 
-/** Reads the facts from an App's inputs (as stored: absent fields take the App's defaults). */
+/** Reads the facts from an App's inputs, as the provider reads them (readAppState: absent fields take the App's defaults). */
 export function appFacts(props: Record<string, unknown>): AppFacts {
-  // The App's state groups its fields and leaves out defaults (see StoredAppState in app-state.ts).
-  const group = (v: unknown) => (unwrapSecret(v) ?? {}) as Record<string, unknown>;
-  const code = group(props.code);
-  const settings = group(props.settings);
-  const control = group(props.control);
-  return {
-    name: String(props.name),
-    quota: (settings.quota as AppFacts["quota"] | undefined) ?? {},
-    outbound: (settings.outbound as Outbound | undefined) ?? "none",
-    dataOnDelete: settings.dataOnDelete === "delete" ? "delete" : "retain",
-    compatibilityDate: String(code.compatibilityDate ?? ""),
-    tags: Array.isArray(settings.tags) ? (settings.tags as unknown[]).map(String) : [],
-    maxQuota: (control.maxQuota as AppFacts["maxQuota"] | undefined) ?? null,
-  };
-}
-
-/** Pulumi's wire form of a secret value, in case the analyzer hands one over wrapped. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-function unwrapSecret(v: unknown): unknown {
-  return v !== null && typeof v === "object" && SECRET_SIG in v ? (v as { value?: unknown }).value : v;
+  const s = readAppState(props);
+  const { quota, outbound, dataOnDelete, tags } = s.settings;
+  return { name: s.name, quota, outbound, dataOnDelete, compatibilityDate: s.code.compatibilityDate ?? "", tags, maxQuota: s.control.maxQuota };
 }
 
 /** Config of the two quota policies: a ceiling per Quota field; fields left out have none. */

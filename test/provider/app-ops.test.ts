@@ -4,7 +4,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkApp, createApp, currentState, deleteApp, diffApp, readApp, updateApp, type AppCode, type AppControlAccess, type AppSettingsState, type AppState } from "../../provider/resources/app/ops.js";
+import { checkApp, diffApp } from "../../provider/resources/app/check.js";
+import { createApp, deleteApp, readApp, updateApp } from "../../provider/resources/app/ops.js";
+import type { AppCode, AppControlAccess, AppSettingsState, AppState } from "../../provider/resources/app/state.js";
 import { ModuleCache, bundleApp } from "../../provider/bundle/bundle-app.js";
 import { prepareVersion } from "../../provider/control-client/client.js";
 import { TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
@@ -69,7 +71,7 @@ async function state(name: string, source: string, extra: Patch = {}): Promise<A
         durableObject: "Counter",
         env: {},
       },
-      settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
+      settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
       secrets: {},
       control: { url: host.url.toString(), maxQuota: null },
       controlToken: TOKEN,
@@ -149,29 +151,6 @@ describe("App provider", () => {
     } finally {
       await new Promise((ok) => counter.close(ok));
     }
-  });
-
-  it("state stored flat by 0.1.0 reads as today's: upgrading updates state only, never replaces", async () => {
-    const a = await state("flat", COUNTER("a"), { settings: { quota: { maxObjects: 4 } }, secrets: { KEY: "s" } });
-    await createApp(a);
-    expect(await get("flat")).toBe("a 1");
-    const flat = {
-      controlUrl: a.control.url,
-      controlToken: a.controlToken,
-      name: a.name,
-      ...a.code,
-      secrets: a.secrets,
-      ...a.settings,
-      maxQuota: a.control.maxQuota,
-      url: "http://x/",
-    } as unknown as AppState;
-    expect(currentState(flat)).toEqual(a);
-    expect(diffApp(flat, a)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(await updateApp(flat, a)).toEqual(a);
-    expect((await readApp(flat))?.settings?.quota).toEqual({ maxObjects: 4 });
-    expect(await get("flat")).toBe("a 2");
-    await deleteApp(flat);
-    expect(await readApp(a)).toBeNull();
   });
 
   it("create rolls out; update changes code and quota with the data kept", async () => {

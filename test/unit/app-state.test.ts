@@ -1,8 +1,8 @@
 // The App's state shapes: lean as stored, full as the provider works with
-// it, and every older shape reading the same (so an upgrade changes nothing).
+// it, and the one reader of both (readAppState).
 import { describe, expect, it } from "vitest";
-import { currentState, storedState, type AppState } from "../../provider/resources/app/state.js";
-import { checkApp, diffApp } from "../../provider/resources/app/ops.js";
+import { readAppState, storedState, type AppState } from "../../provider/resources/app/state.js";
+import { checkApp, diffApp } from "../../provider/resources/app/check.js";
 
 const full: AppState = {
   name: "todo",
@@ -16,7 +16,7 @@ const full: AppState = {
     durableObject: null,
     env: {},
   },
-  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain" },
+  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
   secrets: {},
   control: { url: "http://127.0.0.1:8787/_scripts/h", maxQuota: null },
   controlToken: "t",
@@ -47,8 +47,8 @@ describe("App state", () => {
     expect(stored.control.maxQuota).toEqual({ maxObjects: 10 });
     expect(stored.code).toMatchObject({ compatibilityFlags: ["nodejs_compat"], durableObject: "Todo", env: { MODE: "x" } });
     expect("source" in stored.code).toBe(false);
-    expect(currentState(stored)).toEqual(s);
-    expect(currentState(storedState(full))).toEqual(full);
+    expect(readAppState(stored)).toEqual(s);
+    expect(readAppState(storedState(full))).toEqual(full);
   });
 
   it("diff sees no change between grouped state that spells out defaults and lean state", () => {

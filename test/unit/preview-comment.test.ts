@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, appView, previewComment, type PreviewJson } from "../../provider/gitops/preview-comment.js";
+import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, appStateOf, previewComment, type PreviewJson } from "../../provider/gitops/preview-comment.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "preview");
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
@@ -132,17 +132,23 @@ describe("dynamic-workers preview-comment", () => {
   });
 });
 
-describe("appView", () => {
-  it("reads state as 0.1.0 stored it (flat) like today's (grouped)", () => {
+describe("appStateOf", () => {
+  it("reads an App step's state as preview JSON shows it, with secrets as \"[secret]\", as the provider reads it", () => {
     const grouped = {
       name: "todo",
       code: { versionHash: "a".repeat(64), modules: { "index.js": { type: "js" as const, sha256: "b".repeat(64), size: 9 } }, source: null, durableObject: "TodoList" },
       settings: { quota: { maxObjects: 2 }, outbound: "none" as const, dataOnDelete: "delete" as const },
+      secrets: "[secret]",
       control: { url: "http://h/_control" },
       controlToken: "[secret]",
     };
-    const flat = { name: "todo", ...grouped.code, ...grouped.settings, controlUrl: "http://h/_control", controlToken: "[secret]" };
-    expect(appView(flat as never)).toEqual(appView(grouped as never));
-    expect(appView(grouped as never)).toMatchObject({ versionHash: "a".repeat(64), quota: { maxObjects: 2 }, dataOnDelete: "delete", durableObject: "TodoList", controlUrl: "http://h/_control" });
+    expect(appStateOf(grouped)).toMatchObject({
+      name: "todo",
+      code: { versionHash: "a".repeat(64), durableObject: "TodoList" },
+      settings: { quota: { maxObjects: 2 }, dataOnDelete: "delete", logs: false, tags: [] },
+      secrets: {},
+      control: { url: "http://h/_control" },
+    });
+    expect(appStateOf(undefined)).toBeUndefined();
   });
 });

@@ -4,18 +4,16 @@
  * state shapes (not esbuild, the control client or the source readers of
  * app-ops.ts).
  */
-import { currentState, isFlat, same, type AppState, type FlatAppState, type StoredAppState } from "./state.js";
+import { readAppState, same, type AppState, type StoredAppState } from "./state.js";
 import {
+  APP_SETTINGS,
+  APP_SETTING_NAMES,
   AppName,
-  AppSettingsInput,
   ClassName,
   CompatibilityDate,
   CompatibilityFlag,
-  DataOnDelete,
   EnvVarName,
-  Outbound,
   QuotaInput,
-  Tags,
   effectiveQuota,
   formatIssues,
   quotaOverCeiling,
@@ -52,13 +50,9 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
     field(`secrets.${k}`, EnvVarName, k);
     if (k in (code.env ?? {})) failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
   }
+  // Every setting, at preview: the host refuses a bad host setting too, but only at deploy.
+  for (const k of APP_SETTING_NAMES) field(k, APP_SETTINGS[k].schema, settings[k] ?? APP_SETTINGS[k].default);
   const quota = settings.quota ?? {};
-  field("quota", QuotaInput, quota);
-  field("outbound", Outbound, settings.outbound ?? "none");
-  // The host refuses a non-boolean too, but only at deploy.
-  field("logs", AppSettingsInput.shape.logs, settings.logs);
-  field("dataOnDelete", DataOnDelete, settings.dataOnDelete ?? "retain");
-  if (settings.tags !== undefined) field("tags", Tags, settings.tags);
   const maxQuota = s.control?.maxQuota;
   if (maxQuota && QuotaInput.safeParse(quota).success) {
     const effective = effectiveQuota(quota, { defaults: { quota: {} }, limits: { maxQuota } });
@@ -72,14 +66,13 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
  * or host settings roll out; anything else (the token, `dataOnDelete`, tags,
  * where the source is) only changes what state records.
  */
-export function diffApp(stored: StoredAppState | FlatAppState, next: StoredAppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  const [olds, news] = [currentState(stored), currentState(next)];
+export function diffApp(stored: StoredAppState, next: StoredAppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  const [olds, news] = [readAppState(stored), readAppState(next)];
   const replaces: string[] = [];
   if (!same(olds.name, news.name)) replaces.push("name");
   if (!same(olds.control.url, news.control.url)) replaces.push("control");
-  // Flat state from 0.1.0 is rewritten (an update that calls no host when nothing else changed);
-  // grouped state that spells out defaults is equal to this version's lean state, and kept.
-  const changes = isFlat(stored) || replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
+  // State that spells out defaults is equal to lean state: no change.
+  const changes = replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
   // A rename may not free the old name's data: create the new app first, then delete the old.
   return { changes, replaces, deleteBeforeReplace: false };
 }

@@ -10,14 +10,10 @@ import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "../../bundle/bundle-app.js";
 import { ControlApiError, ControlClient, prepareVersion } from "../../control-client/client.js";
 import type { VersionManifest } from "../../shared/version-hash.js";
-import { currentState, same, storedState, type AppCode, type AppState, type FlatAppState, type StoredAppState } from "./state.js";
+import { readAppState, same, storedState, type AppCode, type AppState, type StoredAppState } from "./state.js";
 import { appSources } from "../../bundle/source-files.js";
-import type { AppVersionSpecInput, Outbound as OutboundT, QuotaInput as QuotaInputT } from "../../shared/schema/index.js";
+import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
 
-export type { AppCode, AppControlAccess, AppSettingsState, AppState, StoredAppState } from "./state.js";
-// Also what provider texts serialized before app-check.ts existed call here, by this module's name.
-export { currentState } from "./state.js";
-export { checkApp, diffApp, type CheckFailure } from "./check.js";
 
 /** The folder bundles are cached in: DYNAMIC_WORKERS_CACHE, else .dynamic-workers/cache under the project. */
 export function moduleCache(): ModuleCache {
@@ -25,8 +21,8 @@ export function moduleCache(): ModuleCache {
 }
 
 /** The settings the host keeps for an app (see AppSettingsInput). */
-function hostSettings(s: AppState): { quota: QuotaInputT; outbound: OutboundT; logs: boolean } {
-  return { quota: s.settings.quota, outbound: s.settings.outbound, logs: s.settings.logs };
+function hostSettings(s: AppState): AppSettings {
+  return hostSettingValues(s.settings);
 }
 
 /** True when the change needs the host: new code, or new host settings. */
@@ -119,7 +115,7 @@ function conflict(name: string, actual: string | null, expected: string | null):
 
 /** Creates the app; returns the state as given (lean, as the engine stores it). */
 export async function createApp(given: StoredAppState): Promise<StoredAppState> {
-  await rollOutNew(currentState(given));
+  await rollOutNew(readAppState(given));
   return given;
 }
 
@@ -136,8 +132,8 @@ async function rollOutNew(s: AppState): Promise<void> {
   await uploadAndDeploy(c, s, existing?.currentVersion ?? null);
 }
 
-export async function updateApp(stored: StoredAppState | FlatAppState, given: StoredAppState): Promise<StoredAppState> {
-  const [olds, news] = [currentState(stored), currentState(given)];
+export async function updateApp(stored: StoredAppState, given: StoredAppState): Promise<StoredAppState> {
+  const [olds, news] = [readAppState(stored), readAppState(given)];
   if (!needsRollout(olds, news)) return given;
   const c = client(news);
   const info = await c.getApp(news.name);
@@ -159,12 +155,13 @@ export async function updateApp(stored: StoredAppState | FlatAppState, given: St
 }
 
 /** Refresh: the app as the host has it; a change made outside the stack shows as drift. */
-export async function readApp(stored: StoredAppState | FlatAppState): Promise<StoredAppState | null> {
-  const s = currentState(stored);
+export async function readApp(stored: StoredAppState): Promise<StoredAppState | null> {
+  const s = readAppState(stored);
   const c = client(s);
   const info = await c.getApp(s.name);
   if (!info) return null;
-  const settings = { ...s.settings, quota: info.settings.quota, outbound: info.settings.outbound, logs: info.settings.logs ?? false };
+  // The host's settings as the host has them; the others as the stack has them.
+  const settings = { ...s.settings, ...hostSettingValues(info.settings) };
   const read: AppState = { ...s, settings };
   if (info.currentVersion === s.code.versionHash) return storedState(read);
   if (!info.currentVersion) return storedState({ ...read, code: { ...s.code, versionHash: "", modules: {} } });
@@ -186,8 +183,8 @@ export async function readApp(stored: StoredAppState | FlatAppState): Promise<St
   return storedState({ ...read, code, secrets });
 }
 
-export async function deleteApp(stored: StoredAppState | FlatAppState): Promise<void> {
-  const s = currentState(stored);
+export async function deleteApp(stored: StoredAppState): Promise<void> {
+  const s = readAppState(stored);
   try {
     await client(s).deleteApp(s.name, s.settings.dataOnDelete);
   } catch (e) {
@@ -196,4 +193,3 @@ export async function deleteApp(stored: StoredAppState | FlatAppState): Promise<
   }
 }
 
-export { BundleError };

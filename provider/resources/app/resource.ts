@@ -15,7 +15,7 @@ import { bundleAppCached } from "../../bundle/bundle-cache.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
-import type { ModuleType, Outbound, QuotaInput } from "../../shared/schema/index.js";
+import { settingValues, type AppSettingArgs, type ModuleType } from "../../shared/schema/index.js";
 
 /** One module given inline instead of a source folder. */
 export interface InlineModule {
@@ -24,7 +24,8 @@ export interface InlineModule {
   content: string;
 }
 
-export interface AppArgs {
+/** An App's arguments: its code, where it runs, and its settings (quota, outbound, logs, dataOnDelete, tags: see APP_SETTINGS). */
+export interface AppArgs extends AppSettingArgs {
   /** The platform the app runs on. Give this, or `controlUrl` and `controlToken`. */
   platform?: Platform;
   /** The host's control URL, when not given `platform`. */
@@ -49,21 +50,6 @@ export interface AppArgs {
   env?: Record<string, string>;
   /** Secret vars in the app's env; kept secret in state. @default {} */
   secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** What the app may use; unset fields take the platform defaults. @default {} */
-  quota?: QuotaInput;
-  /** Hosts the app may call. @default "none" */
-  outbound?: Outbound;
-  /** Keep the app's console lines and exceptions (collected in its isolate; GET /apps/:app/logs). @default false */
-  logs?: boolean;
-  /** What deleting the app does to its objects' databases. @default "retain" */
-  dataOnDelete?: "retain" | "delete";
-  /**
-   * Labels for people and policies, e.g. `["disposable"]` (the policy pack
-   * allows `dataOnDelete: "delete"` only on a tagged app). Kept in state,
-   * never sent to the host: a tags-only change calls no host and makes no
-   * new version. @default []
-   */
-  tags?: string[];
 }
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
@@ -144,13 +130,7 @@ export class App extends pulumi.CustomResource {
           : pulumi.unsecret(pulumi.all([prepared, pulumi.output(args.secrets)]).apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)));
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
       const maxQuota = args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
-      const settings = storedSettings({
-        quota: args.quota ?? {},
-        outbound: args.outbound ?? "none",
-        logs: args.logs ?? false,
-        dataOnDelete: args.dataOnDelete ?? "retain",
-        ...(args.tags !== undefined ? { tags: args.tags } : {}),
-      });
+      const settings = storedSettings(settingValues(args));
       // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
       const state: { [K in keyof StoredAppState]: unknown } = {
         name: appName,

@@ -1,9 +1,10 @@
 /**
  * The App resource's state: the shape the engine stores and diffs, the
- * shape the provider works with, and the conversions between them (shared
- * by the provider, the pull-request comment and the policy pack's reader).
+ * shape the provider works with, and the one reader between them
+ * (readAppState), which the provider, the pull-request comment and the
+ * policy pack all use.
  */
-import type { ModuleType, Outbound, QuotaInput } from "../../shared/schema/index.js";
+import { APP_SETTINGS, APP_SETTING_NAMES, type AppSettingValues, type ModuleType, type QuotaInput } from "../../shared/schema/index.js";
 
 /**
  * The App resource's inputs as the provider works with them: small values
@@ -41,15 +42,8 @@ export interface AppCode {
   env: Record<string, string>;
 }
 
-export interface AppSettingsState {
-  quota: QuotaInput;
-  outbound: Outbound;
-  /** Keep the app's console lines and exceptions. */
-  logs: boolean;
-  dataOnDelete: "retain" | "delete";
-  /** Labels for people and policies. State only: the host never gets them. */
-  tags?: string[];
-}
+/** Every setting with its value (see APP_SETTINGS). `tags` never reach the host. */
+export type AppSettingsState = AppSettingValues;
 
 export interface AppControlAccess {
   url: string;
@@ -60,7 +54,7 @@ export interface AppControlAccess {
 /** Fields whose default state leaves out, group by group, with that default. */
 const DEFAULTS = {
   code: { source: null, compatibilityFlags: [], durableObject: null, env: {} },
-  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
+  settings: Object.fromEntries(APP_SETTING_NAMES.map((k) => [k, APP_SETTINGS[k].default])) as Partial<AppSettingValues>,
   control: { maxQuota: null },
 } as const satisfies { [G in "code" | "settings" | "control"]: Partial<AppState[G]> };
 
@@ -79,32 +73,6 @@ export interface StoredAppState {
   secrets?: Record<string, string>;
   control: Lean<AppControlAccess, typeof DEFAULTS.control>;
   controlToken: string;
-}
-
-/** An App's state as version 0.1.0 stored it: every field at the top level. */
-export interface FlatAppState {
-  controlUrl: string;
-  controlToken: string;
-  name: string;
-  versionHash: string;
-  mainModule: string;
-  modules: AppCode["modules"];
-  source: AppCode["source"];
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-  durableObject: string | null;
-  env: Record<string, string>;
-  secrets: Record<string, string>;
-  quota: QuotaInput;
-  outbound: Outbound;
-  logs?: boolean;
-  dataOnDelete?: "retain" | "delete";
-  maxQuota: QuotaInput | null;
-}
-
-/** True for state written by 0.1.0 (see FlatAppState). */
-export function isFlat(s: object): s is FlatAppState {
-  return !("code" in s) && "versionHash" in s;
 }
 
 /** Equal as state compares values: by their JSON, absent and null alike. */
@@ -154,34 +122,33 @@ function controlAccess(c: Partial<AppControlAccess> | undefined): AppControlAcce
 }
 
 /**
- * State as the provider works with it, from any shape an App was stored in:
- * this version's lean state, grouped state with every default written out
- * (before 0.2.0) and 0.1.0's flat state. Reading them all the same means an
- * upgrade neither replaces an app (which under the same name would delete
- * what was just created) nor shows a change that is not one.
+ * State as the provider works with it, from whatever an App's state holds:
+ * lean state as stored, state that spells its defaults out, or the JSON of
+ * `pulumi preview --json` and the policy analyzer (groups may be missing, and
+ * secrets may show as "[secret]" or wrapped). Missing fields take their
+ * default, so none of these shows a change that is not one.
  */
-export function currentState(s: StoredAppState | AppState | FlatAppState): AppState {
-  if (isFlat(s)) {
-    const { versionHash, mainModule, modules, source, compatibilityDate, compatibilityFlags, durableObject, env } = s;
-    return currentState({
-      name: s.name,
-      code: { versionHash, mainModule, modules, source, compatibilityDate, compatibilityFlags, durableObject, env },
-      settings: { quota: s.quota, outbound: s.outbound, ...(s.logs !== undefined ? { logs: s.logs } : {}), ...(s.dataOnDelete ? { dataOnDelete: s.dataOnDelete } : {}) },
-      secrets: s.secrets,
-      control: { url: s.controlUrl, maxQuota: s.maxQuota },
-      controlToken: s.controlToken,
-    });
-  }
-  const { tags, ...settings }: Partial<AppSettingsState> = s.settings ?? {};
-  const { tags: _, ...settingsDefaults } = DEFAULTS.settings;
+export function readAppState(raw: unknown): AppState {
+  const s = group(raw);
+  const settings = group(s.settings);
+  const secrets = group(s.secrets);
   return {
-    name: s.name,
-    code: { ...DEFAULTS.code, ...present(s.code) } as AppCode,
-    settings: { ...settingsDefaults, ...present(settings), ...(tags && tags.length > 0 ? { tags } : {}) } as AppSettingsState,
-    secrets: s.secrets ?? {},
-    control: controlAccess(s.control),
-    controlToken: s.controlToken,
+    name: typeof s.name === "string" ? s.name : "",
+    code: { ...DEFAULTS.code, ...present(group(s.code)) } as unknown as AppCode,
+    settings: { ...DEFAULTS.settings, ...present(settings) } as AppSettingsState,
+    secrets: secrets as Record<string, string>,
+    control: controlAccess(group(s.control) as Partial<AppControlAccess>),
+    controlToken: typeof s.controlToken === "string" ? s.controlToken : "",
   };
+}
+
+/** Pulumi's wire form of a secret value, as the policy analyzer may hand one over. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** An object group of state, unwrapped from a secret; anything else (absent, "[secret]") reads as empty. */
+function group(v: unknown): Record<string, unknown> {
+  const value = v !== null && typeof v === "object" && SECRET_SIG in v ? (v as { value?: unknown }).value : v;
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** The fields of `o` that are there: neither undefined nor null (a default fills those). */

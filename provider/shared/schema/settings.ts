@@ -1,4 +1,4 @@
-/** An app's settings: quota, outbound, logs and tags. Runs in Node and in workerd. */
+/** An app's settings (quota, outbound, logs, dataOnDelete, tags), listed once in APP_SETTINGS. Runs in Node and in workerd. */
 import { z } from "zod";
 import { QuotaInput } from "./quota.js";
 
@@ -31,25 +31,79 @@ export const Tags = z
   .max(20, { message: "at most 20 tags are allowed" })
   .refine((tags) => new Set(tags).size === tags.length, { message: "must not repeat a tag" });
 
-/** An app's settings, as `PUT /_control/v1/apps/:app` takes them. */
-export const AppSettingsInput = z.strictObject({
-  quota: QuotaInput.default({}),
-  outbound: Outbound.default("none"),
+/** `DELETE /_control/v1/apps/:app?data=…`. @default "retain" */
+export const DataOnDelete = z.enum(["retain", "delete"]);
+
+/**
+ * Every setting of an app, once: its schema, its default, and whether the
+ * host keeps it. The App resource (its args, state, check and refresh),
+ * app.json, the policy pack and the control API all read this list, so a new
+ * setting is an entry here plus the code that gives it effect. The doc
+ * comments are what the App's args show; `describe` is what app.json's JSON
+ * Schema shows.
+ */
+export const APP_SETTINGS = {
+  /** What the app may use; unset fields take the platform's defaults. @default {} */
+  quota: { schema: QuotaInput, default: {}, host: true, describe: "What the app may use; fields left out take the platform's defaults." },
+  /** Hosts the app may call. @default "none" */
+  outbound: {
+    schema: Outbound,
+    default: "none",
+    host: true,
+    describe: 'Where the app may send requests: "none" (default) or { "allow": ["api.example.com", "*.example.org"] }.',
+  },
   /**
    * Keep the app's console lines and exceptions (GET /apps/:app/logs). The
    * host's wrapper collects them in the app's isolate, and only for an app
    * that asks. @default false
    */
-  logs: z.boolean().default(false),
+  logs: { schema: z.boolean(), default: false, host: true, describe: "Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false." },
+  /** What deleting the app does to its objects' databases. @default "retain" */
+  dataOnDelete: { schema: DataOnDelete, default: "retain", host: false, describe: 'What deleting the app does to its objects\' databases. Default: "retain".' },
   /**
-   * Labels for people and policies (the policy pack lets `dataOnDelete:
-   * "delete"` through only for a tagged app). The App resource keeps them
-   * in its state and never sends them to the host. @default none
+   * Labels for people and policies, e.g. `["disposable"]` (the policy pack
+   * allows `dataOnDelete: "delete"` only on a tagged app). Kept in the
+   * stack's state, never sent to the host: a tags-only change calls no host
+   * and makes no new version. @default []
    */
-  tags: Tags.optional(),
-});
+  tags: {
+    schema: Tags,
+    default: [],
+    host: false,
+    describe: 'Labels for people and policies, e.g. ["disposable"] (the policy pack allows dataOnDelete "delete" only on a tagged app). Not sent to the host.',
+  },
+} as const satisfies Record<string, { schema: z.ZodType; default: unknown; host: boolean; describe: string }>;
+
+type Settings = typeof APP_SETTINGS;
+export type AppSettingName = keyof Settings;
+/** Every setting with its value. */
+export type AppSettingValues = { -readonly [K in keyof Settings]: z.output<Settings[K]["schema"]> };
+/** Settings as given: each may be left out. */
+export type AppSettingArgs = { -readonly [K in keyof Settings]?: z.input<Settings[K]["schema"]> };
+export const APP_SETTING_NAMES = Object.keys(APP_SETTINGS) as AppSettingName[];
+type HostSettingName = { [K in AppSettingName]: Settings[K]["host"] extends true ? K : never }[AppSettingName];
+/** The settings the host keeps (the others live only in the stack's state). */
+export const HOST_SETTING_NAMES = APP_SETTING_NAMES.filter((k) => APP_SETTINGS[k].host) as HostSettingName[];
+
+/** Each setting's value, or its default when left out. */
+export function settingValues(given: AppSettingArgs): AppSettingValues {
+  const out: Record<string, unknown> = {};
+  for (const k of APP_SETTING_NAMES) out[k] = given[k] ?? APP_SETTINGS[k].default;
+  return out as AppSettingValues;
+}
+
+/** The host's settings of `given`, each with its default when left out. */
+export function hostSettingValues(given: Partial<Record<HostSettingName, unknown>>): AppSettings {
+  const out: Record<string, unknown> = {};
+  for (const k of HOST_SETTING_NAMES) out[k] = given[k] ?? APP_SETTINGS[k].default;
+  return out as AppSettings;
+}
+
+/** An app's settings, as `PUT /_control/v1/apps/:app` takes them: the host's settings, each with its default. */
+export const AppSettingsInput = z.strictObject({
+  quota: APP_SETTINGS.quota.schema.default({}),
+  outbound: APP_SETTINGS.outbound.schema.default("none"),
+  logs: APP_SETTINGS.logs.schema.default(false),
+} satisfies { [K in HostSettingName]: z.ZodType });
 export type AppSettingsInput = z.input<typeof AppSettingsInput>;
 export type AppSettings = z.output<typeof AppSettingsInput>;
-
-/** `DELETE /_control/v1/apps/:app?data=…`. @default "retain" */
-export const DataOnDelete = z.enum(["retain", "delete"]);

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "./local-command.js";
-import { PREVIEW_COMMENT_MARKER, previewComment, type PreviewJson } from "../gitops/preview-comment.js";
+import type { PreviewJson } from "../gitops/app-changes.js";
+import { PREVIEW_COMMENT_MARKER, previewComment } from "../gitops/preview-comment.js";
 import { collectSourceDiffs } from "../gitops/source-diff.js";
 
 /** The environment variable the control token is read from (never a flag: flags land in shell history and logs). */

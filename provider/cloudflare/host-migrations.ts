@@ -23,7 +23,7 @@ export const LATEST_HOST_MIGRATION_TAG = HOST_MIGRATIONS[HOST_MIGRATIONS.length 
  * `deployedTag` (undefined: a new script, or one without migrations), or
  * undefined when it is already up to date.
  */
-export function planMigrations(
+export function planHostMigrations(
   deployedTag: string | undefined | null,
   history: readonly TaggedMigration[] = HOST_MIGRATIONS,
 ): Migrations | undefined {

@@ -8,138 +8,13 @@
  * summarizing.
  */
 import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
-import { readAppState, type AppState } from "../resources/app/state.js";
-import type { Outbound, QuotaInput } from "../shared/schema/index.js";
+import { describeAppStep, isApp, resourceName, type AppChange, type PreviewJson, type Step } from "./app-changes.js";
 import type { AppSourceDiff } from "./source-diff.js";
 
 /** The marker a workflow finds the comment by. */
 export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
 /** GitHub's limit on a comment's body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
-
-/** An App's state as `preview --json` shows it (read with readAppState: secrets show as "[secret]"). */
-type AppStateJson = Record<string, unknown>;
-
-/** An App step's state, read the one way App state is read (undefined when there is none). */
-export const appStateOf = (state: AppStateJson | undefined): AppState | undefined => (state ? readAppState(state) : undefined);
-
-interface Step {
-  op: string;
-  urn: string;
-  oldState?: { type?: string; inputs?: AppStateJson; outputs?: AppStateJson };
-  newState?: { type?: string; inputs?: AppStateJson };
-  replaceReasons?: string[];
-  diffReasons?: string[];
-}
-
-export interface PreviewJson {
-  steps?: Step[];
-  diagnostics?: { message?: string; severity?: string; urn?: string }[];
-  changeSummary?: Record<string, number>;
-}
-
-/** One app's change, as a row of the table. */
-export interface AppChange {
-  /** The step's resource. */
-  urn: string;
-  /** The app's name on the platform (the new one for a rename). */
-  app: string;
-  /** Pulumi's op: create, update, replace, delete. */
-  op: string;
-  code: string;
-  quota: string[];
-  outbound: string[];
-  dataRisk: string;
-  warnings: string[];
-}
-
-const OPS: Record<string, string> = { create: "add", update: "change", replace: "replace", "create-replacement": "replace", delete: "delete" };
-const isApp = (s: Step) => s.urn.split("::")[2]?.endsWith(":App") === true;
-const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
-function codeChange(old: AppState | undefined, neu: AppState | undefined): string {
-  const before = old?.code.modules ?? {};
-  const after = neu?.code.modules ?? {};
-  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
-  let changed = 0;
-  for (const n of names) if (before[n]?.sha256 !== after[n]?.sha256) changed++;
-  const size = (m: AppState["code"]["modules"]) => Object.values(m).reduce((t, x) => t + (x.size ?? 0), 0);
-  if (!old) return `${names.size} module${names.size === 1 ? "" : "s"}, ${bytes(size(after))}`;
-  if (!neu) return `${bytes(size(before))} removed`;
-  if (changed === 0) return "unchanged";
-  return `${changed} module${changed === 1 ? "" : "s"} changed, ${bytes(size(before))} → ${bytes(size(after))}`;
-}
-
-/** At most five hosts, then a count. */
-function hostList(list: string[]): string {
-  const shown = list.slice(0, 5).map((h) => `\`${h}\``).join(", ");
-  return list.length > 5 ? `${shown} and ${list.length - 5} more` : shown;
-}
-
-function hosts(o: Outbound | undefined): string[] {
-  return o && typeof o === "object" ? o.allow : [];
-}
-
-/** What one App step asks for. */
-export function describeAppStep(step: Step): AppChange {
-  const op = OPS[step.op] ?? step.op;
-  const old = step.op === "create" ? undefined : appStateOf(step.oldState?.inputs ?? step.oldState?.outputs);
-  const neu = step.op === "delete" ? undefined : appStateOf(step.newState?.inputs);
-  const app = neu?.name || old?.name || resourceName(step.urn);
-  const warnings: string[] = [];
-
-  const quota: string[] = [];
-  const oq = old?.settings.quota ?? {};
-  const nq = neu?.settings.quota ?? {};
-  for (const field of [...new Set([...Object.keys(oq), ...Object.keys(nq)])].sort() as (keyof QuotaInput)[]) {
-    const a = oq[field];
-    const b = nq[field];
-    if (a === b || !neu) continue;
-    const raised = a !== undefined && b !== undefined && b > a;
-    quota.push(`${field} ${a ?? "default"} → ${b ?? "default"}${raised ? " ⬆️" : ""}`);
-    if (raised && a > 0 && b > 10 * a) warnings.push(`\`${app}\`: quota \`${field}\` raised more than 10× (${a} → ${b})`);
-    if (old && a === undefined && b !== undefined) quota[quota.length - 1] += " (declared)";
-  }
-
-  const outbound: string[] = [];
-  if (neu) {
-    const before = new Set(hosts(old?.settings.outbound));
-    const after = hosts(neu.settings.outbound);
-    const added = after.filter((h) => !before.has(h));
-    const removed = [...before].filter((h) => !after.includes(h));
-    if (added.length > 0) {
-      outbound.push(`⚠️ added: ${hostList(added)}`);
-      warnings.push(`\`${app}\`: outbound allow-list widens: ${hostList(added)}`);
-    }
-    if (removed.length > 0) outbound.push(`removed: ${hostList(removed)}`);
-    if (!old && after.length === 0) outbound.push("none");
-  }
-
-  const stateful = (old?.code.durableObject ?? neu?.code.durableObject ?? null) !== null;
-  const dataOnDelete = (step.op === "delete" ? old?.settings.dataOnDelete : neu?.settings.dataOnDelete) ?? "retain";
-  let dataRisk = stateful ? "none" : "no stored data";
-  if (stateful && (step.op === "replace" || step.op === "delete")) {
-    const why = step.op === "replace" ? `replaced (${(step.replaceReasons ?? []).join(", ") || "replace"})` : "deleted";
-    if (dataOnDelete === "delete") {
-      dataRisk = "🛑 databases deleted";
-      warnings.push(`\`${app}\` is ${why} with \`dataOnDelete: "delete"\`: its objects' databases are deleted`);
-    } else {
-      dataRisk = `⚠️ ${step.op === "replace" ? `old app '${old?.name || app}' stops serving; data retained` : "stops serving; data retained"}`;
-      warnings.push(`\`${app}\` is ${why} and holds stored data: the data is retained, but ${step.op === "replace" ? "the new app starts empty" : "the app stops serving"}`);
-    }
-  }
-  if (neu?.settings.dataOnDelete === "delete" && old?.settings.dataOnDelete !== "delete") {
-    warnings.push(`\`${app}\` sets \`dataOnDelete: "delete"\`: deleting it later erases its databases`);
-    if (dataRisk === "none" || dataRisk === "no stored data") dataRisk = '⚠️ dataOnDelete "delete"';
-  }
-  return { urn: step.urn, app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
-}
 
 function cell(lines: string[]): string {
   return lines.length === 0 ? "–" : lines.join("<br>");
@@ -163,18 +38,23 @@ export interface PreviewCommentOptions {
   sourceNote?: string;
 }
 
-/** The comment's Markdown. */
-export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions = {}): string {
-  const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
+/** What the comment says before any diff: the app changes, counts, other resources and errors. */
+interface Summary {
+  changes: AppChange[];
+  counts: Record<string, number>;
+  others: Step[];
+  errors: string[];
+  unchanged: number;
+}
+
+function summarize(preview: PreviewJson): Summary {
   const steps = preview.steps ?? [];
-  const appSteps = steps.filter(isApp);
   const counts: Record<string, number> = { add: 0, change: 0, replace: 0, delete: 0 };
   let sameApps = 0;
   const changes: AppChange[] = [];
-  for (const s of appSteps) {
+  for (const s of steps.filter(isApp)) {
     if (s.op === "same" || s.op === "read" || s.op === "refresh") sameApps++;
-    else if (s.op === "delete-replaced") continue;
-    else {
+    else if (s.op !== "delete-replaced") {
       const c = describeAppStep(s);
       counts[c.op] = (counts[c.op] ?? 0) + 1;
       changes.push(c);
@@ -184,57 +64,67 @@ export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions
   // The same message can come once per resource that saw it.
   const errors = [...new Set((preview.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message ?? ""))];
   // `preview --json` lists no step for an unchanged resource; the engine's count does (the stack included).
-  const unchanged = preview.changeSummary?.same ?? sameApps;
+  return { changes, counts, others, errors, unchanged: preview.changeSummary?.same ?? sameApps };
+}
 
-  const head: string[] = [PREVIEW_COMMENT_MARKER, `### ${opts.title ?? "Pulumi preview"}`, ""];
+/** The marker, title, summary line and error blocks. */
+function headLines(sum: Summary, title: string): string[] {
+  const { counts, others, errors, unchanged } = sum;
   const summary =
     `**Apps:** ${counts.add} added, ${counts.change} changed, ${counts.replace} replaced, ${counts.delete} deleted; ${unchanged} resource${unchanged === 1 ? "" : "s"} unchanged` +
     (others.length > 0 ? ` · **other resources:** ${others.map((s) => `${s.op} \`${resourceName(s.urn)}\``).join(", ")}` : "");
-  head.push(
+  const out = [PREVIEW_COMMENT_MARKER, `### ${title}`, ""];
+  out.push(
     errors.length > 0 ? `❌ **The preview failed** (${errors.length} error${errors.length === 1 ? "" : "s"}); the changes below are what it saw before failing. ${summary}` : summary,
     "",
   );
+  for (const e of errors.slice(0, 5)) out.push(fence(e, 3000), "");
+  if (errors.length > 5) out.push(`…and ${errors.length - 5} more errors.`, "");
+  return out;
+}
 
-  const errorBlock: string[] = [];
-  for (const e of errors.slice(0, 5)) errorBlock.push(fence(e, 3000), "");
-  if (errors.length > 5) errorBlock.push(`…and ${errors.length - 5} more errors.`, "");
+const TABLE_HEAD = ["| app | change | code | quota | outbound | data risk |", "| --- | --- | --- | --- | --- | --- |"];
+const row = (c: AppChange) => `| \`${c.app}\` | ${c.op} | ${c.code} | ${cell(c.quota)} | ${cell(c.outbound)} | ${c.dataRisk} |`;
 
-  const warnings = changes.flatMap((c) => c.warnings);
-  const row = (c: AppChange) => `| \`${c.app}\` | ${c.op} | ${c.code} | ${cell(c.quota)} | ${cell(c.outbound)} | ${c.dataRisk} |`;
-  const tableHead = ["| app | change | code | quota | outbound | data risk |", "| --- | --- | --- | --- | --- | --- |"];
+/** The comment without diffs, showing the first `rows` apps and `warns` warnings (apps with warnings first). */
+function renderBody(head: string[], sum: Summary, ordered: AppChange[], rows: number, warns: number): string {
+  const warnings = ordered.flatMap((c) => c.warnings);
+  const out = [...head];
+  if (warnings.length > 0) {
+    out.push("> [!WARNING]", ...warnings.slice(0, warns).map((w) => `> - ${w}`));
+    if (warns < warnings.length) out.push(`> - …and ${warnings.length - warns} more warnings`);
+    out.push("");
+  }
+  if (ordered.length > 0) {
+    out.push(...TABLE_HEAD, ...ordered.slice(0, rows).map(row));
+    if (rows < ordered.length) {
+      const rest = ordered.slice(rows);
+      const by: Record<string, number> = {};
+      for (const c of rest) by[c.op] = (by[c.op] ?? 0) + 1;
+      out.push("", `…and ${rest.length} more apps (${Object.entries(by).map(([op, n]) => `${n} ${op}`).join(", ")}) not listed, to stay within GitHub's comment limit.`);
+    }
+    out.push("");
+  } else if (sum.errors.length === 0) {
+    out.push("No app changes.", "");
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+/** The comment's Markdown. */
+export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions = {}): string {
+  const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
+  const sum = summarize(preview);
+  const head = headLines(sum, opts.title ?? "Pulumi preview");
   // Apps with warnings first, so summarizing drops the quiet rows.
-  const ordered = [...changes.filter((c) => c.warnings.length > 0), ...changes.filter((c) => c.warnings.length === 0)];
-
-  const render = (rows: number, warns: number): string => {
-    const out = [...head, ...errorBlock];
-    if (warnings.length > 0) {
-      out.push("> [!WARNING]", ...warnings.slice(0, warns).map((w) => `> - ${w}`));
-      if (warns < warnings.length) out.push(`> - …and ${warnings.length - warns} more warnings`);
-      out.push("");
-    }
-    if (changes.length > 0) {
-      out.push(...tableHead, ...ordered.slice(0, rows).map(row));
-      if (rows < ordered.length) {
-        const rest = ordered.slice(rows);
-        const by: Record<string, number> = {};
-        for (const c of rest) by[c.op] = (by[c.op] ?? 0) + 1;
-        out.push("", `…and ${rest.length} more apps (${Object.entries(by).map(([op, n]) => `${n} ${op}`).join(", ")}) not listed, to stay within GitHub's comment limit.`);
-      }
-      out.push("");
-    } else if (errors.length === 0) {
-      out.push("No app changes.", "");
-    }
-    return `${out.join("\n").trimEnd()}\n`;
-  };
-
+  const ordered = [...sum.changes.filter((c) => c.warnings.length > 0), ...sum.changes.filter((c) => c.warnings.length === 0)];
   let rows = ordered.length;
-  let warns = warnings.length;
-  let text = render(rows, warns);
+  let warns = ordered.flatMap((c) => c.warnings).length;
+  let text = renderBody(head, sum, ordered, rows, warns);
   // Summarize: halve the warnings and rows until the body fits.
   while (text.length > limit && (rows > 0 || warns > 0)) {
     if (warns > 20 && warns >= rows) warns = Math.floor(warns / 2);
     else rows = Math.floor(rows / 2);
-    text = render(rows, warns);
+    text = renderBody(head, sum, ordered, rows, warns);
   }
   if (text.length > limit) return `${text.slice(0, limit - 40)}\n\n…(cut at the comment limit)\n`;
   // The diffs get what the rest leaves: they are the first thing to shrink.

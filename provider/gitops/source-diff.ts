@@ -8,7 +8,7 @@
  */
 import { structuredPatch } from "diff";
 import { ControlClient } from "../control-client/client.js";
-import { appStateOf, type PreviewJson } from "./preview-comment.js";
+import { appStateOf, type PreviewJson } from "./app-changes.js";
 import { appSources } from "../bundle/source-files.js";
 
 /** One file's change: unified-diff lines (hunk headers included, file headers not). */

@@ -6,7 +6,7 @@
  */
 import { bindingKind } from "./bindings/index.js";
 import { CfApiError } from "./errors.js";
-import { planMigrations } from "./upload-migrations.js";
+import { planUploadMigrations } from "./upload-migrations.js";
 import { Runtime, RuntimeStartError } from "./runtime.js";
 import { newId, sha256Hex, StateStore, type LocalState, type StoredScript } from "./state.js";
 import type { ParsedUpload } from "./upload.js";
@@ -70,7 +70,7 @@ export class Account {
         names.add(b.name);
       }
       const now = new Date().toISOString();
-      const plan = planMigrations({ script: name, namespaces: this.state.namespaces, currentTag: prev?.migrationTag, migrations, bindings, now });
+      const plan = planUploadMigrations({ script: name, namespaces: this.state.namespaces, currentTag: prev?.migrationTag, migrations, bindings, now });
       for (const b of bindings) {
         const refusal = bindingKind(b).check(b, { script: name, namespaces: plan.namespaces });
         if (refusal) throw refusal;

@@ -20,60 +20,47 @@ interface Route {
   handler: Handler;
 }
 
+const SCRIPT = "/accounts/:account_id/workers/scripts/:script_name";
+const route = (method: string, pattern: string, handler: Handler): Route => ({ method, segments: pattern.split("/").filter(Boolean), handler });
+
+/** The routes served, in the order they are matched. */
+function apiRoutes(account: Account): Route[] {
+  const active = async () => ok({ id: "local", status: "active" });
+  return [
+    route("GET", "/user/tokens/verify", active),
+    route("GET", "/accounts/:account_id/tokens/verify", active),
+    route("GET", "/accounts/:account_id/workers/scripts", async () => ok(Object.values(account.snapshot().scripts).sort(byCreation).map(scriptListItem))),
+    route("PUT", SCRIPT, async (req, p) => {
+      const { script: s, startupMs } = await account.upload(p.script_name!, await readUpload(req));
+      return ok(scriptUploaded(s, startupMs));
+    }),
+    route("GET", SCRIPT, async (_req, p) => scriptContent(account, p.script_name!)),
+    route("DELETE", SCRIPT, async (_req, p, url) => {
+      await account.remove(p.script_name!, url.searchParams.get("force") === "true");
+      return ok(null);
+    }),
+    route("GET", `${SCRIPT}/settings`, async (_req, p) => ok(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces))),
+    route("GET", `${SCRIPT}/script-settings`, async (_req, p) => ok(scriptSetting(account.script(p.script_name!)))),
+    route("GET", `${SCRIPT}/subdomain`, async (_req, p) => ok(subdomainOf(account.script(p.script_name!)))),
+    route("POST", `${SCRIPT}/subdomain`, async (req, p) => setSubdomain(account, p.script_name!, await jsonBody(req))),
+    route("DELETE", `${SCRIPT}/subdomain`, async (_req, p) => ok(subdomainOf(await account.setSubdomain(p.script_name!, false, false)))),
+    route("GET", "/accounts/:account_id/workers/subdomain", async () => ok({ subdomain: account.snapshot().accountSubdomain })),
+    route("GET", "/accounts/:account_id/workers/durable_objects/namespaces", async (_req, _p, url) => listNamespaces(account, url)),
+  ];
+}
+
 export function createApi(account: Account): (req: Request) => Promise<Response> {
-  const routes: Route[] = [];
-  const on = (method: string, pattern: string, handler: Handler) => routes.push({ method, segments: pattern.split("/").filter(Boolean), handler });
-  const script = "/accounts/:account_id/workers/scripts/:script_name";
-
-  on("GET", "/user/tokens/verify", async () => ok({ id: "local", status: "active" }));
-  on("GET", "/accounts/:account_id/tokens/verify", async () => ok({ id: "local", status: "active" }));
-
-  on("GET", "/accounts/:account_id/workers/scripts", async () =>
-    ok(Object.values(account.snapshot().scripts).sort(byCreation).map(scriptListItem)),
-  );
-  on("PUT", script, async (req, p) => {
-    const { script: s, startupMs } = await account.upload(p.script_name!, await readUpload(req));
-    return ok(scriptUploaded(s, startupMs));
-  });
-  on("GET", script, async (_req, p) => scriptContent(account, p.script_name!));
-  on("DELETE", script, async (_req, p, url) => {
-    await account.remove(p.script_name!, url.searchParams.get("force") === "true");
-    return ok(null);
-  });
-  on("GET", `${script}/settings`, async (_req, p) => ok(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces)));
-  on("GET", `${script}/script-settings`, async (_req, p) => ok(scriptSetting(account.script(p.script_name!))));
-
-  on("GET", `${script}/subdomain`, async (_req, p) => ok(subdomainOf(account.script(p.script_name!))));
-  on("POST", `${script}/subdomain`, async (req, p) => {
-    const body = await jsonBody(req);
-    if (typeof body.enabled !== "boolean") throw new CfApiError("bad_request", "body.enabled: expected a boolean");
-    if (body.previews_enabled !== undefined && typeof body.previews_enabled !== "boolean") {
-      throw new CfApiError("bad_request", "body.previews_enabled: expected a boolean");
-    }
-    const s = await account.setSubdomain(p.script_name!, body.enabled, (body.previews_enabled as boolean | undefined) ?? body.enabled);
-    return ok(subdomainOf(s));
-  });
-  on("DELETE", `${script}/subdomain`, async (_req, p) => ok(subdomainOf(await account.setSubdomain(p.script_name!, false, false))));
-  on("GET", "/accounts/:account_id/workers/subdomain", async () => ok({ subdomain: account.snapshot().accountSubdomain }));
-
-  on("GET", "/accounts/:account_id/workers/durable_objects/namespaces", async (_req, _p, url) => {
-    const all = [...account.snapshot().namespaces].sort((a, b) => a.createdOn.localeCompare(b.createdOn) || a.name.localeCompare(b.name));
-    const page = positiveInt(url, "page", 1);
-    const perPage = Math.min(positiveInt(url, "per_page", 20), 1000);
-    const items = all.slice((page - 1) * perPage, page * perPage).map(namespaceItem);
-    return ok(items, { page, per_page: perPage, count: items.length, total_count: all.length, total_pages: Math.ceil(all.length / perPage) });
-  });
-
+  const routes = apiRoutes(account);
   return async (req) => {
     const url = new URL(req.url);
     const path = url.pathname.slice(API_PREFIX.length) || "/";
     try {
       checkAuth(req);
-      for (const route of routes) {
-        if (route.method !== req.method) continue;
-        const params = match(route.segments, path);
+      for (const r of routes) {
+        if (r.method !== req.method) continue;
+        const params = match(r.segments, path);
         if (params) {
-          const out = await route.handler(req, params, url);
+          const out = await r.handler(req, params, url);
           return out instanceof Response ? out : Response.json(out);
         }
       }
@@ -83,6 +70,22 @@ export function createApi(account: Account): (req: Request) => Promise<Response>
       return Response.json(error.body(), { status: error.status });
     }
   };
+}
+
+async function setSubdomain(account: Account, name: string, body: Record<string, unknown>): Promise<Envelope<unknown>> {
+  if (typeof body.enabled !== "boolean") throw new CfApiError("bad_request", "body.enabled: expected a boolean");
+  if (body.previews_enabled !== undefined && typeof body.previews_enabled !== "boolean") {
+    throw new CfApiError("bad_request", "body.previews_enabled: expected a boolean");
+  }
+  return ok(subdomainOf(await account.setSubdomain(name, body.enabled, (body.previews_enabled as boolean | undefined) ?? body.enabled)));
+}
+
+function listNamespaces(account: Account, url: URL): Envelope<unknown> {
+  const all = [...account.snapshot().namespaces].sort(byCreation);
+  const page = positiveInt(url, "page", 1);
+  const perPage = Math.min(positiveInt(url, "per_page", 20), 1000);
+  const items = all.slice((page - 1) * perPage, page * perPage).map(namespaceItem);
+  return ok(items, { page, per_page: perPage, count: items.length, total_count: all.length, total_pages: Math.ceil(all.length / perPage) });
 }
 
 /** Any non-empty token is accepted locally; a missing one is refused as Cloudflare refuses it. */

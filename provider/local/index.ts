@@ -5,10 +5,11 @@
  * Point the `cloudflare` SDK's baseURL at `apiBaseUrl`; nothing else changes.
  */
 import { mkdirSync } from "node:fs";
+import type http from "node:http";
 import { resolve } from "node:path";
 import { Account } from "./account.js";
 import { API_PREFIX, createApi } from "./api.js";
-import { acquireLock } from "./lock.js";
+import { acquireLock, type StateLock } from "./lock.js";
 import { Runtime } from "./runtime.js";
 import { createServer } from "./server.js";
 import { StateStore } from "./state.js";
@@ -56,57 +57,22 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
   const lock = acquireLock(stateDir);
   const store = new StateStore(stateDir);
   const runtime = new Runtime({ durableObjectsDir: store.durableObjectsDir, log, callerHandlesSignals: opts.callerHandlesSignals ?? false });
-  let server: ReturnType<typeof createServer> | undefined;
+  let server: http.Server | undefined;
   try {
     const host = opts.host ?? "127.0.0.1";
     let url = "";
     let port = 0;
     const scriptUrl = (name: string) => `http://${name}.localhost:${port}/`;
     const account = new Account(store, runtime, log, (name) => log(`script ${name}: ${scriptUrl(name)}`));
-    server = createServer({
-      account,
-      runtime,
-      api: createApi(account),
-      logCall: opts.quiet ? null : log,
-      baseUrl: () => url,
-    });
-    const listening = server;
+    server = createServer({ account, runtime, api: createApi(account), logCall: opts.quiet ? null : log, baseUrl: () => url });
     // Listen and start workerd side by side: both take a while.
-    [port] = await Promise.all([
-      new Promise<number>((ok, fail) => {
-        listening.once("error", fail);
-        listening.listen(opts.port ?? 8787, host, () => {
-          const addr = listening.address();
-          ok(typeof addr === "object" && addr ? addr.port : 0);
-        });
-      }),
-      account.start(),
-    ]);
-    const urlHost = host.includes(":") ? `[${host}]` : host;
-    url = `http://${urlHost}:${port}`;
+    [port] = await Promise.all([listen(server, opts.port ?? 8787, host), account.start()]);
+    url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     const startupMs = Math.round(performance.now() - started);
     // After the caller has printed it is ready, so the first upload does not wait for the load.
     setTimeout(() => runtime.preload(), 50).unref();
-    let closing: Promise<void> | undefined;
-    return {
-      url,
-      apiBaseUrl: `${url}${API_PREFIX}`,
-      scriptUrl,
-      scripts: () => Object.keys(account.snapshot().scripts),
-      stateDir,
-      startupMs,
-      close() {
-        closing ??= (async () => {
-          listening.closeAllConnections();
-          await new Promise<void>((ok) => listening.close(() => ok()));
-          // An upload under way finishes (and commits) before workerd stops.
-          await account.drain();
-          await runtime.close();
-          lock.release();
-        })();
-        return closing;
-      },
-    };
+    const close = closer(server, account, runtime, lock);
+    return { url, apiBaseUrl: `${url}${API_PREFIX}`, scriptUrl, scripts: () => Object.keys(account.snapshot().scripts), stateDir, startupMs, close };
   } catch (e) {
     server?.closeAllConnections();
     server?.close();
@@ -114,4 +80,28 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     lock.release();
     throw e;
   }
+}
+
+/** Listens; resolves with the port (the one picked, for port 0). */
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      ok(typeof addr === "object" && addr ? addr.port : 0);
+    });
+  });
+}
+
+/** close(), once: stop serving, let an upload under way finish (and commit), stop workerd, release the folder. */
+function closer(server: http.Server, account: Account, runtime: Runtime, lock: StateLock): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await account.drain();
+      await runtime.close();
+      lock.release();
+    })());
 }

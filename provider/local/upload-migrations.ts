@@ -17,7 +17,7 @@ export interface MigrationPlan {
   migrationTag: string | undefined;
 }
 
-export function planMigrations(opts: {
+export function planUploadMigrations(opts: {
   script: string;
   namespaces: readonly StoredNamespace[];
   currentTag: string | undefined;

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, appStateOf, previewComment, type PreviewJson } from "../../provider/gitops/preview-comment.js";
+import { appStateOf, type PreviewJson } from "../../provider/gitops/app-changes.js";
+import { GITHUB_COMMENT_LIMIT, PREVIEW_COMMENT_MARKER, previewComment } from "../../provider/gitops/preview-comment.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "preview");
 const fixture = (name: string): PreviewJson => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8"));

@@ -7,7 +7,7 @@
 import Cloudflare from "cloudflare";
 import { randomBytes } from "node:crypto";
 import { HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../cloudflare/host-script.js";
-import { planMigrations } from "../../cloudflare/host-migrations.js";
+import { planHostMigrations } from "../../cloudflare/host-migrations.js";
 import type { HostWorkerInputs } from "./inputs.js";
 import type { PlatformConfigInput } from "../../shared/schema/index.js";
 
@@ -89,7 +89,7 @@ export async function uploadHost(cf: Cloudflare, inputs: HostWorkerInputs, contr
     );
   }
   const deployed = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
-  const migrations = planMigrations(deployed.tag);
+  const migrations = planHostMigrations(deployed.tag);
   const metadata: ScriptMetadata = {
     main_module: HOST_MAIN_MODULE,
     compatibility_date: inputs.compatibilityDate,

@@ -8,7 +8,7 @@ import type * as cloudflareTypes from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { createRequire } from "node:module";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../cloudflare/host-script.js";
-import { CLOUDFLARE_API_BASE_URL, checkHostInputs } from "../host-worker/inputs.js";
+import { CLOUDFLARE_API_BASE_URL, checkHostInputs, type HostWorkerInputs } from "../host-worker/inputs.js";
 import { HostWorker } from "../host-worker/resource.js";
 import { PlatformConfig, type QuotaInput } from "../../shared/schema/index.js";
 
@@ -75,79 +75,13 @@ export class Platform extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("dynamic-workers:index:Platform", name, {}, opts);
-    const local = args.accountId === "local";
-    const scriptName = args.scriptName ?? "dynamic-workers";
-    const apiBaseUrl = args.apiBaseUrl ?? (local ? LOCAL_API_BASE_URL : CLOUDFLARE_API_BASE_URL);
-    const compatibilityDate = args.compatibilityDate ?? HOST_COMPATIBILITY_DATE;
-
     // Conflicting or bad arguments are refused before any resource is made.
-    if (local && (args.workersDev || args.customDomain || args.routes?.length)) {
-      throw new Error(`Platform '${name}': workersDev, customDomain and routes are Cloudflare features; the local target ("local") takes none`);
-    }
-    if (!local && !args.workersDev && !args.customDomain) {
-      throw new Error(`Platform '${name}': on Cloudflare give workersDev or customDomain, so the host has a URL`);
-    }
-    const local_ = local ? new URL(apiBaseUrl) : undefined;
-    const appsDomain = args.appsDomain ?? (local ? `${scriptName}.localhost` : undefined);
-    const configInput = {
-      ...(appsDomain ? { appsDomain } : {}),
-      ...(args.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: args.cacheTtlSeconds } : {}),
-      ...(args.versionsKept !== undefined ? { versionsKept: args.versionsKept } : {}),
-      limits: { ...(args.limits?.maxApps !== undefined ? { maxApps: args.limits.maxApps } : {}), maxQuota: args.limits?.maxQuota ?? {} },
-      defaults: { quota: args.defaults?.quota ?? {} },
-    };
-    const bundle = hostBundle();
-    const inputs = {
-      accountId: args.accountId,
-      apiBaseUrl,
-      scriptName,
-      compatibilityDate,
-      bundleSha256: bundle.sha256,
-      platformConfig: configInput,
-      rotateControlToken: args.rotateControlToken ?? "",
-      dataOnDelete: args.dataOnDelete ?? "retain",
-    };
-    const failures = checkHostInputs(inputs);
-    if (failures.length) throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-    const config = PlatformConfig.parse(configInput);
-
+    const { inputs, config } = hostInputs(name, args);
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
-
-    const cloudflare = local_ ? undefined : cloudflareResources();
-    if (local_) {
-      const port = local_.port || "80";
-      // Derived from the host's outputs, so apps wait for the host to be uploaded.
-      this.url = host.scriptName.apply((s) => `http://${s}.localhost:${port}`);
-      // Node cannot resolve *.localhost here; the local target also serves each script under /_scripts/<name>.
-      this.controlUrl = host.scriptName.apply((s) => `${local_.origin}/_scripts/${s}`);
-      this.appsUrlOf = (app) => `http://${app}.${appsDomain}:${port}/`;
-    } else if (args.customDomain) {
-      const domain = new cloudflare!.WorkersCustomDomain(
-        `${name}-domain`,
-        { accountId: args.accountId, hostname: args.customDomain.hostname, service: scriptName, zoneId: args.customDomain.zoneId },
-        { parent: this, dependsOn: [host] },
-      );
-      this.url = pulumi.interpolate`https://${domain.hostname}`;
-      this.controlUrl = this.url;
-      const base = `https://${args.customDomain.hostname}`;
-      this.appsUrlOf = (app) => (appsDomain ? `https://${app}.${appsDomain}/` : `${base}/apps/${app}/`);
-    } else {
-      const base = `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
-      this.url = host.scriptName.apply(() => base);
-      this.controlUrl = this.url;
-      this.appsUrlOf = (app) => (appsDomain ? `https://${app}.${appsDomain}/` : `${base}/apps/${app}/`);
-    }
-    if (args.workersDev) {
-      new cloudflare!.WorkersScriptSubdomain(
-        `${name}-workers-dev`,
-        { accountId: args.accountId, scriptName, enabled: true },
-        { parent: this, dependsOn: [host] },
-      );
-    }
-    (args.routes ?? []).forEach((r, i) => {
-      new cloudflare!.WorkersRoute(`${name}-route-${i}`, { zoneId: r.zoneId, pattern: r.pattern, script: scriptName }, { parent: this, dependsOn: [host] });
-    });
-
+    const where = args.accountId === "local" ? this.localUrls(host, inputs.apiBaseUrl, config) : this.cloudflareUrls(name, args, host, config);
+    this.url = where.url;
+    this.controlUrl = where.controlUrl;
+    this.appsUrlOf = where.appsUrlOf;
     this.controlToken = pulumi.secret(host.controlToken);
     this.scriptName = host.scriptName;
     this.namespaceIds = host.namespaceIds;
@@ -161,8 +95,82 @@ export class Platform extends pulumi.ComponentResource {
     });
   }
 
+  /** The local target: the host at <script>.localhost, the control API under /_scripts/<script> (Node cannot resolve *.localhost here). */
+  private localUrls(host: HostWorker, apiBaseUrl: string, config: PlatformConfig): Urls {
+    const api = new URL(apiBaseUrl);
+    const port = api.port || "80";
+    return {
+      // Derived from the host's outputs, so apps wait for the host to be uploaded.
+      url: host.scriptName.apply((s) => `http://${s}.localhost:${port}`),
+      controlUrl: host.scriptName.apply((s) => `${api.origin}/_scripts/${s}`),
+      appsUrlOf: (app) => `http://${app}.${config.appsDomain}:${port}/`,
+    };
+  }
+
+  /** Cloudflare: a custom domain or workers.dev for the host, and the zone routes, as @pulumi/cloudflare resources. */
+  private cloudflareUrls(name: string, args: PlatformArgs, host: HostWorker, config: PlatformConfig): Urls {
+    const cloudflare = cloudflareResources();
+    const scriptName = args.scriptName ?? "dynamic-workers";
+    const after = { parent: this, dependsOn: [host] };
+    if (args.workersDev) {
+      new cloudflare.WorkersScriptSubdomain(`${name}-workers-dev`, { accountId: args.accountId, scriptName, enabled: true }, after);
+    }
+    (args.routes ?? []).forEach((r, i) => {
+      new cloudflare.WorkersRoute(`${name}-route-${i}`, { zoneId: r.zoneId, pattern: r.pattern, script: scriptName }, after);
+    });
+    const base = args.customDomain ? `https://${args.customDomain.hostname}` : `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
+    const appsUrlOf = (app: string) => (config.appsDomain ? `https://${app}.${config.appsDomain}/` : `${base}/apps/${app}/`);
+    if (!args.customDomain) {
+      const url = host.scriptName.apply(() => base);
+      return { url, controlUrl: url, appsUrlOf };
+    }
+    const { hostname, zoneId } = args.customDomain;
+    const domain = new cloudflare.WorkersCustomDomain(`${name}-domain`, { accountId: args.accountId, hostname, service: scriptName, zoneId }, after);
+    const url = pulumi.interpolate`https://${domain.hostname}`;
+    return { url, controlUrl: url, appsUrlOf };
+  }
+
   /** Where app `name` answers. */
   appsUrl(name: string): pulumi.Output<string> {
     return pulumi.output(this.appsUrlOf(name));
   }
+}
+
+interface Urls {
+  url: pulumi.Output<string>;
+  controlUrl: pulumi.Output<string>;
+  appsUrlOf: (app: string) => string;
+}
+
+/** The HostWorker's inputs and the parsed platform config; throws naming every bad or conflicting argument. */
+function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInputs; config: PlatformConfig } {
+  const local = args.accountId === "local";
+  if (local && (args.workersDev || args.customDomain || args.routes?.length)) {
+    throw new Error(`Platform '${name}': workersDev, customDomain and routes are Cloudflare features; the local target ("local") takes none`);
+  }
+  if (!local && !args.workersDev && !args.customDomain) {
+    throw new Error(`Platform '${name}': on Cloudflare give workersDev or customDomain, so the host has a URL`);
+  }
+  const scriptName = args.scriptName ?? "dynamic-workers";
+  const appsDomain = args.appsDomain ?? (local ? `${scriptName}.localhost` : undefined);
+  const platformConfig = {
+    ...(appsDomain ? { appsDomain } : {}),
+    ...(args.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: args.cacheTtlSeconds } : {}),
+    ...(args.versionsKept !== undefined ? { versionsKept: args.versionsKept } : {}),
+    limits: { ...(args.limits?.maxApps !== undefined ? { maxApps: args.limits.maxApps } : {}), maxQuota: args.limits?.maxQuota ?? {} },
+    defaults: { quota: args.defaults?.quota ?? {} },
+  };
+  const inputs: HostWorkerInputs = {
+    accountId: args.accountId,
+    apiBaseUrl: args.apiBaseUrl ?? (local ? LOCAL_API_BASE_URL : CLOUDFLARE_API_BASE_URL),
+    scriptName,
+    compatibilityDate: args.compatibilityDate ?? HOST_COMPATIBILITY_DATE,
+    bundleSha256: hostBundle().sha256,
+    platformConfig,
+    rotateControlToken: args.rotateControlToken ?? "",
+    dataOnDelete: args.dataOnDelete ?? "retain",
+  };
+  const failures = checkHostInputs(inputs);
+  if (failures.length) throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  return { inputs, config: PlatformConfig.parse(platformConfig) };
 }

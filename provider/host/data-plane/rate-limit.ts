@@ -6,7 +6,7 @@
  * under-admits (a slice is 1/20 of the limit). Used counts ride along with
  * the leases and a flush every few seconds, for the usage endpoint.
  */
-import type { ResolvedApp } from "../objects/app-control.js";
+import type { ResolvedApp } from "../objects/app-types.js";
 import { appControlStub } from "../env.js";
 
 const WINDOW_MS = 60_000;

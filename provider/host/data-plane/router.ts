@@ -8,7 +8,7 @@ import { errorResponse } from "../http.js";
 import { appControlStub } from "../env.js";
 import { admit, admitNow } from "./rate-limit.js";
 import { cachedApp, resolveApp } from "./version-cache.js";
-import type { ResolvedApp } from "../objects/app-control.js";
+import type { ResolvedApp } from "../objects/app-types.js";
 import { loadAppWorker } from "./worker-code.js";
 
 export interface AppRoute {

@@ -5,7 +5,7 @@
  * await another request's I/O. While one request refreshes an expired entry,
  * others keep using the value it replaces.
  */
-import type { ResolvedApp } from "../objects/app-control.js";
+import type { ResolvedApp } from "../objects/app-types.js";
 import { appControlStub, platformConfig } from "../env.js";
 
 interface Entry {

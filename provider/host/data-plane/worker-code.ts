@@ -6,7 +6,7 @@
 import { unwrap } from "../../shared/control/errors.js";
 import { appControlStub } from "../env.js";
 import type { Outbound } from "../../shared/schema/index.js";
-import type { ResolvedApp } from "../objects/app-control.js";
+import type { ResolvedApp } from "../objects/app-types.js";
 
 import { LOGS_BINDING, WRAPPER_MODULE, wrapperSource } from "../app-isolate/wrapper.js";
 

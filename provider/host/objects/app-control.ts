@@ -6,17 +6,17 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
-import { moduleContent, type VersionManifest } from "../../shared/version-hash.js";
+import type { VersionManifest } from "../../shared/version-hash.js";
 import { effectiveQuota, type AppSettings, type Quota } from "../../shared/schema/index.js";
 import { platformConfig } from "../env.js";
-import type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
-import { BlobStore, loaderModule } from "./blob-store.js";
+import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
+import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
+import { BlobStore } from "./blob-store.js";
+import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
 import { migrate } from "./sql.js";
-
-export type { AppInfo, DeployOutcome, ResolvedApp, StoredWorkerCode, VersionDetail, VersionInfo } from "./app-types.js";
-import type { AppUsage } from "../../shared/control/responses.js";
 import { UsageStore, type LogLine } from "./usage-store.js";
+import { VersionStore } from "./version-store.js";
 
 const STEPS = [
   `CREATE TABLE _dw_app (
@@ -43,7 +43,7 @@ const STEPS = [
 const ERRORS_KEPT = 50;
 
 /** What the data plane asks for again and again, derived from the app's row and current manifest. */
-interface Served {
+interface DataPlaneView {
   quota: Quota;
   resolved: ResolvedApp | null;
 }
@@ -62,6 +62,8 @@ export class AppControl extends DurableObject<Env> {
   private readonly usageStore: UsageStore;
   private readonly blobs: BlobStore;
   private readonly sources: SourceStore;
+  private readonly versionStore: VersionStore;
+  private readonly objects: ObjectRegistry;
   /**
    * The app's quota and data-plane view, kept in memory: leases, size
    * reports and version lookups come many times a second, and each would
@@ -69,7 +71,7 @@ export class AppControl extends DurableObject<Env> {
    * yet; null: no app. Every method that changes the row or the current
    * version calls changed().
    */
-  private servedCache: Served | null | undefined;
+  private servedCache: DataPlaneView | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,13 +80,15 @@ export class AppControl extends DurableObject<Env> {
     this.usageStore = new UsageStore(this.sql);
     this.blobs = new BlobStore(this.sql);
     this.sources = new SourceStore(this.sql, this.blobs);
+    this.versionStore = new VersionStore(this.sql, this.blobs, this.sources);
+    this.objects = new ObjectRegistry(this.sql);
   }
 
   private changed(): void {
     this.servedCache = undefined;
   }
 
-  private served(): Served | null {
+  private served(): DataPlaneView | null {
     if (this.servedCache !== undefined) return this.servedCache;
     const row = this.row();
     if (!row) return (this.servedCache = null);
@@ -121,8 +125,7 @@ export class AppControl extends DurableObject<Env> {
   }
 
   private manifestOf(hash: string): VersionManifest | undefined {
-    const r = this.sql.exec<{ manifest: string }>("SELECT manifest FROM _dw_versions WHERE hash = ?", hash).toArray()[0];
-    return r ? (JSON.parse(r.manifest) as VersionManifest) : undefined;
+    return this.versionStore.manifestOf(hash);
   }
 
   private infoOf(row: AppRow): AppInfo {
@@ -137,12 +140,8 @@ export class AppControl extends DurableObject<Env> {
       settings,
       quota: effectiveQuota(settings.quota, platformConfig(this.env)),
       durableObject: manifest?.durableObject ?? null,
-      objects: this.objectCount(),
+      objects: this.objects.count(),
     };
-  }
-
-  private objectCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _dw_objects").one().n;
   }
 
   /** Creates the app or replaces its settings. Settings arrive validated. */
@@ -187,52 +186,21 @@ export class AppControl extends DurableObject<Env> {
   ): Result<{ versionHash: string; created: boolean }> {
     if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
     if (this.manifestOf(versionHash)) return ok({ versionHash, created: false });
-    const issues = Object.entries(manifest.modules)
-      .filter(([, m]) => !blobs[m.sha256] && !this.blobs.has(m.sha256))
-      .map(([name]) => ({
-        path: `modules[${JSON.stringify(name)}]`,
-        message: "was sent by sha256 only, but the host does not store that content; send its content",
-      }));
+    const issues = this.versionStore.unknownModules(manifest, blobs).map((name) => ({
+      path: `modules[${JSON.stringify(name)}]`,
+      message: "was sent by sha256 only, but the host does not store that content; send its content",
+    }));
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
-    for (const m of Object.values(manifest.modules)) {
-      if (m.size < 0) {
-        m.size = blobs[m.sha256]?.byteLength ?? this.blobs.size(m.sha256);
-      }
-    }
-    let size = 0;
     this.ctx.storage.transactionSync(() => {
-      for (const [sha, bytes] of Object.entries(blobs)) this.blobs.put(sha, bytes);
-      for (const m of Object.values(manifest.modules)) size += m.size;
-      this.sql.exec(
-        "INSERT INTO _dw_versions (hash, created_at, manifest, size) VALUES (?, ?, ?, ?)",
-        versionHash,
-        Date.now(),
-        JSON.stringify(manifest),
-        size,
-      );
-      for (const m of Object.values(manifest.modules)) {
-        this.sql.exec("INSERT OR IGNORE INTO _dw_version_modules (version, sha256) VALUES (?, ?)", versionHash, m.sha256);
-      }
+      this.versionStore.put(versionHash, manifest, blobs);
       this.prune();
     });
     return ok({ versionHash, created: true });
   }
 
-  /** Keeps the newest `versionsKept` versions and the current one; drops modules no kept version uses. */
+  /** Keeps the newest `versionsKept` versions and the current one. */
   private prune(): void {
-    const keep = platformConfig(this.env).versionsKept;
-    const current = this.row()?.current_version ?? null;
-    const drop = this.sql
-      .exec<{ hash: string }>("SELECT hash FROM _dw_versions ORDER BY seq DESC LIMIT -1 OFFSET ?", keep)
-      .toArray()
-      .map((r) => r.hash)
-      .filter((h) => h !== current);
-    for (const h of drop) {
-      this.sql.exec("DELETE FROM _dw_versions WHERE hash = ?", h);
-      this.sql.exec("DELETE FROM _dw_version_modules WHERE version = ?", h);
-      this.sources.drop(h);
-    }
-    if (drop.length) this.blobs.dropUnreferenced();
+    this.versionStore.prune(platformConfig(this.env).versionsKept, this.row()?.current_version ?? null);
   }
 
   /**
@@ -263,7 +231,7 @@ export class AppControl extends DurableObject<Env> {
       now,
     );
     this.changed();
-    this.sql.exec("INSERT INTO _dw_deploys (seq, version, at, kind) VALUES (?, ?, ?, ?)", seq, versionHash, now, kind);
+    this.versionStore.recordDeploy(seq, versionHash, now, kind);
     this.prune();
     return ok({ versionHash, previous: row.current_version, deploySeq: seq, changed: true });
   }
@@ -272,64 +240,20 @@ export class AppControl extends DurableObject<Env> {
   rollback(versionHash: string | undefined, expectedCurrent: string | null | undefined): Result<DeployOutcome> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
-    let target = versionHash;
-    if (!target) {
-      target = this.sql
-        .exec<{ version: string }>(
-          `SELECT d.version FROM _dw_deploys d JOIN _dw_versions v ON v.hash = d.version
-           WHERE d.version IS NOT ? ORDER BY d.seq DESC LIMIT 1`,
-          row.current_version,
-        )
-        .toArray()[0]?.version;
-      if (!target) return fail("not_found", "there is no earlier deployed version to roll back to");
-    }
+    const target = versionHash ?? this.versionStore.previousDeployed(row.current_version);
+    if (!target) return fail("not_found", "there is no earlier deployed version to roll back to");
     return this.deploy(target, expectedCurrent === undefined ? row.current_version : expectedCurrent, "rollback");
   }
 
   versions(): Result<VersionInfo[]> {
     const row = this.row();
-    if (!row) return fail("not_found", "no such app");
-    return ok(
-      this.sql
-        .exec<{ hash: string; created_at: number; size: number; manifest: string }>(
-          "SELECT hash, created_at, size, manifest FROM _dw_versions ORDER BY seq DESC",
-        )
-        .toArray()
-        .map((r) => ({
-          versionHash: r.hash,
-          createdAt: new Date(r.created_at).toISOString(),
-          size: r.size,
-          modules: Object.keys((JSON.parse(r.manifest) as VersionManifest).modules).length,
-          current: r.hash === row.current_version,
-        })),
-    );
+    return row ? ok(this.versionStore.list(row.current_version)) : fail("not_found", "no such app");
   }
 
   version(hash: string, withContents: boolean): Result<VersionDetail> {
     const row = this.row();
-    const r = this.sql
-      .exec<{ hash: string; created_at: number; size: number; manifest: string }>(
-        "SELECT hash, created_at, size, manifest FROM _dw_versions WHERE hash = ?",
-        hash,
-      )
-      .toArray()[0];
-    if (!row || !r) return fail("not_found", `version ${hash} is not stored for this app`);
-    const manifest = JSON.parse(r.manifest) as VersionManifest;
-    const detail: VersionDetail = {
-      versionHash: r.hash,
-      createdAt: new Date(r.created_at).toISOString(),
-      size: r.size,
-      modules: Object.keys(manifest.modules).length,
-      current: r.hash === row.current_version,
-      manifest,
-    };
-    if (withContents) {
-      detail.contents = {};
-      for (const [name, m] of Object.entries(manifest.modules)) {
-        detail.contents[name] = { type: m.type, content: moduleContent(m.type, this.blobs.get(m.sha256)) };
-      }
-    }
-    return ok(detail);
+    const detail = row && this.versionStore.detail(hash, row.current_version, withContents);
+    return detail ? ok(detail) : fail("not_found", `version ${hash} is not stored for this app`);
   }
 
   /** Replaces a stored version's source files (path → sha256; `contents` for those sent). Not part of the version. */
@@ -357,53 +281,39 @@ export class AppControl extends DurableObject<Env> {
 
   /** A version's modules in the Worker Loader's shape. Called only on a loader cache miss. */
   workerCode(hash: string): Result<StoredWorkerCode> {
-    const manifest = this.manifestOf(hash);
-    if (!manifest) return fail("not_found", `version ${hash} is not stored for this app`);
-    const modules: Record<string, WorkerLoaderModule> = {};
-    for (const [name, m] of Object.entries(manifest.modules)) modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
-    return ok({
-      mainModule: manifest.mainModule,
-      compatibilityDate: manifest.compatibilityDate,
-      compatibilityFlags: manifest.compatibilityFlags,
-      durableObject: manifest.durableObject,
-      env: manifest.env,
-      modules,
-    });
+    const code = this.versionStore.workerCode(hash);
+    return code ? ok(code) : fail("not_found", `version ${hash} is not stored for this app`);
   }
 
   /** Counts a new object against maxObjects before its database is created; says whether the app is over maxStorageBytes. */
   registerObject(name: string): Result<{ created: boolean; overStorage: boolean }> {
     const served = this.served();
     if (!served) return fail("not_found", "the app does not exist");
-    const overStorage = this.storedBytes() > served.quota.maxStorageBytes;
-    if (this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length) return ok({ created: false, overStorage });
+    const overStorage = this.objects.storedBytes() > served.quota.maxStorageBytes;
+    if (this.objects.has(name)) return ok({ created: false, overStorage });
     const { maxObjects } = served.quota;
-    const count = this.objectCount();
+    const count = this.objects.count();
     if (count >= maxObjects) {
       return fail("limit_exceeded", `the app has ${count} objects; its quota allows maxObjects = ${maxObjects}`);
     }
-    this.sql.exec("INSERT INTO _dw_objects (name, created_at) VALUES (?, ?)", name, Date.now());
+    this.objects.add(name);
     return ok({ created: true, overStorage });
-  }
-
-  private storedBytes(): number {
-    return this.sql.exec<{ n: number | null }>("SELECT SUM(bytes) AS n FROM _dw_objects").one().n ?? 0;
   }
 
   /** An object's database size; answers whether the app is now over maxStorageBytes. */
   reportObjectSize(name: string, bytes: number): { overStorage: boolean; storedBytes: number } {
-    this.sql.exec("UPDATE _dw_objects SET bytes = ? WHERE name = ?", Math.max(0, Math.floor(bytes) || 0), name);
+    this.objects.setSize(name, bytes);
     const served = this.served();
-    const storedBytes = this.storedBytes();
+    const storedBytes = this.objects.storedBytes();
     return { overStorage: served ? storedBytes > served.quota.maxStorageBytes : false, storedBytes };
   }
 
   unregisterObject(name: string): void {
-    this.sql.exec("DELETE FROM _dw_objects WHERE name = ?", name);
+    this.objects.remove(name);
   }
 
   objectNames(): string[] {
-    return this.sql.exec<{ name: string }>("SELECT name FROM _dw_objects ORDER BY name").toArray().map((r) => r.name);
+    return this.objects.names();
   }
 
   recordError(requestId: string, message: string): void {
@@ -439,7 +349,7 @@ export class AppControl extends DurableObject<Env> {
   usage(): Result<AppUsage> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
-    return ok(this.usageStore.report(this.infoOf(row), this.storedBytes()));
+    return ok(this.usageStore.report(this.infoOf(row), this.objects.storedBytes()));
   }
 
   appendLogs(lines: LogLine[]): void {
@@ -464,7 +374,7 @@ export class AppControl extends DurableObject<Env> {
         this.sql.exec(`DELETE FROM ${t}`);
       }
     });
-    return { existed, objects: this.objectNames() };
+    return { existed, objects: this.objects.names() };
   }
 
   /** Forgets everything, once the app's objects are gone too. */

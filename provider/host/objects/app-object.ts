@@ -9,7 +9,7 @@
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import { unwrap } from "../../shared/control/errors.js";
 import { ObjectName, describeIssues, formatIssues } from "../../shared/schema/index.js";
-import type { ResolvedApp } from "./app-control.js";
+import type { ResolvedApp } from "./app-types.js";
 import { appControlStub, appObjectStub } from "../env.js";
 import { resolveApp } from "../data-plane/version-cache.js";
 import { guardKey, loadAppWorker, servingFor } from "../data-plane/worker-code.js";

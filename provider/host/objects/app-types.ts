@@ -1,10 +1,5 @@
-/** Host-only shapes AppControl answers with; the control API's own are in control-types.ts. */
+/** Host-only shapes AppControl answers with; the control API's own are in shared/control/responses.ts. */
 import type { Outbound, Quota } from "../../shared/schema/index.js";
-
-export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
-
-
-
 
 /** What the data plane needs to serve an app, cached per isolate. */
 export interface ResolvedApp {

@@ -1,0 +1,36 @@
+/**
+ * The objects an app has created, with each one's database size as last
+ * reported, in its AppControl's SQLite: what maxObjects and maxStorageBytes
+ * count.
+ */
+export class ObjectRegistry {
+  constructor(private readonly sql: SqlStorage) {}
+
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _dw_objects").one().n;
+  }
+
+  has(name: string): boolean {
+    return this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length > 0;
+  }
+
+  add(name: string): void {
+    this.sql.exec("INSERT INTO _dw_objects (name, created_at) VALUES (?, ?)", name, Date.now());
+  }
+
+  remove(name: string): void {
+    this.sql.exec("DELETE FROM _dw_objects WHERE name = ?", name);
+  }
+
+  setSize(name: string, bytes: number): void {
+    this.sql.exec("UPDATE _dw_objects SET bytes = ? WHERE name = ?", Math.max(0, Math.floor(bytes) || 0), name);
+  }
+
+  storedBytes(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT SUM(bytes) AS n FROM _dw_objects").one().n ?? 0;
+  }
+
+  names(): string[] {
+    return this.sql.exec<{ name: string }>("SELECT name FROM _dw_objects ORDER BY name").toArray().map((r) => r.name);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * An app's code versions in its AppControl's SQLite: manifests, which
+ * modules each uses (contents in the BlobStore), the deploy history, and
+ * pruning to the newest `versionsKept` plus the current one.
+ */
+import { moduleContent, type VersionManifest } from "../../shared/version-hash.js";
+import type { VersionDetail, VersionInfo } from "../../shared/control/responses.js";
+import type { StoredWorkerCode } from "./app-types.js";
+import { loaderModule, type BlobStore } from "./blob-store.js";
+import type { SourceStore } from "./source-store.js";
+
+type VersionRow = { hash: string; created_at: number; size: number; manifest: string };
+
+export class VersionStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly blobs: BlobStore,
+    private readonly sources: SourceStore,
+  ) {}
+
+  manifestOf(hash: string): VersionManifest | undefined {
+    const r = this.sql.exec<{ manifest: string }>("SELECT manifest FROM _dw_versions WHERE hash = ?", hash).toArray()[0];
+    return r ? (JSON.parse(r.manifest) as VersionManifest) : undefined;
+  }
+
+  /** Module names sent by digest only whose content is neither in `blobs` nor stored. */
+  unknownModules(manifest: VersionManifest, blobs: Record<string, Uint8Array>): string[] {
+    return Object.entries(manifest.modules)
+      .filter(([, m]) => !blobs[m.sha256] && !this.blobs.has(m.sha256))
+      .map(([name]) => name);
+  }
+
+  /** Stores a version (call inside a transaction); modules of size -1 (sent by digest) get their stored size. */
+  put(versionHash: string, manifest: VersionManifest, blobs: Record<string, Uint8Array>): void {
+    for (const m of Object.values(manifest.modules)) {
+      if (m.size < 0) m.size = blobs[m.sha256]?.byteLength ?? this.blobs.size(m.sha256);
+    }
+    for (const [sha, bytes] of Object.entries(blobs)) this.blobs.put(sha, bytes);
+    const size = Object.values(manifest.modules).reduce((t, m) => t + m.size, 0);
+    this.sql.exec(
+      "INSERT INTO _dw_versions (hash, created_at, manifest, size) VALUES (?, ?, ?, ?)",
+      versionHash,
+      Date.now(),
+      JSON.stringify(manifest),
+      size,
+    );
+    for (const m of Object.values(manifest.modules)) {
+      this.sql.exec("INSERT OR IGNORE INTO _dw_version_modules (version, sha256) VALUES (?, ?)", versionHash, m.sha256);
+    }
+  }
+
+  /** Keeps the newest `keep` versions and `current`; drops modules no kept version uses. */
+  prune(keep: number, current: string | null): void {
+    const drop = this.sql
+      .exec<{ hash: string }>("SELECT hash FROM _dw_versions ORDER BY seq DESC LIMIT -1 OFFSET ?", keep)
+      .toArray()
+      .map((r) => r.hash)
+      .filter((h) => h !== current);
+    for (const h of drop) {
+      this.sql.exec("DELETE FROM _dw_versions WHERE hash = ?", h);
+      this.sql.exec("DELETE FROM _dw_version_modules WHERE version = ?", h);
+      this.sources.drop(h);
+    }
+    if (drop.length) this.blobs.dropUnreferenced();
+  }
+
+  recordDeploy(seq: number, versionHash: string, at: number, kind: string): void {
+    this.sql.exec("INSERT INTO _dw_deploys (seq, version, at, kind) VALUES (?, ?, ?, ?)", seq, versionHash, at, kind);
+  }
+
+  /** The newest deployed version, still stored, other than `current`. */
+  previousDeployed(current: string | null): string | undefined {
+    return this.sql
+      .exec<{ version: string }>(
+        `SELECT d.version FROM _dw_deploys d JOIN _dw_versions v ON v.hash = d.version
+         WHERE d.version IS NOT ? ORDER BY d.seq DESC LIMIT 1`,
+        current,
+      )
+      .toArray()[0]?.version;
+  }
+
+  list(current: string | null): VersionInfo[] {
+    return this.sql
+      .exec<VersionRow>("SELECT hash, created_at, size, manifest FROM _dw_versions ORDER BY seq DESC")
+      .toArray()
+      .map((r) => infoOf(r, JSON.parse(r.manifest) as VersionManifest, current));
+  }
+
+  detail(hash: string, current: string | null, withContents: boolean): VersionDetail | undefined {
+    const r = this.sql.exec<VersionRow>("SELECT hash, created_at, size, manifest FROM _dw_versions WHERE hash = ?", hash).toArray()[0];
+    if (!r) return undefined;
+    const manifest = JSON.parse(r.manifest) as VersionManifest;
+    const detail: VersionDetail = { ...infoOf(r, manifest, current), manifest };
+    if (withContents) {
+      detail.contents = {};
+      for (const [name, m] of Object.entries(manifest.modules)) {
+        detail.contents[name] = { type: m.type, content: moduleContent(m.type, this.blobs.get(m.sha256)) };
+      }
+    }
+    return detail;
+  }
+
+  /** A version's modules in the Worker Loader's shape. */
+  workerCode(hash: string): StoredWorkerCode | undefined {
+    const manifest = this.manifestOf(hash);
+    if (!manifest) return undefined;
+    const modules: Record<string, WorkerLoaderModule> = {};
+    for (const [name, m] of Object.entries(manifest.modules)) modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
+    const { mainModule, compatibilityDate, compatibilityFlags, durableObject, env } = manifest;
+    return { mainModule, compatibilityDate, compatibilityFlags, durableObject, env, modules };
+  }
+}
+
+function infoOf(r: VersionRow, manifest: VersionManifest, current: string | null): VersionInfo {
+  return {
+    versionHash: r.hash,
+    createdAt: new Date(r.created_at).toISOString(),
+    size: r.size,
+    modules: Object.keys(manifest.modules).length,
+    current: r.hash === current,
+  };
+}

@@ -8,7 +8,7 @@ import type { ControlErrorBody, ControlErrorCode } from "../shared/control/error
 import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "../shared/control/responses.js";
 
 export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "../shared/control/responses.js";
-import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "../shared/version-hash.js";
+import { buildVersion, sha256Hex, type VersionManifest } from "../shared/version-hash.js";
 import {
   AppSettingsInput,
   AppVersionSpec,
@@ -57,26 +57,13 @@ export interface PreparedVersion {
   spec: AppVersionSpec;
 }
 
-/** Validates a version and computes its hash as the host will (see hash.ts). */
+/** Validates a version and computes its hash as the host will (shared/version-hash.ts). */
 export async function prepareVersion(input: AppVersionSpecInput): Promise<PreparedVersion> {
   const r = AppVersionSpec.safeParse(input);
   if (!r.success) throw new Error(`invalid app version: ${describeIssues(formatIssues(r.error))}`);
   const spec = r.data;
-  const modules: VersionManifest["modules"] = {};
-  for (const [name, m] of Object.entries(spec.modules)) {
-    if (m.content === undefined) throw new Error(`modules["${name}"]: prepareVersion needs content, not only a sha256`);
-    const bytes = moduleBytes(m.type, m.content);
-    modules[name] = { type: m.type, sha256: await sha256Hex(bytes), size: bytes.byteLength };
-  }
-  const manifest: VersionManifest = {
-    mainModule: spec.mainModule,
-    compatibilityDate: spec.compatibilityDate,
-    compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
-    durableObject: spec.durableObject,
-    env: spec.env,
-    modules,
-  };
-  return { versionHash: await versionHashOf(manifest), manifest, spec };
+  const { manifest, versionHash } = await buildVersion(spec, { requireContent: true });
+  return { versionHash, manifest, spec };
 }
 
 export interface ControlClientOptions {

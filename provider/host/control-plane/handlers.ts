@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ControlError, unwrap } from "../../shared/control/errors.js";
-import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "../../shared/version-hash.js";
+import { buildVersion, sha256Hex } from "../../shared/version-hash.js";
 import {
   AppName,
   AppSettingsInput,
@@ -117,27 +117,7 @@ route("POST", "/apps/:app/modules/missing", async (c) => {
 route("POST", "/apps/:app/versions", async (c) => {
   const app = appParam(c);
   const spec = parse(AppVersionSpec, await readJson(c.request));
-  const modules: VersionManifest["modules"] = {};
-  const blobs: Record<string, Uint8Array> = {};
-  for (const [name, m] of Object.entries(spec.modules)) {
-    if (m.content !== undefined) {
-      const bytes = moduleBytes(m.type, m.content);
-      const sha256 = await sha256Hex(bytes);
-      blobs[sha256] = bytes;
-      modules[name] = { type: m.type, sha256, size: bytes.byteLength };
-    } else {
-      modules[name] = { type: m.type, sha256: m.sha256!, size: -1 };
-    }
-  }
-  const manifest: VersionManifest = {
-    mainModule: spec.mainModule,
-    compatibilityDate: spec.compatibilityDate,
-    compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
-    durableObject: spec.durableObject,
-    env: spec.env,
-    modules,
-  };
-  const versionHash = await versionHashOf(manifest);
+  const { manifest, versionHash, blobs } = await buildVersion(spec);
   const r = unwrap(await appControlStub(c.env, app).putVersion(versionHash, manifest, blobs));
   return json(r, r.created ? 201 : 200);
 });

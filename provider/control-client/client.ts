@@ -5,20 +5,31 @@
  * host lacks, and never puts the token in an error.
  */
 import type { ControlErrorBody, ControlErrorCode } from "../shared/control/errors.js";
-import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "../shared/control/responses.js";
-
-export type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo, VersionSources } from "../shared/control/responses.js";
-import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "../shared/version-hash.js";
+import type {
+  AppAnswer,
+  AppErrors,
+  AppInfo,
+  AppList,
+  AppLogs,
+  DeleteOutcome,
+  DeployOutcome,
+  SourcesStored,
+  UsageAnswer,
+  VersionAnswer,
+  VersionList,
+  VersionSources,
+  VersionStored,
+} from "../shared/control/responses.js";
+import { CONTROL_API_PREFIX, CONTROL_ROUTES, routePath, type RouteAnswer, type RouteArgs, type RouteName } from "../shared/control/routes.js";
+import { buildVersion, sha256Hex, type VersionManifest } from "../shared/version-hash.js";
 import {
-  AppSettingsInput,
   AppVersionSpec,
   describeIssues,
   formatIssues,
-  type AppSettings,
+  type AppSettingsInput,
   type AppVersionSpecInput,
   type FieldIssue,
   type ModuleUpload,
-  type Quota,
   type VersionSourcesRequest,
 } from "../shared/schema/index.js";
 
@@ -46,10 +57,6 @@ export class ControlApiError extends Error {
   }
 }
 
-
-
-
-
 /** A version prepared for upload: its manifest, predicted hash and module contents. */
 export interface PreparedVersion {
   versionHash: string;
@@ -57,26 +64,13 @@ export interface PreparedVersion {
   spec: AppVersionSpec;
 }
 
-/** Validates a version and computes its hash as the host will (see hash.ts). */
+/** Validates a version and computes its hash as the host will (shared/version-hash.ts). */
 export async function prepareVersion(input: AppVersionSpecInput): Promise<PreparedVersion> {
   const r = AppVersionSpec.safeParse(input);
   if (!r.success) throw new Error(`invalid app version: ${describeIssues(formatIssues(r.error))}`);
   const spec = r.data;
-  const modules: VersionManifest["modules"] = {};
-  for (const [name, m] of Object.entries(spec.modules)) {
-    if (m.content === undefined) throw new Error(`modules["${name}"]: prepareVersion needs content, not only a sha256`);
-    const bytes = moduleBytes(m.type, m.content);
-    modules[name] = { type: m.type, sha256: await sha256Hex(bytes), size: bytes.byteLength };
-  }
-  const manifest: VersionManifest = {
-    mainModule: spec.mainModule,
-    compatibilityDate: spec.compatibilityDate,
-    compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
-    durableObject: spec.durableObject,
-    env: spec.env,
-    modules,
-  };
-  return { versionHash: await versionHashOf(manifest), manifest, spec };
+  const { manifest, versionHash } = await buildVersion(spec, { requireContent: true });
+  return { versionHash, manifest, spec };
 }
 
 export interface ControlClientOptions {
@@ -104,7 +98,7 @@ export class ControlClient {
   private readonly backoffMs: number;
 
   constructor(options: ControlClientOptions) {
-    this.base = `${options.url.replace(/\/+$/, "")}/_control/v1`;
+    this.base = `${options.url.replace(/\/+$/, "")}${CONTROL_API_PREFIX}`;
     this.token = options.token;
     this.doFetch = options.fetch ?? fetch;
     this.retries = options.retries ?? 0;
@@ -157,32 +151,36 @@ export class ControlClient {
     return parsed as T;
   }
 
-  putApp(app: string, settings: Partial<AppSettingsInput> = {}): Promise<{ app: AppInfo }> {
-    return this.request("PUT", `/apps/${encodeURIComponent(app)}`, settings);
+  /** Calls a route of the table (shared/control/routes.ts) by name, with retries as `request`. */
+  call<K extends RouteName>(name: K, ...[args]: {} extends RouteArgs<K> ? [RouteArgs<K>?] : [RouteArgs<K>]): Promise<RouteAnswer<K>> {
+    const route = CONTROL_ROUTES[name];
+    const { params, query, body } = (args ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    return this.request(route.method, routePath(route.path, params, query), body);
+  }
+
+  putApp(app: string, settings: Partial<AppSettingsInput> = {}): Promise<AppAnswer> {
+    return this.call("putApp", { params: { app }, body: settings });
   }
 
   async getApp(app: string): Promise<AppInfo | null> {
     try {
-      return (await this.request<{ app: AppInfo }>("GET", `/apps/${encodeURIComponent(app)}`)).app;
+      return (await this.call("getApp", { params: { app } })).app;
     } catch (e) {
       if (e instanceof ControlApiError && e.status === 404) return null;
       throw e;
     }
   }
 
-  listApps(opts: { limit?: number; cursor?: string } = {}): Promise<{ apps: { name: string; createdAt: string }[]; cursor: string | null; total: number }> {
-    const q = new URLSearchParams();
-    if (opts.limit !== undefined) q.set("limit", String(opts.limit));
-    if (opts.cursor) q.set("cursor", opts.cursor);
-    return this.request("GET", `/apps${q.size ? `?${q}` : ""}`);
+  listApps(opts: { limit?: number; cursor?: string } = {}): Promise<AppList> {
+    return this.call("listApps", { query: { limit: opts.limit, cursor: opts.cursor || undefined } });
   }
 
   async missingModules(app: string, hashes: string[]): Promise<string[]> {
-    return (await this.request<{ missing: string[] }>("POST", `/apps/${encodeURIComponent(app)}/modules/missing`, { hashes })).missing;
+    return (await this.call("missingModules", { params: { app }, body: { hashes } })).missing;
   }
 
   /** Uploads a version, sending content only for modules the host does not store. */
-  async putVersion(app: string, prepared: PreparedVersion): Promise<{ versionHash: string; created: boolean }> {
+  async putVersion(app: string, prepared: PreparedVersion): Promise<VersionStored> {
     const hashes = [...new Set(Object.values(prepared.manifest.modules).map((m) => m.sha256))];
     const missing = new Set(await this.missingModules(app, hashes));
     const modules: Record<string, ModuleUpload> = {};
@@ -190,59 +188,58 @@ export class ControlClient {
       const sha256 = prepared.manifest.modules[name]!.sha256;
       modules[name] = missing.has(sha256) ? m : { type: m.type, sha256 };
     }
-    const body = { ...prepared.spec, modules };
-    const r = await this.request<{ versionHash: string; created: boolean }>("POST", `/apps/${encodeURIComponent(app)}/versions`, body);
+    const r = await this.call("putVersion", { params: { app }, body: { ...prepared.spec, modules } });
     if (r.versionHash !== prepared.versionHash) {
       throw new Error(`the host computed version ${r.versionHash}, but this client predicted ${prepared.versionHash}: client and host disagree on the hash rule`);
     }
     return r;
   }
 
-  listVersions(app: string): Promise<{ versions: VersionInfo[] }> {
-    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions`);
+  listVersions(app: string): Promise<VersionList> {
+    return this.call("listVersions", { params: { app } });
   }
 
-  getVersion(app: string, versionHash: string, contents = true): Promise<{ version: VersionDetail }> {
-    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}${contents ? "" : "?contents=false"}`);
+  getVersion(app: string, versionHash: string, contents = true): Promise<VersionAnswer> {
+    return this.call("getVersion", { params: { app, hash: versionHash }, query: { contents: contents ? undefined : "false" } });
   }
 
   /** Replaces a stored version's source files (path → UTF-8 text), sending only contents the host lacks. */
-  async putSources(app: string, versionHash: string, files: Record<string, string>): Promise<{ files: number }> {
+  async putSources(app: string, versionHash: string, files: Record<string, string>): Promise<SourcesStored> {
     const shas: Record<string, string> = {};
     for (const [path, text] of Object.entries(files)) shas[path] = await sha256Hex(text);
     const missing = new Set(await this.missingModules(app, [...new Set(Object.values(shas))]));
     const body: VersionSourcesRequest = { files: {} };
     for (const [path, text] of Object.entries(files)) body.files[path] = missing.has(shas[path]!) ? { content: text } : { sha256: shas[path]! };
-    return this.request("PUT", `/apps/${encodeURIComponent(app)}/versions/${versionHash}/sources`, body);
+    return this.call("putSources", { params: { app, hash: versionHash }, body });
   }
 
   /** A stored version's source files; `files` is null when none were uploaded for it. */
   getSources(app: string, versionHash: string): Promise<VersionSources> {
-    return this.request("GET", `/apps/${encodeURIComponent(app)}/versions/${versionHash}/sources`);
+    return this.call("getSources", { params: { app, hash: versionHash } });
   }
 
   deploy(app: string, versionHash: string, expectedCurrent: string | null): Promise<DeployOutcome> {
-    return this.request("POST", `/apps/${encodeURIComponent(app)}/deploy`, { versionHash, expectedCurrent });
+    return this.call("deploy", { params: { app }, body: { versionHash, expectedCurrent } });
   }
 
   rollback(app: string, body: { versionHash?: string; expectedCurrent?: string | null } = {}): Promise<DeployOutcome> {
-    return this.request("POST", `/apps/${encodeURIComponent(app)}/rollback`, body);
+    return this.call("rollback", { params: { app }, body });
   }
 
-  deleteApp(app: string, data: "retain" | "delete" = "retain"): Promise<{ deleted: string; data: string; objects: number }> {
-    return this.request("DELETE", `/apps/${encodeURIComponent(app)}?data=${data}`);
+  deleteApp(app: string, data: "retain" | "delete" = "retain"): Promise<DeleteOutcome> {
+    return this.call("deleteApp", { params: { app }, query: { data } });
   }
 
-  usage(app: string): Promise<{ usage: AppUsage }> {
-    return this.request("GET", `/apps/${encodeURIComponent(app)}/usage`);
+  usage(app: string): Promise<UsageAnswer> {
+    return this.call("usage", { params: { app } });
   }
 
-  logs(app: string): Promise<{ logs: { at: string; level: string; message: string }[] }> {
-    return this.request("GET", `/apps/${encodeURIComponent(app)}/logs`);
+  logs(app: string): Promise<AppLogs> {
+    return this.call("logs", { params: { app } });
   }
 
-  errors(app: string): Promise<{ errors: { at: string; requestId: string; message: string }[] }> {
-    return this.request("GET", `/apps/${encodeURIComponent(app)}/errors`);
+  errors(app: string): Promise<AppErrors> {
+    return this.call("errors", { params: { app } });
   }
 
   /**

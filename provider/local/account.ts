@@ -8,7 +8,7 @@ import { bindingKind } from "./bindings/index.js";
 import { CfApiError } from "./errors.js";
 import { planUploadMigrations } from "./upload-migrations.js";
 import { Runtime, RuntimeStartError } from "./runtime.js";
-import { newId, sha256Hex, StateStore, type LocalState, type StoredScript } from "./state.js";
+import { newId, sha256HexSync, StateStore, type LocalState, type StoredScript } from "./state.js";
 import type { ParsedUpload } from "./upload.js";
 import { workerOptions } from "./worker-options.js";
 import type { WorkerBinding } from "../cloudflare/metadata.js";
@@ -85,7 +85,7 @@ export class Account {
       const script: StoredScript = {
         name,
         tag: prev?.tag ?? newId(),
-        etag: sha256Hex(JSON.stringify({ metadata, modules })),
+        etag: sha256HexSync(JSON.stringify({ metadata, modules })),
         createdOn: prev?.createdOn ?? now,
         modifiedOn: now,
         metadata,

@@ -68,7 +68,8 @@ export function newId(): string {
   return randomBytes(16).toString("hex");
 }
 
-export function sha256Hex(data: string | Uint8Array): string {
+/** Lowercase hex SHA-256, synchronously (node:crypto); shared/version-hash.ts has the async, web-API one. */
+export function sha256HexSync(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
@@ -105,7 +106,7 @@ export class StateStore {
 
   /** Stores a module's bytes under their hash; returns the hash. */
   putModule(bytes: Uint8Array): string {
-    const sha = sha256Hex(bytes);
+    const sha = sha256HexSync(bytes);
     const path = join(this.modulesDir, sha);
     if (!existsSync(path)) {
       const tmp = `${path}.${process.pid}.tmp`;

@@ -17,7 +17,7 @@
  *
  * This file runs in Node and in workerd: web APIs only.
  */
-import { BINARY_MODULE_TYPES, type ModuleType } from "./schema/index.js";
+import { BINARY_MODULE_TYPES, type AppVersionSpec, type ModuleType } from "./schema/index.js";
 
 export const VERSION_HASH_TAG = "dynamic-workers/version/1";
 
@@ -68,6 +68,47 @@ export function canonicalVersionText(m: VersionManifest): string {
 
 export async function versionHashOf(m: VersionManifest): Promise<string> {
   return sha256Hex(canonicalVersionText(m));
+}
+
+/** A validated version reduced to what its hash covers. */
+export interface BuiltVersion {
+  manifest: VersionManifest;
+  versionHash: string;
+  /** The bytes of each module given with content, by sha256 (what the host stores). */
+  blobs: Record<string, Uint8Array>;
+}
+
+/**
+ * The one builder of a version's manifest and hash: the host runs it on what
+ * it is sent, clients to predict the hash. A module given only by sha256
+ * (content the host already stores) gets size -1; with `requireContent` it
+ * is an error instead, for a client that must know every module's bytes.
+ */
+export async function buildVersion(spec: AppVersionSpec, options: { requireContent?: boolean } = {}): Promise<BuiltVersion> {
+  const modules: VersionManifest["modules"] = {};
+  const blobs: Record<string, Uint8Array> = {};
+  for (const [name, m] of Object.entries(spec.modules)) {
+    if (m.content === undefined) {
+      if (options.requireContent || m.sha256 === undefined) {
+        throw new Error(`modules[${JSON.stringify(name)}]: needs content, not only a sha256`);
+      }
+      modules[name] = { type: m.type, sha256: m.sha256, size: -1 };
+      continue;
+    }
+    const bytes = moduleBytes(m.type, m.content);
+    const sha256 = await sha256Hex(bytes);
+    blobs[sha256] = bytes;
+    modules[name] = { type: m.type, sha256, size: bytes.byteLength };
+  }
+  const manifest: VersionManifest = {
+    mainModule: spec.mainModule,
+    compatibilityDate: spec.compatibilityDate,
+    compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
+    durableObject: spec.durableObject,
+    env: spec.env,
+    modules,
+  };
+  return { manifest, versionHash: await versionHashOf(manifest), blobs };
 }
 
 /** The inverse of moduleBytes: UTF-8 text, or base64 for binary kinds. */

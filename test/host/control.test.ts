@@ -157,8 +157,21 @@ describe("validation: every failing field is named and nothing changes", () => {
   });
 
   it("answers unknown routes and methods with JSON errors", async () => {
-    expect((await refusal(host.control.request("GET", "/nope"))).status).toBe(404);
-    expect((await refusal(host.control.request("PATCH", "/apps/val"))).status).toBe(405);
+    const none = await refusal(host.control.request("GET", "/nope"));
+    expect(none.status).toBe(404);
+    expect(none.body.message).toBe("no control route GET /_control/v1/nope");
+    const method = await refusal(host.control.request("PATCH", "/apps/val"));
+    expect(method.status).toBe(405);
+    expect(method.body.message).toBe("PATCH is not allowed here; use PUT, GET, DELETE");
+  });
+
+  it("names the failing query fields and path parameters", async () => {
+    const list = await refusal(host.control.request("GET", "/apps?limit=0"));
+    expect(list.issues.map((i) => i.path)).toEqual(["query.limit"]);
+    const del = await refusal(host.control.request("DELETE", "/apps/val?data=all"));
+    expect([del.status, del.issues.map((i) => i.path)]).toEqual([400, ["query.data"]]);
+    const hash = await refusal(host.control.getVersion("val", "nothex"));
+    expect([hash.status, hash.issues.map((i) => i.path)]).toEqual([400, ["versionHash"]]);
   });
 });
 

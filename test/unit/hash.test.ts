@@ -3,7 +3,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { prepareVersion } from "../../provider/control-client/client.js";
-import { canonicalVersionText, moduleBytes, moduleContent } from "../../provider/shared/version-hash.js";
+import { AppVersionSpec } from "../../provider/shared/schema/index.js";
+import { buildVersion, canonicalVersionText, moduleBytes, moduleContent } from "../../provider/shared/version-hash.js";
 
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -80,6 +81,18 @@ describe("version hash", () => {
       ].map(async (s) => (await prepareVersion(s)).versionHash),
     );
     expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
+  it("is the same whether a module comes with content or only its sha256 (the host's case)", async () => {
+    const spec = { mainModule: "m.js", modules: { "m.js": { type: "js" as const, content: "1" } }, compatibilityDate: "2026-07-01" };
+    const client = await prepareVersion(spec);
+    const bySha = AppVersionSpec.parse({ ...spec, modules: { "m.js": { type: "js", sha256: sha("1") } } });
+    const host = await buildVersion(bySha);
+    expect(host.versionHash).toBe(client.versionHash);
+    expect(host.manifest.modules["m.js"]).toEqual({ type: "js", sha256: sha("1"), size: -1 });
+    expect(host.blobs).toEqual({});
+    expect(Object.keys((await buildVersion(AppVersionSpec.parse(spec))).blobs)).toEqual([sha("1")]);
+    await expect(buildVersion(bySha, { requireContent: true })).rejects.toThrow(/needs content/);
   });
 
   it("round-trips binary and text content", () => {

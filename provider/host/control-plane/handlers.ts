@@ -1,163 +1,106 @@
 /**
- * The control plane, under /_control/v1/. Every call needs
- * `Authorization: Bearer <CONTROL_TOKEN>`; every body is validated with the
- * shared schemas, and a refusal changes nothing stored.
+ * The control plane, under /_control/v1/: one handler per route of the
+ * shared table (shared/control/routes.ts), which router.ts matches and
+ * validates for them. Every call needs `Authorization: Bearer
+ * <CONTROL_TOKEN>`, and a refusal changes nothing stored.
  */
-import { z } from "zod";
 import { ControlError, unwrap } from "../../shared/control/errors.js";
-import { moduleBytes, sha256Hex, versionHashOf, type VersionManifest } from "../../shared/version-hash.js";
-import {
-  AppName,
-  AppSettingsInput,
-  AppVersionSpec,
-  DataOnDelete,
-  Sha256,
-  VersionSourcesRequest,
-  effectiveQuota,
-  formatIssues,
-  quotaOverCeiling,
-} from "../../shared/schema/index.js";
-import { DeployRequest, ListQuery, MissingModulesRequest, RollbackRequest } from "../../shared/control/requests.js";
+import { buildVersion, sha256Hex } from "../../shared/version-hash.js";
+import { effectiveQuota, quotaOverCeiling } from "../../shared/schema/index.js";
+import type { RouteBody } from "../../shared/control/routes.js";
 import { isAuthorized } from "./auth.js";
+import { Reply, dispatch, type ControlHandlers } from "./router.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
-import { errorResponse, json, readJson } from "../http.js";
+import { errorResponse } from "../http.js";
 import { forgetApp } from "../data-plane/version-cache.js";
 
 export const CONTROL_PREFIX = "/_control/";
-const V1 = "/_control/v1";
 
-type Handler = (c: Call) => Promise<Response>;
-interface Call {
-  request: Request;
-  env: Env;
-  url: URL;
-  params: Record<string, string>;
-}
+const createdOr200 = <T>(body: T, created: boolean) => new Reply(body, created ? 201 : 200);
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issues = formatIssues(r.error, prefix);
-    throw new ControlError("invalid_request", `invalid ${prefix || "request"}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, {
-      issues,
-    });
-  }
-  return r.data;
-}
+const handlers: ControlHandlers = {
+  getPlatform: async ({ env }) => ({ platform: { config: platformConfig(env), apps: await catalogStub(env).count() } }),
 
-const appParam = (c: Call) => parse(AppName, c.params.app, "app");
+  listApps: async ({ env, query }) => catalogStub(env).list(query.limit, query.cursor),
 
-const routes: { method: string; pattern: RegExp; keys: string[]; handler: Handler }[] = [];
-function route(method: string, path: string, handler: Handler): void {
-  const keys: string[] = [];
-  const pattern = new RegExp(
-    `^${V1}${path.replace(/:(\w+)/g, (_, k: string) => {
-      keys.push(k);
-      return "([^/]+)";
-    })}$`,
-  );
-  routes.push({ method, pattern, keys, handler });
-}
-
-route("GET", "/platform", async ({ env }) => {
-  const config = platformConfig(env);
-  return json({ platform: { config, apps: await catalogStub(env).count() } });
-});
-
-route("GET", "/apps", async ({ env, url }) => {
-  const q = parse(ListQuery, Object.fromEntries(url.searchParams), "query");
-  return json(await catalogStub(env).list(q.limit, q.cursor));
-});
-
-route("PUT", "/apps/:app", async (c) => {
-  const app = appParam(c);
-  const settings = parse(AppSettingsInput, await readJson(c.request));
-  const config = platformConfig(c.env);
-  const over = quotaOverCeiling(effectiveQuota(settings.quota, config), config.limits.maxQuota);
-  if (over.length) {
-    throw new ControlError("limit_exceeded", over.map((i) => `${i.path}: ${i.message}`).join("; "), { issues: over });
-  }
-  unwrap(await catalogStub(c.env).register(app, config.limits.maxApps));
-  const r = unwrap(await appControlStub(c.env, app).putApp(app, settings));
-  forgetApp(app);
-  return json({ app: r.app }, r.created ? 201 : 200);
-});
-
-route("GET", "/apps/:app", async (c) => {
-  const app = appParam(c);
-  return json({ app: unwrap(await appControlStub(c.env, app).info()) });
-});
-
-route("DELETE", "/apps/:app", async (c) => {
-  const app = appParam(c);
-  const data = parse(DataOnDelete, c.url.searchParams.get("data") ?? "retain", "data");
-  const control = appControlStub(c.env, app);
-  const { existed, objects } = await control.remove();
-  forgetApp(app);
-  await catalogStub(c.env).unregister(app);
-  if (data === "delete") {
-    // Databases first, then the registry, so a failed delete can be retried.
-    for (let i = 0; i < objects.length; i += 16) {
-      await Promise.all(objects.slice(i, i + 16).map((name) => appObjectStub(c.env, app, name).destroy()));
+  putApp: async ({ env, params: { app }, body: settings }) => {
+    const config = platformConfig(env);
+    const over = quotaOverCeiling(effectiveQuota(settings.quota, config), config.limits.maxQuota);
+    if (over.length) {
+      throw new ControlError("limit_exceeded", over.map((i) => `${i.path}: ${i.message}`).join("; "), { issues: over });
     }
-    await control.purge();
-  }
-  if (!existed && (data === "retain" || objects.length === 0)) {
-    throw new ControlError("not_found", `no app named '${app}'`);
-  }
-  return json({ deleted: app, data, objects: objects.length });
-});
+    unwrap(await catalogStub(env).register(app, config.limits.maxApps));
+    const r = unwrap(await appControlStub(env, app).putApp(app, settings));
+    forgetApp(app);
+    return createdOr200({ app: r.app }, r.created);
+  },
 
-route("POST", "/apps/:app/modules/missing", async (c) => {
-  const app = appParam(c);
-  const { hashes } = parse(MissingModulesRequest, await readJson(c.request));
-  return json({ missing: await appControlStub(c.env, app).missingModules(hashes) });
-});
+  getApp: async ({ env, params: { app } }) => ({ app: unwrap(await appControlStub(env, app).info()) }),
 
-route("POST", "/apps/:app/versions", async (c) => {
-  const app = appParam(c);
-  const spec = parse(AppVersionSpec, await readJson(c.request));
-  const modules: VersionManifest["modules"] = {};
-  const blobs: Record<string, Uint8Array> = {};
-  for (const [name, m] of Object.entries(spec.modules)) {
-    if (m.content !== undefined) {
-      const bytes = moduleBytes(m.type, m.content);
-      const sha256 = await sha256Hex(bytes);
-      blobs[sha256] = bytes;
-      modules[name] = { type: m.type, sha256, size: bytes.byteLength };
-    } else {
-      modules[name] = { type: m.type, sha256: m.sha256!, size: -1 };
+  deleteApp: async ({ env, params: { app }, query: { data } }) => {
+    const control = appControlStub(env, app);
+    const { existed, objects } = await control.remove();
+    forgetApp(app);
+    await catalogStub(env).unregister(app);
+    if (data === "delete") {
+      // Databases first, then the registry, so a failed delete can be retried.
+      for (let i = 0; i < objects.length; i += 16) {
+        await Promise.all(objects.slice(i, i + 16).map((name) => appObjectStub(env, app, name).destroy()));
+      }
+      await control.purge();
     }
-  }
-  const manifest: VersionManifest = {
-    mainModule: spec.mainModule,
-    compatibilityDate: spec.compatibilityDate,
-    compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
-    durableObject: spec.durableObject,
-    env: spec.env,
-    modules,
-  };
-  const versionHash = await versionHashOf(manifest);
-  const r = unwrap(await appControlStub(c.env, app).putVersion(versionHash, manifest, blobs));
-  return json(r, r.created ? 201 : 200);
-});
+    if (!existed && (data === "retain" || objects.length === 0)) {
+      throw new ControlError("not_found", `no app named '${app}'`);
+    }
+    return { deleted: app, data, objects: objects.length };
+  },
 
-route("GET", "/apps/:app/versions", async (c) => {
-  const app = appParam(c);
-  return json({ versions: unwrap(await appControlStub(c.env, app).versions()) });
-});
+  missingModules: async ({ env, params: { app }, body }) => ({ missing: await appControlStub(env, app).missingModules(body.hashes) }),
 
-route("GET", "/apps/:app/versions/:hash", async (c) => {
-  const app = appParam(c);
-  const hash = parse(Sha256, c.params.hash, "versionHash");
-  const withContents = c.url.searchParams.get("contents") !== "false";
-  return json({ version: unwrap(await appControlStub(c.env, app).version(hash, withContents)) });
-});
+  putVersion: async ({ env, params: { app }, body: spec }) => {
+    const { manifest, versionHash, blobs } = await buildVersion(spec);
+    const r = unwrap(await appControlStub(env, app).putVersion(versionHash, manifest, blobs));
+    return createdOr200(r, r.created);
+  },
 
-route("PUT", "/apps/:app/versions/:hash/sources", async (c) => {
-  const app = appParam(c);
-  const hash = parse(Sha256, c.params.hash, "versionHash");
-  const { files } = parse(VersionSourcesRequest, await readJson(c.request));
+  listVersions: async ({ env, params: { app } }) => ({ versions: unwrap(await appControlStub(env, app).versions()) }),
+
+  getVersion: async ({ env, params: { app, hash }, query }) => ({
+    version: unwrap(await appControlStub(env, app).version(hash, query.contents !== "false")),
+  }),
+
+  putSources: async ({ env, params: { app, hash }, body }) => {
+    const { shas, contents } = await sourceDigests(body.files);
+    return unwrap(await appControlStub(env, app).putSources(hash, shas, contents));
+  },
+
+  getSources: async ({ env, params: { app, hash } }) => unwrap(await appControlStub(env, app).versionSources(hash)),
+
+  deploy: async ({ env, params: { app }, body }) => {
+    const r = unwrap(await appControlStub(env, app).deploy(body.versionHash, body.expectedCurrent));
+    forgetApp(app);
+    return r;
+  },
+
+  rollback: async ({ env, params: { app }, body }) => {
+    const r = unwrap(await appControlStub(env, app).rollback(body.versionHash, body.expectedCurrent));
+    forgetApp(app);
+    return r;
+  },
+
+  errors: async ({ env, params: { app } }) => {
+    const control = appControlStub(env, app);
+    unwrap(await control.info());
+    return { errors: await control.errors() };
+  },
+
+  usage: async ({ env, params: { app } }) => ({ usage: unwrap(await appControlStub(env, app).usage()) }),
+
+  logs: async ({ env, params: { app } }) => ({ logs: unwrap(await appControlStub(env, app).logs()) }),
+};
+
+/** Each source file's sha256, and the bytes of those sent with content. */
+async function sourceDigests(files: RouteBody<"putSources">["files"]) {
   const shas: Record<string, string> = {};
   const contents: Record<string, Uint8Array> = {};
   for (const [path, f] of Object.entries(files)) {
@@ -169,47 +112,8 @@ route("PUT", "/apps/:app/versions/:hash/sources", async (c) => {
     shas[path] = await sha256Hex(bytes);
     contents[shas[path]] = bytes;
   }
-  return json(unwrap(await appControlStub(c.env, app).putSources(hash, shas, contents)));
-});
-
-route("GET", "/apps/:app/versions/:hash/sources", async (c) => {
-  const app = appParam(c);
-  const hash = parse(Sha256, c.params.hash, "versionHash");
-  return json(unwrap(await appControlStub(c.env, app).versionSources(hash)));
-});
-
-route("POST", "/apps/:app/deploy", async (c) => {
-  const app = appParam(c);
-  const body = parse(DeployRequest, await readJson(c.request));
-  const r = unwrap(await appControlStub(c.env, app).deploy(body.versionHash, body.expectedCurrent));
-  forgetApp(app);
-  return json(r);
-});
-
-route("POST", "/apps/:app/rollback", async (c) => {
-  const app = appParam(c);
-  const body = parse(RollbackRequest, await readJson(c.request));
-  const r = unwrap(await appControlStub(c.env, app).rollback(body.versionHash, body.expectedCurrent));
-  forgetApp(app);
-  return json(r);
-});
-
-route("GET", "/apps/:app/errors", async (c) => {
-  const app = appParam(c);
-  const control = appControlStub(c.env, app);
-  unwrap(await control.info());
-  return json({ errors: await control.errors() });
-});
-
-route("GET", "/apps/:app/usage", async (c) => {
-  const app = appParam(c);
-  return json({ usage: unwrap(await appControlStub(c.env, app).usage()) });
-});
-
-route("GET", "/apps/:app/logs", async (c) => {
-  const app = appParam(c);
-  return json({ logs: unwrap(await appControlStub(c.env, app).logs()) });
-});
+  return { shas, contents };
+}
 
 export async function handleControl(request: Request, env: Env): Promise<Response> {
   try {
@@ -219,23 +123,7 @@ export async function handleControl(request: Request, env: Env): Promise<Respons
     if (!(await isAuthorized(request, env.CONTROL_TOKEN))) {
       throw new ControlError("unauthorized", "a valid 'Authorization: Bearer <control token>' header is required");
     }
-    const url = new URL(request.url);
-    let allowed: string[] = [];
-    for (const r of routes) {
-      const m = r.pattern.exec(url.pathname);
-      if (!m) continue;
-      if (r.method !== request.method) {
-        allowed.push(r.method);
-        continue;
-      }
-      const params: Record<string, string> = {};
-      r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
-      return await r.handler({ request, env, url, params });
-    }
-    if (allowed.length) {
-      throw new ControlError("method_not_allowed", `${request.method} is not allowed here; use ${allowed.join(", ")}`);
-    }
-    throw new ControlError("not_found", `no control route ${request.method} ${url.pathname}`);
+    return await dispatch(request, env, handlers);
   } catch (e) {
     if (e instanceof ControlError) {
       return errorResponse(e.toBody(), e.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {});

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { LIMITS } from "../schema/limits.js";
 import { Sha256 } from "../schema/names.js";
+import { DataOnDelete } from "../schema/settings.js";
 
 /** `POST /_control/v1/apps/:app/deploy`. */
 export const DeployRequest = z.strictObject({
@@ -27,3 +28,9 @@ export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(64).optional(),
 });
+
+/** `DELETE /_control/v1/apps/:app?data=…`: whether the objects' databases go too. */
+export const DeleteQuery = z.object({ data: DataOnDelete.default("retain") });
+
+/** `GET /_control/v1/apps/:app/versions/:hash?contents=false` leaves the module contents out. */
+export const VersionQuery = z.object({ contents: z.string().optional() });

@@ -1,9 +1,28 @@
 /**
  * The control API's answers, shared by the host (which builds them) and its
- * clients (which read them). Node and workerd both compile this file.
+ * clients (which read them); routes.ts says which route answers which.
+ * Node and workerd both compile this file.
  */
+import type { z } from "zod";
 import type { VersionManifest } from "../version-hash.js";
-import type { AppSettings, ModuleType, Quota } from "../schema/index.js";
+import type { AppSettings, DataOnDelete, ModuleType, PlatformConfig, Quota } from "../schema/index.js";
+
+/** `GET /platform`. */
+export interface PlatformAnswer {
+  platform: { config: PlatformConfig; apps: number };
+}
+
+export interface AppListEntry {
+  name: string;
+  createdAt: string;
+}
+
+/** `GET /apps`: one page, in name order; `cursor` is null on the last page. */
+export interface AppList {
+  apps: AppListEntry[];
+  cursor: string | null;
+  total: number;
+}
 
 export interface AppInfo {
   name: string;
@@ -19,6 +38,29 @@ export interface AppInfo {
   objects: number;
 }
 
+/** `PUT /apps/:app` (201 when created) and `GET /apps/:app`. */
+export interface AppAnswer {
+  app: AppInfo;
+}
+
+/** `DELETE /apps/:app`: `objects` counts the app's objects, deleted or kept as `data` says. */
+export interface DeleteOutcome {
+  deleted: string;
+  data: z.output<typeof DataOnDelete>;
+  objects: number;
+}
+
+/** `POST /apps/:app/modules/missing`: the hashes whose content the host lacks. */
+export interface MissingModules {
+  missing: string[];
+}
+
+/** `POST /apps/:app/versions` (201 when created). */
+export interface VersionStored {
+  versionHash: string;
+  created: boolean;
+}
+
 export interface VersionInfo {
   versionHash: string;
   createdAt: string;
@@ -31,6 +73,21 @@ export interface VersionDetail extends VersionInfo {
   manifest: VersionManifest;
   /** Module name to its content (UTF-8, or base64 for data/wasm), when asked for. */
   contents?: Record<string, { type: ModuleType; content: string }>;
+}
+
+/** `GET /apps/:app/versions`. */
+export interface VersionList {
+  versions: VersionInfo[];
+}
+
+/** `GET /apps/:app/versions/:hash`. */
+export interface VersionAnswer {
+  version: VersionDetail;
+}
+
+/** `PUT /apps/:app/versions/:hash/sources`: how many files the version now keeps. */
+export interface SourcesStored {
+  files: number;
 }
 
 /** `GET /apps/:app/versions/:hash/sources`: `files` is null when none were uploaded for the version. */
@@ -53,4 +110,31 @@ export interface AppUsage {
   outbound: { total: number; allow: string[] | "none" };
   /** The objects' database sizes as they last reported them (see README for how exact). */
   storedBytes: { used: number; limit: number };
+}
+
+/** `GET /apps/:app/usage`. */
+export interface UsageAnswer {
+  usage: AppUsage;
+}
+
+export interface AppLogLine {
+  at: string;
+  level: string;
+  message: string;
+}
+
+/** `GET /apps/:app/logs`: recent console lines and exceptions, for an app with `logs: true`. */
+export interface AppLogs {
+  logs: AppLogLine[];
+}
+
+export interface AppErrorEntry {
+  at: string;
+  requestId: string;
+  message: string;
+}
+
+/** `GET /apps/:app/errors`: recent uncaught errors, with the request ids their 500s carried. */
+export interface AppErrors {
+  errors: AppErrorEntry[];
 }

@@ -9,7 +9,7 @@ import { buildVersion, sha256Hex } from "../../shared/version-hash.js";
 import { effectiveQuota, quotaOverCeiling } from "../../shared/schema/index.js";
 import type { RouteBody } from "../../shared/control/routes.js";
 import { isAuthorized } from "./auth.js";
-import { Reply, dispatch, type ControlHandlers } from "./router.js";
+import { Reply, dispatch, type ControlHandlers } from "./route-match.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
 import { errorResponse } from "../http.js";
 import { forgetApp } from "../data-plane/version-cache.js";

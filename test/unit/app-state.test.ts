@@ -1,5 +1,6 @@
 // The App's state shapes: lean as stored, full as the provider works with
 // it, and the one reader of both (readAppState).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readAppState, storedState, type AppState } from "../../provider/resources/app/state.js";
 import { checkApp, diffApp } from "../../provider/resources/app/check.js";
@@ -68,5 +69,19 @@ describe("App state", () => {
     expect(checkApp(storedState(full))).toEqual([]);
     const bad = storedState({ ...full, settings: { ...full.settings, quota: { maxObjects: -1 } } });
     expect(checkApp(bad)).toEqual([expect.objectContaining({ property: "quota" })]);
+  });
+});
+
+describe("state formats a release wrote", () => {
+  // 0.2.0 is the first release; every later release reads its state as it was written.
+  const v020 = JSON.parse(readFileSync(new URL("../fixtures/state/app-0.2.0.json", import.meta.url), "utf8"));
+
+  it("reads 0.2.0's App state: no change, no failure, and it is stored back the same", () => {
+    const s = readAppState(v020);
+    expect(s.settings).toEqual({ quota: v020.settings.quota, outbound: "none", logs: false, dataOnDelete: "retain", tags: ["demo"] });
+    expect(s.code).toMatchObject({ durableObject: "TodoList", compatibilityFlags: [], env: { GREETING: "hi" } });
+    expect(checkApp(v020)).toEqual([]);
+    expect(diffApp(v020, storedState(s))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(storedState(s)).toEqual(v020);
   });
 });

@@ -3,6 +3,7 @@
 interface AppObjectStub {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Any public method of the app's Durable Object class, called over RPC. */
+  // biome-ignore lint/suspicious/noExplicitAny: an app's own methods take and return what the app decides.
   [method: string]: any;
 }
 

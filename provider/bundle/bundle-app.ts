@@ -6,7 +6,7 @@
  * settings. Bundles are kept in a
  * content-addressed cache so state holds only hashes.
  */
-import type { BuildOptions, Message } from "esbuild";
+import type { BuildOptions, BuildResult, Message } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
@@ -81,7 +81,7 @@ export const BUILD_OPTIONS = {
 /** Bundles `source` into one ES module. Syntax and import errors name file:line:column. */
 export async function bundleApp(source: string): Promise<Bundle> {
   const { root, entry } = resolveEntry(source);
-  let result;
+  let result: BuildResult<typeof BUILD_OPTIONS>;
   try {
     // Loaded on first use: a preview whose bundles are all cached never needs it.
     const { build } = await import("esbuild");

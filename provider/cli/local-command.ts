@@ -3,7 +3,7 @@
  * Ctrl-C (SIGINT) or SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { startLocalTarget } from "../local/index.js";
+import { startLocalTarget, type LocalTarget } from "../local/index.js";
 
 export const LOCAL_USAGE = `Usage: dynamic-workers local [--port 8787] [--state .dynamic-workers/local] [--host 127.0.0.1] [--quiet]
 
@@ -30,21 +30,18 @@ export interface LocalFlags {
   help: boolean;
 }
 
+const LOCAL_OPTIONS = {
+  port: { type: "string" },
+  state: { type: "string" },
+  host: { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseLocalFlags(argv: string[]): LocalFlags {
-  let values;
+  let values: ReturnType<typeof parseArgs<{ options: typeof LOCAL_OPTIONS }>>["values"];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        state: { type: "string" },
-        host: { type: "string" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: LOCAL_OPTIONS }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -91,7 +88,7 @@ export async function runLocal(argv: string[]): Promise<number> {
 
 async function serve(flags: LocalFlags, onReady: (stop: (signal: NodeJS.Signals) => void) => void): Promise<number> {
   const log = (line: string) => console.log(line);
-  let target;
+  let target: LocalTarget;
   try {
     target = await startLocalTarget({ port: flags.port, host: flags.host, state: flags.state, quiet: flags.quiet, log, callerHandlesSignals: true });
   } catch (e) {

@@ -152,7 +152,7 @@ export class ControlClient {
   }
 
   /** Calls a route of the table (shared/control/routes.ts) by name, with retries as `request`. */
-  call<K extends RouteName>(name: K, ...[args]: {} extends RouteArgs<K> ? [RouteArgs<K>?] : [RouteArgs<K>]): Promise<RouteAnswer<K>> {
+  call<K extends RouteName>(name: K, ...[args]: Record<never, never> extends RouteArgs<K> ? [RouteArgs<K>?] : [RouteArgs<K>]): Promise<RouteAnswer<K>> {
     const route = CONTROL_ROUTES[name];
     const { params, query, body } = (args ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
     return this.request(route.method, routePath(route.path, params, query), body);

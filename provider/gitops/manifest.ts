@@ -181,7 +181,7 @@ export function parseManifest(text: string, opts: { jsonc?: boolean } = {}): { m
   // JSON.parse keeps a "__proto__" key as an own property; a zod record would drop it silently.
   if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
     const env = (raw as Record<string, unknown>).env;
-    if (env !== null && typeof env === "object" && Object.prototype.hasOwnProperty.call(env, "__proto__")) {
+    if (env !== null && typeof env === "object" && Object.hasOwn(env, "__proto__")) {
       problems.push({ path: 'env["__proto__"]', message: "'__proto__' cannot be a name" });
     }
   }

@@ -21,7 +21,7 @@ function cell(lines: string[]): string {
 }
 
 function fence(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes of the CLI's messages.
   let t = text.replace(/\u001b\[[0-9;]*m/g, "").replace(/```/g, "ʼʼʼ");
   if (t.length > max) t = `${t.slice(0, max)}\n… (${t.length - max} more characters)`;
   return `\`\`\`\n${t.trimEnd()}\n\`\`\``;

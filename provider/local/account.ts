@@ -7,8 +7,8 @@
 import { bindingKind } from "./bindings/index.js";
 import { CfApiError } from "./errors.js";
 import { planUploadMigrations } from "./upload-migrations.js";
-import { Runtime, RuntimeStartError } from "./runtime.js";
-import { newId, sha256HexSync, StateStore, type LocalState, type StoredScript } from "./state.js";
+import { type Runtime, RuntimeStartError } from "./runtime.js";
+import { newId, sha256HexSync, type StateStore, type LocalState, type StoredScript } from "./state.js";
 import type { ParsedUpload } from "./upload.js";
 import { workerOptions } from "./worker-options.js";
 import type { WorkerBinding } from "../cloudflare/metadata.js";

@@ -91,7 +91,7 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     expect(comment.status, comment.stderr).toBe(0);
     expect(comment.stdout).toContain("| `hello` | change | 1 module changed");
     expect(comment.stdout).toContain("<details><summary><code>hello</code>: 1 file changed (+1 −1)</summary>");
-    expect(comment.stdout).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n[^]*\n-.*app: "hello", greeting[^\n]*\n\+.*app: "hello", version: 2, greeting/);
+    expect(comment.stdout).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n[\s\S]*\n-.*app: "hello", greeting[^\n]*\n\+.*app: "hello", version: 2, greeting/);
     expect(comment.stdout).not.toContain(stack.controlToken());
     stack.run(["up", "--yes"]);
     expect(JSON.parse((await get("hello")).body)).toMatchObject({ version: 2 });

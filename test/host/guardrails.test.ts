@@ -227,7 +227,7 @@ describe("maxStorageBytes", () => {
     let written = 0;
     // Bounded: 40 writes of 50 KB is 5x the quota.
     for (let i = 0; i < 40 && !refused; i++) {
-      const r = await call("write?kb=50&o=" + (i % 2 ? "a" : "b"));
+      const r = await call(`write?kb=50&o=${i % 2 ? "a" : "b"}`);
       if (r.ok) written++;
       else refused = r;
       await new Promise((res) => setTimeout(res, 150));

@@ -153,7 +153,7 @@ describe("websockets", () => {
           return new Response(null, { status: 101, webSocket: client });
         },
       };`));
-      const ws = new WebSocket(own.target.url.replace("http", "ws") + "/socket");
+      const ws = new WebSocket(`${own.target.url.replace("http", "ws")}/socket`);
       const reply = await new Promise<string>((resolve, reject) => {
         ws.addEventListener("open", () => ws.send("hi"));
         ws.addEventListener("message", (e) => resolve(String(e.data)));

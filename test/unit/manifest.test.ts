@@ -110,7 +110,7 @@ describe("parseManifest", () => {
     expect(byPath["quota.maxObjects"]).toMatch(/>=0/);
     expect(byPath["quota.maxObject"]).toMatch(/not an allowed field/);
     expect(byPath.dataOnDelete).toMatch(/"retain"\|"delete"/);
-    expect(byPath["outbound"] ?? byPath["outbound.allow[0]"]).toBeDefined();
+    expect(byPath.outbound ?? byPath["outbound.allow[0]"]).toBeDefined();
     expect(byPath["tags[1]"]).toMatch(/1-32 characters of a-z/);
     expect(byPath.colour).toMatch(/allowed fields: \$schema, name, entry, durableObject/);
   });
@@ -206,7 +206,7 @@ describe("loadApps", () => {
     folder("hello", { "app.json": '{"env": {"GREETING": "hi"}, "quota": {"requestsPerMinute": 60}}', "index.ts": CODE });
     folder("todo", {
       "app.jsonc": '{ "name": "todos", "durableObject": "TodoList", "dataOnDelete": "delete", "tags": ["disposable"], "outbound": {"allow": ["api.example.com"]}, }',
-      "index.ts": "import { DurableObject } from 'cloudflare:workers';\nexport class TodoList extends DurableObject {}\n" + CODE,
+      "index.ts": `import { DurableObject } from 'cloudflare:workers';\nexport class TodoList extends DurableObject {}\n${CODE}`,
     });
     const platform = new Platform("p", { accountId: "local" });
     const apps = loadApps(platform, root.path, { secrets: { hello: { TOKEN: "s" } }, resourcePrefix: "app-" });

@@ -58,7 +58,7 @@ describe("source diffs of a real preview", () => {
     const md = previewComment(preview, { sourceDiffs: diffs });
     expect(md).toContain("#### Source changes");
     expect(md).toContain("<details><summary><code>hello</code>: 1 file changed (+2 −0)</summary>");
-    expect(md).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n@@ -\d+,\d+ \+\d+,\d+ @@\n[^]*\n\+export const added = 'a change';\n```/);
+    expect(md).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n@@ -\d+,\d+ \+\d+,\d+ @@\n[\s\S]*\n\+export const added = 'a change';\n```/);
     expect(md).toMatch(/<code>extra-0<\/code>: 1 file changed \(\+\d+ −0\)/);
     // The table comes first, unchanged.
     expect(md.startsWith(previewComment(preview))).toBe(true);
@@ -134,7 +134,7 @@ describe("dynamic-workers preview-comment with --cwd", () => {
 });
 
 describe("renderSourceDiffs", () => {
-  const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `line ${i} ${tag}`).join("\n") + "\n";
+  const lines = (n: number, tag: string) => `${Array.from({ length: n }, (_, i) => `line ${i} ${tag}`).join("\n")}\n`;
 
   it("cuts a large diff with a count of the lines and files left out, within the budget", () => {
     const before: Record<string, string> = {};

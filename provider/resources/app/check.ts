@@ -43,7 +43,7 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
   const settings: Partial<AppState["settings"]> = s.settings ?? {};
   field("name", AppName, s.name);
   field("compatibilityDate", CompatibilityDate, code.compatibilityDate);
-  (code.compatibilityFlags ?? []).forEach((f, i) => field(`compatibilityFlags[${i}]`, CompatibilityFlag, f));
+  for (const [i, f] of (code.compatibilityFlags ?? []).entries()) field(`compatibilityFlags[${i}]`, CompatibilityFlag, f);
   if (code.durableObject !== null && code.durableObject !== undefined) field("durableObject", ClassName, code.durableObject);
   for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);
   for (const k of Object.keys(s.secrets ?? {})) {

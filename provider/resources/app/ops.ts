@@ -86,7 +86,7 @@ async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: s
  */
 export async function uploadSources(c: ControlClient, s: AppState): Promise<boolean> {
   if (!s.code.source) return false;
-  let found;
+  let found: Awaited<ReturnType<typeof appSources>>;
   try {
     found = await appSources(s.code.source);
   } catch (e) {

@@ -121,6 +121,6 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   const m = re.exec(path);
   if (!m) return null;
   const params: Record<string, string> = {};
-  keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+  for (const [i, k] of keys.entries()) params[k] = decodeURIComponent(m[i + 1]!);
   return params;
 }

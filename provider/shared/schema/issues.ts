@@ -1,5 +1,5 @@
 /** Validation issues as people read them: a field path and what is allowed. */
-import { z } from "zod";
+import type { z } from "zod";
 
 /** One failing field: a path readable by a person, and what is allowed. */
 export interface FieldIssue {

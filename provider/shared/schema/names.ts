@@ -91,7 +91,7 @@ export const EnvVarName = z
  */
 export function nameRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
   return z.preprocess((input, ctx) => {
-    if (input !== null && typeof input === "object" && Object.prototype.hasOwnProperty.call(input, "__proto__")) {
+    if (input !== null && typeof input === "object" && Object.hasOwn(input, "__proto__")) {
       ctx.addIssue({ code: "custom", path: ["__proto__"], message: "'__proto__' cannot be a name" });
     }
     return input;

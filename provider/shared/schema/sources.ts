@@ -8,6 +8,7 @@ export const SourcePath = z
   .string()
   .min(1, { message: "must not be empty" })
   .max(SOURCE_LIMITS.maxPathLength, { message: `must be at most ${SOURCE_LIMITS.maxPathLength} characters` })
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
   .refine((s) => !/[\\\u0000-\u001f]/.test(s), { message: "must not contain '\\' or control characters" })
   .refine((s) => !s.startsWith("/") && s.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".."), {
     message: "must be relative, without empty, '.' or '..' segments",

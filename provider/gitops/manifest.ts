@@ -234,55 +234,64 @@ export function readAppFolders(dir: string): AppFolder[] {
     .map((d) => d.name)
     .sort();
   for (const sub of entries) {
-    const folder = join(dir, sub);
-    const files = MANIFEST_FILES.filter((f) => existsSync(join(abs, sub, f)));
-    if (files.length === 0) continue;
-    if (files.length > 1) {
-      problems.push({ folder, file: null, path: "(root)", message: `holds both ${files.join(" and ")}; keep one` });
-      continue;
-    }
-    const file = files[0]!;
-    const parsed = parseManifest(readFileSync(join(abs, sub, file), "utf8"), { jsonc: file.endsWith(".jsonc") });
-    if (!parsed.manifest) {
-      problems.push(...parsed.problems.map((p) => ({ folder, file, ...p })));
-      continue;
-    }
-    const m = parsed.manifest;
-    let ok = true;
-    let name = m.name;
-    if (name === undefined) {
-      const r = AppName.safeParse(sub);
-      if (r.success) name = sub;
-      else {
-        ok = false;
-        const why = formatIssues(r.error).map((i) => i.message).join("; ");
-        problems.push({ folder, file, path: "name", message: `is not set and the folder name '${sub}' is not a valid app name (${why}); set "name"` });
-      }
-    }
-    let source = folder;
-    if (m.entry !== undefined) {
-      const entryAbs = join(abs, sub, m.entry);
-      if (!existsSync(entryAbs) || !statSync(entryAbs).isFile()) {
-        ok = false;
-        problems.push({ folder, file, path: "entry", message: `'${m.entry}' is not a file in the folder` });
-      } else source = join(folder, m.entry);
-    } else if (!ENTRY_CANDIDATES.some((c) => existsSync(join(abs, sub, c)))) {
-      ok = false;
-      problems.push({ folder, file, path: "entry", message: `is not set and the folder has none of ${ENTRY_CANDIDATES.join(", ")}; add one or set "entry"` });
-    }
-    if (ok) apps.push({ name: name!, folder, file, source, manifest: m });
+    const app = readAppFolder(dir, sub, problems);
+    if (app) apps.push(app);
   }
-  const byName = new Map<string, AppFolder[]>();
-  for (const a of apps) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
-  for (const [name, same] of byName) {
-    if (same.length > 1) {
-      for (const a of same) {
-        const others = same.filter((o) => o !== a).map((o) => o.folder.split(sep).join("/"));
-        problems.push({ folder: a.folder, file: a.file, path: "name", message: `'${name}' is also the name of ${others.join(", ")}; app names must be unique` });
-      }
-    }
-  }
+  problems.push(...duplicateNames(apps));
   if (problems.length > 0) throw new ManifestError(dir, problems);
   return apps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** One sub-folder: its app, or undefined (no manifest, or problems, which go to `problems`). */
+function readAppFolder(dir: string, sub: string, problems: ManifestProblem[]): AppFolder | undefined {
+  const abs = resolve(dir);
+  const folder = join(dir, sub);
+  const files = MANIFEST_FILES.filter((f) => existsSync(join(abs, sub, f)));
+  if (files.length === 0) return undefined;
+  if (files.length > 1) {
+    problems.push({ folder, file: null, path: "(root)", message: `holds both ${files.join(" and ")}; keep one` });
+    return undefined;
+  }
+  const file = files[0]!;
+  const parsed = parseManifest(readFileSync(join(abs, sub, file), "utf8"), { jsonc: file.endsWith(".jsonc") });
+  if (!parsed.manifest) {
+    problems.push(...parsed.problems.map((p) => ({ folder, file, ...p })));
+    return undefined;
+  }
+  const m = parsed.manifest;
+  const before = problems.length;
+  let name = m.name;
+  if (name === undefined) {
+    const r = AppName.safeParse(sub);
+    if (r.success) name = sub;
+    else {
+      const why = formatIssues(r.error).map((i) => i.message).join("; ");
+      problems.push({ folder, file, path: "name", message: `is not set and the folder name '${sub}' is not a valid app name (${why}); set "name"` });
+    }
+  }
+  let source = folder;
+  if (m.entry !== undefined) {
+    const entryAbs = join(abs, sub, m.entry);
+    if (!existsSync(entryAbs) || !statSync(entryAbs).isFile()) {
+      problems.push({ folder, file, path: "entry", message: `'${m.entry}' is not a file in the folder` });
+    } else source = join(folder, m.entry);
+  } else if (!ENTRY_CANDIDATES.some((c) => existsSync(join(abs, sub, c)))) {
+    problems.push({ folder, file, path: "entry", message: `is not set and the folder has none of ${ENTRY_CANDIDATES.join(", ")}; add one or set "entry"` });
+  }
+  return problems.length === before ? { name: name!, folder, file, source, manifest: m } : undefined;
+}
+
+/** A problem for each folder whose app name another folder has too. */
+function duplicateNames(apps: AppFolder[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const byName = new Map<string, AppFolder[]>();
+  for (const a of apps) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
+  for (const [name, same] of byName) {
+    if (same.length < 2) continue;
+    for (const a of same) {
+      const others = same.filter((o) => o !== a).map((o) => o.folder.split(sep).join("/"));
+      problems.push({ folder: a.folder, file: a.file, path: "name", message: `'${name}' is also the name of ${others.join(", ")}; app names must be unique` });
+    }
+  }
+  return problems;
+}

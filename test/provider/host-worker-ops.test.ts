@@ -2,15 +2,14 @@
 // official SDK over real HTTP, the real host bundle on workerd.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../../provider/control-client/client.js";
+import { checkHostInputs, type HostWorkerInputs } from "../../provider/resources/host-worker/inputs.js";
 import {
-  checkHostInputs,
   cloudflareClient,
   deleteHost,
   deployedMigrationTag,
   newControlToken,
   readHost,
   uploadHost,
-  type HostWorkerInputs,
 } from "../../provider/resources/host-worker/ops.js";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../provider/cloudflare/host-script.js";
 import { LATEST_HOST_MIGRATION_TAG } from "../../provider/cloudflare/host-migrations.js";

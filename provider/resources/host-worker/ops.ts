@@ -11,7 +11,6 @@ import { planHostMigrations } from "../../cloudflare/host-migrations.js";
 import type { HostWorkerInputs } from "./inputs.js";
 import type { PlatformConfigInput } from "../../shared/schema/index.js";
 
-export { CLOUDFLARE_API_BASE_URL, HOST_UPLOAD_FIELDS, checkHostInputs, type HostWorkerInputs } from "./inputs.js";
 import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../cloudflare/upload-form.js";
 import type { ScriptMetadata, WorkerBinding } from "../../cloudflare/metadata.js";
 

@@ -1,13 +1,14 @@
 /**
  * The HostWorker resource's provider, as the engine's provider host loads
- * it (see provider-module.ts): it uploads the host Worker through the
+ * it (see ../provider-text.ts): it uploads the host Worker through the
  * `cloudflare` SDK (@pulumi/cloudflare rejects worker_loader bindings), in
- * host-worker-ops.ts, loaded on first use.
+ * ops.ts, loaded on first use.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HostWorkerInputs, HostWorkerOutputs } from "./ops.js";
+import type { HostWorkerInputs } from "./inputs.js";
+import type { HostWorkerOutputs } from "./ops.js";
 
-/** check and diff need only the inputs' rules: loading the SDK costs every preview ~0.5 s. */
+/** check and diff need only the inputs' rules (no SDK): loading the SDK costs every preview ~0.5 s. */
 const inputRules = () => import("./inputs.js");
 const hostOps = () => import("./ops.js");
 type Ops = Awaited<ReturnType<typeof hostOps>>;
@@ -34,8 +35,7 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: HostWorkerInputs, news: HostWorkerInputs) {
     // The Platform validated these inputs in the program already; unchanged ones passed here before.
     if (changedInputs(olds, news).length === 0) return { inputs: news, failures: [] };
-    const ops = await inputRules();
-    return { inputs: news, failures: ops.checkHostInputs(news) };
+    return { inputs: news, failures: (await inputRules()).checkHostInputs(news) };
   },
 
   async diff(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
@@ -52,8 +52,8 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
-    const ops = await hostOps();
-    if (!ops.HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
+    const [ops, { HOST_UPLOAD_FIELDS }] = await Promise.all([hostOps(), inputRules()]);
+    if (!HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
       return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
     }
     const token = olds.rotateControlToken === news.rotateControlToken && olds.controlToken ? olds.controlToken : ops.newControlToken();

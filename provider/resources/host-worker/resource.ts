@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerSource } from "../provider-text.js";
-import type { HostWorkerInputs } from "./ops.js";
+import type { HostWorkerInputs } from "./inputs.js";
 
 export interface HostWorkerArgs {
   accountId: pulumi.Input<string>;

@@ -8,7 +8,7 @@
  * host patterns are matched with egress.ts's egressDecision (the host's rule).
  */
 import { z } from "zod";
-import { readAppState } from "../resources/app/state.js";
+import { readAppCode, readAppSettings, readMaxQuota } from "../resources/app/state.js";
 import { egressDecision } from "../shared/egress-rule.js";
 import {
   CompatibilityDate,
@@ -51,11 +51,15 @@ export interface AppFacts {
 /** The platform settings an effective quota depends on. */
 export type QuotaContext = Pick<PlatformConfig, "defaults" | "limits">;
 
-/** Reads the facts from an App's inputs, as the provider reads them (readAppState: absent fields take the App's defaults). */
+/**
+ * Reads the facts from an App's inputs with the provider's readers (absent
+ * fields take the App's defaults), group by group: at preview the analyzer
+ * refuses a read of what is not known yet, such as a new platform's URL.
+ */
 export function appFacts(props: Record<string, unknown>): AppFacts {
-  const s = readAppState(props);
-  const { quota, outbound, dataOnDelete, tags } = s.settings;
-  return { name: s.name, quota, outbound, dataOnDelete, compatibilityDate: s.code.compatibilityDate ?? "", tags, maxQuota: s.control.maxQuota };
+  const { quota, outbound, dataOnDelete, tags } = readAppSettings(props.settings);
+  const compatibilityDate = readAppCode(props.code).compatibilityDate ?? "";
+  return { name: String(props.name), quota, outbound, dataOnDelete, compatibilityDate, tags, maxQuota: readMaxQuota(props.control) };
 }
 
 /** Config of the two quota policies: a ceiling per Quota field; fields left out have none. */

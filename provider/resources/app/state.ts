@@ -111,14 +111,9 @@ export function storedState(s: AppState): StoredAppState {
     code: storedCode(s.code),
     ...(settings ? { settings } : {}),
     ...(Object.keys(s.secrets ?? {}).length > 0 ? { secrets: s.secrets } : {}),
-    control: lean(controlAccess(s.control), DEFAULTS.control) as StoredAppState["control"],
+    control: lean({ url: s.control.url, maxQuota: readMaxQuota(s.control) }, DEFAULTS.control) as StoredAppState["control"],
     controlToken: s.controlToken,
   };
-}
-
-/** An empty ceiling is no ceiling: both are stored as none. */
-function controlAccess(c: Partial<AppControlAccess> | undefined): AppControlAccess {
-  return { url: c?.url, maxQuota: isEmpty(c?.maxQuota) ? null : c!.maxQuota! } as AppControlAccess;
 }
 
 /**
@@ -126,20 +121,33 @@ function controlAccess(c: Partial<AppControlAccess> | undefined): AppControlAcce
  * lean state as stored, state that spells its defaults out, or the JSON of
  * `pulumi preview --json` and the policy analyzer (groups may be missing, and
  * secrets may show as "[secret]" or wrapped). Missing fields take their
- * default, so none of these shows a change that is not one.
+ * default, so none of these shows a change that is not one. Each group has
+ * its own reader: the policy analyzer refuses any read of a value not known
+ * at preview (the control URL and token of a new platform), so the policy
+ * pack reads only the groups it needs.
  */
 export function readAppState(raw: unknown): AppState {
   const s = group(raw);
-  const settings = group(s.settings);
-  const secrets = group(s.secrets);
   return {
     name: typeof s.name === "string" ? s.name : "",
-    code: { ...DEFAULTS.code, ...present(group(s.code)) } as unknown as AppCode,
-    settings: { ...DEFAULTS.settings, ...present(settings) } as AppSettingsState,
-    secrets: secrets as Record<string, string>,
-    control: controlAccess(group(s.control) as Partial<AppControlAccess>),
+    code: readAppCode(s.code),
+    settings: readAppSettings(s.settings),
+    secrets: group(s.secrets) as Record<string, string>,
+    control: { url: group(s.control).url as string, maxQuota: readMaxQuota(s.control) },
     controlToken: typeof s.controlToken === "string" ? s.controlToken : "",
   };
+}
+
+/** The `code` group, its defaults filled in. */
+export const readAppCode = (raw: unknown): AppCode => ({ ...DEFAULTS.code, ...present(group(raw)) }) as unknown as AppCode;
+
+/** The `settings` group: every setting, its default when left out. */
+export const readAppSettings = (raw: unknown): AppSettingsState => ({ ...DEFAULTS.settings, ...present(group(raw)) }) as AppSettingsState;
+
+/** The platform's ceilings from the `control` group (reading nothing else of it); an empty ceiling is none. */
+export function readMaxQuota(rawControl: unknown): QuotaInput | null {
+  const maxQuota = group(rawControl).maxQuota as QuotaInput | null | undefined;
+  return isEmpty(maxQuota) ? null : maxQuota!;
 }
 
 /** Pulumi's wire form of a secret value, as the policy analyzer may hand one over. */

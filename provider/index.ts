@@ -1,6 +1,8 @@
 /**
  * pulumi-dynamic-workers: AI-generated apps on Cloudflare Dynamic Workers,
  * each with its own Durable Object (SQLite) storage, as Pulumi resources.
+ * This file is the package's public API: users import only from here (and
+ * the provider entry points that state names, resources/<kind>/provider.ts).
  */
 export { Platform, LOCAL_API_BASE_URL, type PlatformArgs } from "./resources/platform/component.js";
 export { App, type AppArgs, type InlineModule } from "./resources/app/resource.js";
@@ -8,8 +10,11 @@ export { ControlClient, ControlApiError, prepareVersion, type ControlClientOptio
 export { bundleApp, BundleError } from "./bundle/bundle-app.js";
 export { loadApps, type LoadAppsOptions } from "./gitops/load-apps.js";
 export { AppManifest, ManifestError, parseManifest, readAppFolders, type AppFolder, type ManifestProblem } from "./gitops/manifest.js";
-export { versionHashOf, canonicalVersionText, sha256Hex } from "./shared/version-hash.js";
 export {
+  versionHashOf,
+  canonicalVersionText,
+  sha256Hex,
+  APP_SETTINGS,
   AppName,
   AppVersionSpec,
   AppSettingsInput,
@@ -21,4 +26,4 @@ export {
   PlatformConfig,
   LIMITS,
   type FieldIssue,
-} from "./shared/schema/index.js";
+} from "./shared/index.js";

@@ -1,4 +1,7 @@
 /**
+ * bundle/: from an app folder to content-addressed modules: bundle-app.ts (this file), bundle-cache.ts
+ * (bundles reused while their inputs are unchanged), source-files.ts (the files a bundle was made of).
+ *
  * Bundles an app's source with esbuild into the modules the host stores:
  * one ES module, deterministic (same source, same bytes, same hash on any
  * machine: paths are relative to the app folder, no source maps, no

@@ -1,4 +1,6 @@
 /**
+ * cli/: the `dynamic-workers` command and its subcommands (local-command.ts, preview-comment-command.ts).
+ *
  * The `dynamic-workers` command: a map of subcommands, each with a one-line
  * summary and a `run(argv)` resolving to the exit code. Add a command by
  * adding an entry to COMMANDS.

@@ -1,7 +1,7 @@
 /**
  * `dynamic-workers preview-comment [file]`: reads `pulumi preview --json`
  * from a file (or stdin: no file, or "-") and writes the pull-request
- * comment's Markdown to stdout (see ../preview-comment.ts), with each changed
+ * comment's Markdown to stdout (see ../gitops/preview-comment.ts), with each changed
  * app's source diff (see ../source-diff.ts).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";

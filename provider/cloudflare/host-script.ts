@@ -1,4 +1,7 @@
 /**
+ * cloudflare/: the host script as the Cloudflare API takes it: host-script.ts (this file: its settings,
+ * bundle and Durable Objects), metadata.ts (the upload metadata's schemas), upload-form.ts, host-migrations.ts.
+ *
  * Facts about the host Worker that its uploaders (tests, the local target,
  * the Platform resource) share: its compatibility settings and bindings.
  */

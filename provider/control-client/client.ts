@@ -1,4 +1,6 @@
 /**
+ * control-client/: the Node side of the control API, calling through shared/control/routes.ts.
+ *
  * A client of the host's control API (/_control/v1/), used by the App
  * resource, the CLI and the tests. It validates with the shared schemas
  * before sending, predicts version hashes locally, uploads only modules the

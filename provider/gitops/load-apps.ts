@@ -1,4 +1,8 @@
 /**
+ * gitops/: apps declared as folders in git, and the pull-request comment: load-apps.ts (this file),
+ * manifest.ts (app.json), app-changes.ts and preview-comment.ts (the comment), source-diff.ts and
+ * diff-markdown.ts (its source diffs).
+ *
  * loadApps: one App per app folder (a sub-folder holding app.json or
  * app.jsonc; see manifest.ts). Every folder is read and validated before any
  * App is created, and every problem of every folder is thrown together, so

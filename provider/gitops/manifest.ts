@@ -1,7 +1,7 @@
 /**
  * An app folder's manifest, `app.json` (or `app.jsonc`, with comments and
  * trailing commas): what the App resource takes, minus the code, which is
- * the folder itself. The fields reuse the schemas of schema.ts, so a bad
+ * the folder itself. The fields reuse the schemas of shared/schema/, so a bad
  * manifest gets the same message as a bad App argument. The JSON Schema in
  * schema/app.schema.json is generated from AppManifest
  * (scripts/gen-schema.mjs), so editors and agents validate as they write.

@@ -1,4 +1,6 @@
 /**
+ * local/: the local target, `dynamic-workers local`.
+ *
  * The local target: a Cloudflare API subset (script upload with bindings and
  * migrations, settings, namespaces, subdomain) on one port, running the
  * uploaded scripts on real workerd and keeping everything in a state folder.

@@ -1,4 +1,6 @@
 /**
+ * policy/: the @pulumi/policy pack: pack.ts (this file, the wiring) and rules.ts (the rules, pure).
+ *
  * The `dynamic-workers` policy pack: importing this module serves it (a
  * gRPC analyzer that prints its port), so only the pack's entry points
  * (policy/index.js, policy/run.mjs) import it. The rules are in rules.ts.

@@ -4,8 +4,8 @@
  * each naming the app, the field and the limit. pack.ts wires them into
  * `@pulumi/policy`; tests call them directly.
  *
- * Effective quotas come from schema.ts's effectiveQuota (the host's rule);
- * host patterns are matched with egress.ts's egressDecision (the host's rule).
+ * Effective quotas come from shared/schema's effectiveQuota (the host's rule);
+ * host patterns are matched with shared/egress-rule.ts's egressDecision (the host's rule).
  */
 import { z } from "zod";
 import { readAppCode, readAppSettings, readMaxQuota } from "../resources/app/state.js";

@@ -121,7 +121,7 @@ describe("App", () => {
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
-    // The provider is named by a short text, not serialized (provider-module.ts; serialize.test.ts runs it).
+    // The provider is named by a short text, not serialized (resources/provider-text.ts; serialize.test.ts runs it).
     expect(m.inputs.__provider).toBe(providerSource("app", "appProvider"));
     expect(m.inputs.__provider.length).toBeLessThan(600);
   });

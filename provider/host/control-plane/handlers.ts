@@ -1,6 +1,8 @@
 /**
+ * host/control-plane/: the control API under /_control/v1/: auth.ts, route-match.ts, handlers.ts (this file).
+ *
  * The control plane, under /_control/v1/: one handler per route of the
- * shared table (shared/control/routes.ts), which router.ts matches and
+ * shared table (shared/control/routes.ts), which route-match.ts matches and
  * validates for them. Every call needs `Authorization: Bearer
  * <CONTROL_TOKEN>`, and a refusal changes nothing stored.
  */

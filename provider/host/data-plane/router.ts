@@ -1,4 +1,7 @@
 /**
+ * host/data-plane/: serving apps: router.ts (this file), version-cache.ts, rate-limit.ts, worker-code.ts
+ * (loading an app's code), and the entrypoints the host hands apps (egress, logs, objects).
+ *
  * The data plane: finds the app a request is for, by hostname
  * (`<app>.<appsDomain>`) or by path (`/apps/<app>/…`, prefix stripped), and
  * hands it to that app's isolate. Paths under /_control/ never reach an app.

@@ -1,4 +1,7 @@
 /**
+ * host/objects/: the host's Durable Objects (Catalog, AppControl, AppObject) and the SQLite stores
+ * AppControl keeps (versions, blobs, sources, objects, usage).
+ *
  * AppControl: one object per app, holding its settings, its code versions
  * (content-addressed modules, split into chunks under the 2 MB row limit),
  * its deploy history, its object registry and its recent errors. One object

@@ -2,7 +2,7 @@
  * What the App provider's check and diff need, and nothing more: they run on
  * every preview for every app, so this module loads only the schemas and the
  * state shapes (not esbuild, the control client or the source readers of
- * app-ops.ts).
+ * ops.ts).
  */
 import { readAppState, same, type AppState, type StoredAppState } from "./state.js";
 import {

@@ -1,7 +1,7 @@
 /**
  * The App resource's provider, as the engine's provider host loads it (see
- * provider-module.ts). check and diff run for every app on every preview:
- * they load only the schemas (app-check.ts); the rest loads app-ops.ts.
+ * ../provider-text.ts). check and diff run for every app on every preview:
+ * they load only the schemas (check.ts); the rest loads ops.ts.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { StoredAppState } from "./state.js";

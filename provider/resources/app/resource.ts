@@ -1,10 +1,14 @@
 /**
+ * resources/app/: the App resource. resource.ts (this file) is what a program declares; provider.ts the
+ * engine's provider, over check.ts (check, diff) and ops.ts (create, update, read, delete); state.ts the
+ * state and its one reader.
+ *
  * App: one AI app's code and quota, as a Pulumi dynamic resource
  * (`pulumi-nodejs:dynamic/dynamic-workers:App`). The program bundles the
  * source (so a syntax error fails `pulumi preview` with file:line:column),
  * stores the bundle in the content-addressed cache and hands the engine
  * only hashes and settings; the provider rolls it out through the host's
- * control API (app-ops.ts).
+ * control API (ops.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerSource } from "../provider-text.js";
@@ -80,7 +84,7 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   };
 }
 
-/** The code's hashes and settings, with the version hash of the whole (see hash.ts). */
+/** The code's hashes and settings, with the version hash of the whole (see shared/version-hash.ts). */
 async function codeOf({ contents, ...prepared }: PreparedCode, args: AppArgs, secrets: Record<string, string>): Promise<AppCode> {
   const code: Omit<AppCode, "versionHash"> = {
     ...prepared,
@@ -156,7 +160,7 @@ export class App extends pulumi.CustomResource {
 
   // Derived, not stored, and made on first use: a fleet's program reads few of them.
 
-  /** The deployed version: see hash.ts for the rule. */
+  /** The deployed version: see shared/version-hash.ts for the rule. */
   get versionHash(): pulumi.Output<string> {
     return (this.derived.versionHash ??= this.code.apply((c) => c.versionHash));
   }

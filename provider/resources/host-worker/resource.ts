@@ -1,7 +1,10 @@
 /**
+ * resources/host-worker/: the HostWorker resource, which uploads the host Worker: resource.ts (this
+ * file), provider.ts, ops.ts (the upload through the `cloudflare` SDK) and inputs.ts (its inputs and checks).
+ *
  * HostWorker: the dynamic resource (`pulumi-nodejs:dynamic/dynamic-workers:HostWorker`)
- * that uploads the host Worker; its provider is host-worker-provider.ts,
- * named in state by a short text (provider-module.ts).
+ * that uploads the host Worker; its provider is provider.ts,
+ * named in state by a short text (../provider-text.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerSource } from "../provider-text.js";

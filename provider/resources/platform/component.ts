@@ -1,4 +1,6 @@
 /**
+ * resources/platform/: the Platform component, what a program declares first.
+ *
  * Platform: the host Worker and everything around it, as one component
  * (`dynamic-workers:index:Platform`). It validates its arguments before any
  * resource exists, uploads the host (HostWorker), and adds routes, a custom

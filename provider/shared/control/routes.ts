@@ -1,4 +1,6 @@
 /**
+ * shared/control/: the control API contract: routes.ts (this file), requests.ts, responses.ts, errors.ts.
+ *
  * The control API's route table: every route once, with its method, path
  * pattern, the schemas of its body and query, and the type of its answer.
  * The host registers one handler per route name (host/control-plane/), and

@@ -56,7 +56,7 @@ export const CompatibilityFlag = z
 
 /**
  * One code version of an app, as `POST /_control/v1/apps/:app/versions`
- * takes it. Everything here is part of the version hash (see hash.ts).
+ * takes it. Everything here is part of the version hash (see ../version-hash.ts).
  */
 export const AppVersionSpec = z
   .strictObject({

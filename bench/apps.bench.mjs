@@ -155,11 +155,12 @@ async function child(variant, apps, cacheDir) {
   process.env.DYNAMIC_WORKERS_CACHE = cacheDir;
   const dist = (p) => import(join(root, "dist", "provider", p));
   const esbuild = await import("esbuild");
-  const { BUILD_OPTIONS, bundleApp } = await dist("bundle.js");
+  const { BUILD_OPTIONS, bundleApp } = await dist("bundle/bundle-app.js");
   // Our bundling settings without what bundleApp adds (metafile, whitespace minifying, comment dropping).
   const { metafile: _m, minifyWhitespace: _w, minifyIdentifiers: _i, minifySyntax: _s, legalComments: _l, charset: _c, sourcemap: _sm, ...baselineOptions } = BUILD_OPTIONS;
-  const { prepareVersion } = await dist("control-client.js");
-  const { checkApp, moduleCache } = await dist("app-ops.js");
+  const { prepareVersion } = await dist("control-client/client.js");
+  const { moduleCache } = await dist("resources/app/ops.js");
+  const { checkApp } = await dist("resources/app/check.js");
 
   async function baseline(app) {
     const t0 = performance.now();

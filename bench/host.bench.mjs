@@ -117,7 +117,7 @@ function verdict(ratio, target, higherIsBetter) {
 }
 
 async function main() {
-  const { ControlClient } = await dist("control-client.js");
+  const { ControlClient } = await dist("control-client/client.js");
   const { options: host, bundle, compatibilityDate: HOST_COMPATIBILITY_DATE } = await hostWorker();
   const direct = [{ host: "127.0.0.1", port: 0 }];
   const mf = new Miniflare({

@@ -604,7 +604,7 @@ async function partLogs({ base, bare, control, pids }) {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const { ControlClient } = await dist("control-client.js");
+  const { ControlClient } = await dist("control-client/client.js");
   const { options: host, bundle, compatibilityDate: HOST_COMPATIBILITY_DATE } = await hostWorker();
   state.mf = new Miniflare({
     host: "127.0.0.1",

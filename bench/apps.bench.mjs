@@ -4,7 +4,7 @@
 // Generates BENCH_APPS (200) small distinct apps in a temp folder
 // (bench/apps/app-files.mjs): a few TS files each with imports between them
 // (one type-only), every third with a Durable Object class. Then, per app,
-// in the order provider/app.ts runs it:
+// in the order the App resource (provider/resources/app/resource.ts) runs it:
 //   bundle  bundleApp(source) (esbuild, the Workers settings, metafile)
 //   cache   each module into the ModuleCache (DYNAMIC_WORKERS_CACHE)
 //   hash    prepareVersion of the bundled contents → versionHash
@@ -33,7 +33,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TARGETS = { stateBytes: 2048 };
 const CHILD_TIMEOUT_MS = 5 * 60_000;
 
-// The state fields the quickstart's platform hands every app (provider/platform.ts, local target).
+// The state fields the quickstart's platform hands every app (provider/resources/platform/component.ts, local target).
 const PLATFORM = {
   controlUrl: "http://127.0.0.1:8787/_scripts/dynamic-workers",
   controlToken: "0".repeat(64), // 32 random bytes as hex
@@ -92,7 +92,7 @@ function appState(app, bundle, modules, versionHash, env) {
   };
 }
 
-/** What the App constructor and the engine's check do, in provider/app.ts's order. */
+/** What the App constructor and the engine's check do, in provider/resources/app/resource.ts's order. */
 async function ours({ bundleApp, prepareVersion, moduleCache, checkApp }, app, i) {
   const t0 = performance.now();
   const bundle = await bundleApp(app.dir);
@@ -105,7 +105,7 @@ async function ours({ bundleApp, prepareVersion, moduleCache, checkApp }, app, i
   }
   const t2 = performance.now();
   const env = { GREETING: `extra ${i}` };
-  // As provider/app.ts does: the version hash from the contents just bundled.
+  // As provider/resources/app/resource.ts does: the version hash from the contents just bundled.
   const prepared = await prepareVersion({
     mainModule: bundle.mainModule,
     modules: bundle.modules,

@@ -1,9 +1,10 @@
 // npm run bench:apps — bundling and checking apps the way the App resource
 // does, on the built dist/ (issue 5).
 //
-// Generates BENCH_APPS (200) small distinct apps in a temp folder: a few TS
-// files each with imports between them (one type-only), every third with a
-// Durable Object class. Then, per app, in the order provider/app.ts runs it:
+// Generates BENCH_APPS (200) small distinct apps in a temp folder
+// (bench/apps/app-files.mjs): a few TS files each with imports between them
+// (one type-only), every third with a Durable Object class. Then, per app,
+// in the order the App resource (provider/resources/app/resource.ts) runs it:
 //   bundle  bundleApp(source) (esbuild, the Workers settings, metafile)
 //   cache   each module into the ModuleCache (DYNAMIC_WORKERS_CACHE)
 //   hash    prepareVersion of the bundled contents → versionHash
@@ -20,10 +21,11 @@
 // keeps them in. Target: under 2 KB per app.
 // A missed target is reported, never fatal; only errors exit non-zero.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateApps } from "./apps/app-files.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const APPS = Number(process.env.BENCH_APPS ?? 200);
@@ -31,115 +33,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TARGETS = { stateBytes: 2048 };
 const CHILD_TIMEOUT_MS = 5 * 60_000;
 
-// The state fields the quickstart's platform hands every app (provider/platform.ts, local target).
+// The state fields the quickstart's platform hands every app (provider/resources/platform/component.ts, local target).
 const PLATFORM = {
   controlUrl: "http://127.0.0.1:8787/_scripts/dynamic-workers",
   controlToken: "0".repeat(64), // 32 random bytes as hex
   maxQuota: { maxObjects: 100, requestsPerMinute: 60_000 },
 };
-
-// ---------------------------------------------------------------------------
-// The apps: distinct code, a few files each, imports between them.
-
-const WORDS = ["notes", "tasks", "polls", "links", "quotes", "timers", "votes", "recipes", "books", "habits", "scores", "invoices"];
-
-function appFiles(i) {
-  const word = WORDS[i % WORDS.length];
-  const stateful = i % 3 === 0;
-  const routes = 3 + (i % 5);
-  const files = {};
-  files["lib/types.ts"] = `// Types for app ${i} (${word}).
-export interface Item${i} { id: string; title: string; createdAt: string; tags: string[]; weight: number }
-export interface Page<T> { items: T[]; next: string | null }
-export type Handler = (request: Request, env: AppEnv, params: URLSearchParams) => Promise<Response> | Response;
-`;
-  files["lib/util.ts"] = `import type { Item${i}, Page } from "./types";
-export const APP_ID = ${JSON.stringify(`app-${i}`)};
-export const SALT = ${i * 7919};
-export function json(data: unknown, status = 200): Response {
-  return new Response(JSON.stringify(data), { status, headers: { "content-type": "application/json", "x-app": APP_ID } });
-}
-export function checksum(s: string): number {
-  let h = SALT;
-  for (let k = 0; k < s.length; k++) h = (Math.imul(h, 31) + s.charCodeAt(k)) | 0;
-  return h >>> 0;
-}
-export function page(items: Item${i}[], limit: number, cursor: string | null): Page<Item${i}> {
-  const start = cursor ? items.findIndex((it) => it.id === cursor) + 1 : 0;
-  const slice = items.slice(start, start + limit);
-  return { items: slice, next: slice.length === limit ? slice[slice.length - 1]!.id : null };
-}
-export function makeItem(title: string, tags: string[] = []): Item${i} {
-  return { id: checksum(title + Date.now()).toString(36), title, createdAt: new Date().toISOString(), tags, weight: title.length % ${3 + (i % 11)} };
-}
-`;
-  const routeLines = [];
-  for (let r = 0; r < routes; r++) {
-    routeLines.push(`  "/${word}/${r}": (request, env, params) => {
-    const n = Number(params.get("n") ?? ${r + 1});
-    const items = Array.from({ length: Math.min(n, 50) }, (_, k) => makeItem(\`${word} \${k} of route ${r}\`, ["r${r}", APP_ID]));
-    return json({ route: ${r}, method: request.method, greeting: env.GREETING ?? null, ...page(items, 10, params.get("cursor")) });
-  },`);
-  }
-  files["lib/routes.ts"] = `import type { Handler } from "./types";
-import { APP_ID, json, makeItem, page } from "./util";
-export const routes: Record<string, Handler> = {
-${routeLines.join("\n")}
-};
-`;
-  if (stateful) {
-    files["store.ts"] = `import { DurableObject } from "cloudflare:workers";
-import { checksum, json, makeItem } from "./lib/util";
-export class Store${i} extends DurableObject {
-  private ready = false;
-  private init(): void {
-    if (this.ready) return;
-    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS ${word} (id TEXT PRIMARY KEY, title TEXT NOT NULL, sum INTEGER)");
-    this.ready = true;
-  }
-  async add(title: string): Promise<string> {
-    this.init();
-    const item = makeItem(title);
-    this.ctx.storage.sql.exec("INSERT INTO ${word} VALUES (?, ?, ?)", item.id, item.title, checksum(item.title));
-    return item.id;
-  }
-  async fetch(request: Request): Promise<Response> {
-    this.init();
-    if (request.method === "POST") return json({ id: await this.add(await request.text()) }, 201);
-    return json(this.ctx.storage.sql.exec("SELECT id, title FROM ${word} ORDER BY id LIMIT 100").toArray());
-  }
-}
-`;
-  }
-  files["index.ts"] = `import { routes } from "./lib/routes";
-import { APP_ID, json } from "./lib/util";
-${stateful ? `export { Store${i} } from "./store";\n` : ""}
-export default {
-  async fetch(request: Request, env: AppEnv): Promise<Response> {
-    const url = new URL(request.url);
-${stateful ? `    if (url.pathname.startsWith("/db")) return env.OBJECTS.get("main").fetch(request);\n` : ""}    const handler = routes[url.pathname];
-    if (!handler) return json({ error: "not found", app: APP_ID, routes: Object.keys(routes) }, 404);
-    return handler(request, env, url.searchParams);
-  },
-};
-`;
-  return { files, durableObject: stateful ? `Store${i}` : null };
-}
-
-function generateApps(dir) {
-  const apps = [];
-  for (let i = 0; i < APPS; i++) {
-    const name = `app-${String(i).padStart(3, "0")}`;
-    const appDir = join(dir, name);
-    const { files, durableObject } = appFiles(i);
-    for (const [path, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(appDir, path)), { recursive: true });
-      writeFileSync(join(appDir, path), text);
-    }
-    apps.push({ name, dir: appDir, durableObject, files: Object.keys(files).length });
-  }
-  return apps;
-}
 
 /** The size-true shape of a secret in a Pulumi state file (random bytes stand in for the ciphertext). */
 function secretEnvelope(value) {
@@ -151,83 +50,93 @@ function secretEnvelope(value) {
 // ---------------------------------------------------------------------------
 // Child: one variant, three passes, figures as JSON on stdout.
 
-async function child(variant, apps, cacheDir) {
+/** The built modules the child measures, imported once DYNAMIC_WORKERS_CACHE points at its cache. */
+async function loadTools(cacheDir) {
   process.env.DYNAMIC_WORKERS_CACHE = cacheDir;
   const dist = (p) => import(join(root, "dist", "provider", p));
   const esbuild = await import("esbuild");
-  const { BUILD_OPTIONS, bundleApp } = await dist("bundle.js");
+  const { BUILD_OPTIONS, bundleApp } = await dist("bundle/bundle-app.js");
   // Our bundling settings without what bundleApp adds (metafile, whitespace minifying, comment dropping).
   const { metafile: _m, minifyWhitespace: _w, minifyIdentifiers: _i, minifySyntax: _s, legalComments: _l, charset: _c, sourcemap: _sm, ...baselineOptions } = BUILD_OPTIONS;
-  const { prepareVersion } = await dist("control-client.js");
-  const { checkApp, moduleCache } = await dist("app-ops.js");
+  const { prepareVersion } = await dist("control-client/client.js");
+  const { moduleCache } = await dist("resources/app/ops.js");
+  const { checkApp } = await dist("resources/app/check.js");
+  return { esbuild, baselineOptions, bundleApp, prepareVersion, moduleCache, checkApp };
+}
 
-  async function baseline(app) {
-    const t0 = performance.now();
-    const r = await esbuild.build({ ...baselineOptions, absWorkingDir: app.dir, entryPoints: ["index.ts"] });
-    if (!r.outputFiles[0]?.text) throw new Error(`${app.name}: no output`);
-    return { total: performance.now() - t0 };
-  }
+async function baseline({ esbuild, baselineOptions }, app) {
+  const t0 = performance.now();
+  const r = await esbuild.build({ ...baselineOptions, absWorkingDir: app.dir, entryPoints: ["index.ts"] });
+  if (!r.outputFiles[0]?.text) throw new Error(`${app.name}: no output`);
+  return { total: performance.now() - t0 };
+}
 
-  /** What the App constructor and the engine's check do, in provider/app.ts's order. */
-  async function ours(app, i) {
-    const t0 = performance.now();
-    const bundle = await bundleApp(app.dir);
-    const t1 = performance.now();
-    const cache = moduleCache();
-    const modules = {};
-    for (const [n, m] of Object.entries(bundle.modules)) {
-      const bytes = Buffer.from(m.content, "utf8");
-      modules[n] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
-    }
-    const t2 = performance.now();
-    const env = { GREETING: `extra ${i}` };
-    // As provider/app.ts does: the version hash from the contents just bundled.
-    const prepared = await prepareVersion({
+/** AppState (provider/resources/app/state.ts): grouped, as the engine stores it. */
+function appState(app, bundle, modules, versionHash, env) {
+  return {
+    name: app.name,
+    code: {
+      versionHash,
       mainModule: bundle.mainModule,
-      modules: bundle.modules,
+      modules,
+      source: { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry },
       compatibilityDate: "2026-07-01",
       compatibilityFlags: [],
       durableObject: app.durableObject,
       env,
-    });
-    const t3 = performance.now();
-    // AppState (provider/app-ops.ts): grouped, as the engine stores it.
-    const state = {
-      name: app.name,
-      code: {
-        versionHash: prepared.versionHash,
-        mainModule: bundle.mainModule,
-        modules,
-        source: { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry },
-        compatibilityDate: "2026-07-01",
-        compatibilityFlags: [],
-        durableObject: app.durableObject,
-        env,
-      },
-      settings: { quota: { requestsPerMinute: 600, ...(app.durableObject ? { maxObjects: 5 } : {}) }, outbound: "none", logs: false, dataOnDelete: "retain" },
-      secrets: {},
-      control: { url: PLATFORM.controlUrl, maxQuota: PLATFORM.maxQuota },
-      controlToken: PLATFORM.controlToken,
-    };
-    const failures = checkApp(state);
-    const t4 = performance.now();
-    if (failures.length) throw new Error(`${app.name}: check failed: ${JSON.stringify(failures)}`);
-    // As the state file stores it: secrets encrypted by the passphrase secrets manager
-    // (AES-256-GCM: "v1:" + base64 12-byte nonce + ":" + base64 of the JSON text and a 16-byte tag).
-    const stored = { ...state, controlToken: secretEnvelope(state.controlToken), secrets: secretEnvelope(state.secrets) };
-    return {
-      total: t4 - t0,
-      bundle: t1 - t0,
-      cache: t2 - t1,
-      hash: t3 - t2,
-      check: t4 - t3,
-      stateBytes: Buffer.byteLength(JSON.stringify(state)),
-      storedBytes: Buffer.byteLength(JSON.stringify(stored)),
-      bundleBytes: modules["index.js"].size,
-    };
-  }
+    },
+    settings: { quota: { requestsPerMinute: 600, ...(app.durableObject ? { maxObjects: 5 } : {}) }, outbound: "none", logs: false, dataOnDelete: "retain" },
+    secrets: {},
+    control: { url: PLATFORM.controlUrl, maxQuota: PLATFORM.maxQuota },
+    controlToken: PLATFORM.controlToken,
+  };
+}
 
-  const run = variant === "ours" ? ours : baseline;
+/** What the App constructor and the engine's check do, in provider/resources/app/resource.ts's order. */
+async function ours({ bundleApp, prepareVersion, moduleCache, checkApp }, app, i) {
+  const t0 = performance.now();
+  const bundle = await bundleApp(app.dir);
+  const t1 = performance.now();
+  const cache = moduleCache();
+  const modules = {};
+  for (const [n, m] of Object.entries(bundle.modules)) {
+    const bytes = Buffer.from(m.content, "utf8");
+    modules[n] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
+  }
+  const t2 = performance.now();
+  const env = { GREETING: `extra ${i}` };
+  // As provider/resources/app/resource.ts does: the version hash from the contents just bundled.
+  const prepared = await prepareVersion({
+    mainModule: bundle.mainModule,
+    modules: bundle.modules,
+    compatibilityDate: "2026-07-01",
+    compatibilityFlags: [],
+    durableObject: app.durableObject,
+    env,
+  });
+  const t3 = performance.now();
+  const state = appState(app, bundle, modules, prepared.versionHash, env);
+  const failures = checkApp(state);
+  const t4 = performance.now();
+  if (failures.length) throw new Error(`${app.name}: check failed: ${JSON.stringify(failures)}`);
+  // As the state file stores it: secrets encrypted by the passphrase secrets manager
+  // (AES-256-GCM: "v1:" + base64 12-byte nonce + ":" + base64 of the JSON text and a 16-byte tag).
+  const stored = { ...state, controlToken: secretEnvelope(state.controlToken), secrets: secretEnvelope(state.secrets) };
+  return {
+    total: t4 - t0,
+    bundle: t1 - t0,
+    cache: t2 - t1,
+    hash: t3 - t2,
+    check: t4 - t3,
+    stateBytes: Buffer.byteLength(JSON.stringify(state)),
+    storedBytes: Buffer.byteLength(JSON.stringify(stored)),
+    bundleBytes: modules["index.js"].size,
+  };
+}
+
+async function child(variant, apps, cacheDir) {
+  const tools = await loadTools(cacheDir);
+  const run = variant === "ours" ? (app, i) => ours(tools, app, i) : (app) => baseline(tools, app);
   const sequential = async () => {
     const out = [];
     for (let i = 0; i < apps.length; i++) out.push(await run(apps[i], i));
@@ -278,71 +187,87 @@ function runChild(variant, appsFile, cacheDir) {
   });
 }
 
+/** ROUNDS rounds, each variant in turn, each in a fresh child with an empty cache. */
+async function runRounds(tmp, appsFile) {
+  const rounds = { ours: [], baseline: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const variant of ["ours", "baseline"]) {
+      const cacheDir = join(tmp, `cache-${variant}-${r}`); // empty: each round's cold pass is cold
+      rounds[variant].push(await runChild(variant, appsFile, cacheDir));
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }
+  return rounds;
+}
+
+// Per round: p50 per app and total of the pass; then the median over rounds.
+function passFigures(rounds, variant, pass, key = "total") {
+  const p50s = rounds[variant].map((rd) => median(rd[pass].map((x) => x[key])));
+  const totals = rounds[variant].map((rd) => sum(rd[pass].map((x) => x[key])));
+  return { p50: median(p50s), total: median(totals) };
+}
+function ratio(rounds, pass, stat) {
+  return median(rounds.ours.map((rd, i) => {
+    const a = stat === "p50" ? median(rd[pass].map((x) => x.total)) : sum(rd[pass].map((x) => x.total));
+    const b = stat === "p50" ? median(rounds.baseline[i][pass].map((x) => x.total)) : sum(rounds.baseline[i][pass].map((x) => x.total));
+    return a / b;
+  }));
+}
+
+function reportPasses(rounds, apps) {
+  console.log("");
+  console.log("pass        variant    ms/app p50   total ms   ours/baseline (p50, total)");
+  for (const pass of ["cold", "warm"]) {
+    for (const variant of ["ours", "baseline"]) {
+      const x = passFigures(rounds, variant, pass);
+      const r = variant === "ours" ? `${f(ratio(rounds, pass, "p50"))}×, ${f(ratio(rounds, pass, "total"))}×` : "";
+      console.log(`${pass.padEnd(11)} ${variant.padEnd(10)} ${f(x.p50).padStart(10)}   ${f(x.total, 0).padStart(8)}   ${r}`);
+    }
+  }
+  const conc = (v) => median(rounds[v].map((rd) => rd.concurrentMs));
+  console.log(
+    `concurrent  all ${apps.length} at once (warm): ours ${f(conc("ours"), 0)} ms (${f(conc("ours") / apps.length)} ms/app), ` +
+      `baseline ${f(conc("baseline"), 0)} ms (${f(conc("baseline") / apps.length)} ms/app), ratio ${f(conc("ours") / conc("baseline"))}×`,
+  );
+}
+
+function reportPhases(rounds) {
+  console.log("");
+  console.log("ours, per phase   cold p50 ms   warm p50 ms   warm total ms");
+  for (const phase of ["bundle", "cache", "hash", "check"]) {
+    const c = passFigures(rounds, "ours", "cold", phase);
+    const w = passFigures(rounds, "ours", "warm", phase);
+    console.log(`  ${phase.padEnd(15)} ${f(c.p50, 3).padStart(11)}   ${f(w.p50, 3).padStart(11)}   ${f(w.total, 1).padStart(13)}`);
+  }
+}
+
+function reportState(rounds) {
+  const states = rounds.ours[0].warm.map((x) => x.stateBytes);
+  const stored = rounds.ours[0].warm.map((x) => x.storedBytes);
+  const bundles = rounds.ours[0].warm.map((x) => x.bundleBytes);
+  const maxState = Math.max(...states);
+  const maxStored = Math.max(...stored);
+  console.log("");
+  console.log(
+    `state per app: p50 ${median(states)} B, max ${maxState} B, mean ${f(sum(states) / states.length, 0)} B; ` +
+      `with its secrets encrypted as a state file stores them: p50 ${median(stored)} B, max ${maxStored} B`,
+  );
+  console.log(`  (bundles: p50 ${median(bundles)} B each, kept in the cache, not in state; the engine stores the state twice, as inputs and outputs, plus __provider: see bench:preview)`);
+  console.log(`target: state < ${TARGETS.stateBytes} B per app: ${maxStored < TARGETS.stateBytes ? "PASS" : "MISS"} (max ${maxStored} B, secrets encrypted)`);
+}
+
 async function main() {
   const tmp = mkdtempSync(join(tmpdir(), "dw-bench-apps-"));
   try {
-    const apps = generateApps(join(tmp, "apps"));
+    const apps = generateApps(join(tmp, "apps"), APPS);
     const appsFile = join(tmp, "apps.json");
     writeFileSync(appsFile, JSON.stringify(apps));
     const withDo = apps.filter((a) => a.durableObject).length;
     console.log(`bench:apps — ${apps.length} apps (${withDo} with a Durable Object class, ${sum(apps.map((a) => a.files))} files), ${ROUNDS} round(s), node ${process.version}`);
-
-    const rounds = { ours: [], baseline: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const variant of ["ours", "baseline"]) {
-        const cacheDir = join(tmp, `cache-${variant}-${r}`); // empty: each round's cold pass is cold
-        rounds[variant].push(await runChild(variant, appsFile, cacheDir));
-        rmSync(cacheDir, { recursive: true, force: true });
-      }
-    }
-
-    // Per round: p50 per app and total of the pass; then the median over rounds.
-    const passFigures = (variant, pass, key = "total") => {
-      const p50s = rounds[variant].map((rd) => median(rd[pass].map((x) => x[key])));
-      const totals = rounds[variant].map((rd) => sum(rd[pass].map((x) => x[key])));
-      return { p50: median(p50s), total: median(totals) };
-    };
-    const ratio = (pass, stat) => median(rounds.ours.map((rd, i) => {
-      const a = stat === "p50" ? median(rd[pass].map((x) => x.total)) : sum(rd[pass].map((x) => x.total));
-      const b = stat === "p50" ? median(rounds.baseline[i][pass].map((x) => x.total)) : sum(rounds.baseline[i][pass].map((x) => x.total));
-      return a / b;
-    }));
-
-    console.log("");
-    console.log("pass        variant    ms/app p50   total ms   ours/baseline (p50, total)");
-    for (const pass of ["cold", "warm"]) {
-      for (const variant of ["ours", "baseline"]) {
-        const x = passFigures(variant, pass);
-        const r = variant === "ours" ? `${f(ratio(pass, "p50"))}×, ${f(ratio(pass, "total"))}×` : "";
-        console.log(`${pass.padEnd(11)} ${variant.padEnd(10)} ${f(x.p50).padStart(10)}   ${f(x.total, 0).padStart(8)}   ${r}`);
-      }
-    }
-    const conc = (v) => median(rounds[v].map((rd) => rd.concurrentMs));
-    console.log(
-      `concurrent  all ${apps.length} at once (warm): ours ${f(conc("ours"), 0)} ms (${f(conc("ours") / apps.length)} ms/app), ` +
-        `baseline ${f(conc("baseline"), 0)} ms (${f(conc("baseline") / apps.length)} ms/app), ratio ${f(conc("ours") / conc("baseline"))}×`,
-    );
-
-    console.log("");
-    console.log("ours, per phase   cold p50 ms   warm p50 ms   warm total ms");
-    for (const phase of ["bundle", "cache", "hash", "check"]) {
-      const c = passFigures("ours", "cold", phase);
-      const w = passFigures("ours", "warm", phase);
-      console.log(`  ${phase.padEnd(15)} ${f(c.p50, 3).padStart(11)}   ${f(w.p50, 3).padStart(11)}   ${f(w.total, 1).padStart(13)}`);
-    }
-
-    const states = rounds.ours[0].warm.map((x) => x.stateBytes);
-    const stored = rounds.ours[0].warm.map((x) => x.storedBytes);
-    const bundles = rounds.ours[0].warm.map((x) => x.bundleBytes);
-    const maxState = Math.max(...states);
-    const maxStored = Math.max(...stored);
-    console.log("");
-    console.log(
-      `state per app: p50 ${median(states)} B, max ${maxState} B, mean ${f(sum(states) / states.length, 0)} B; ` +
-        `with its secrets encrypted as a state file stores them: p50 ${median(stored)} B, max ${maxStored} B`,
-    );
-    console.log(`  (bundles: p50 ${median(bundles)} B each, kept in the cache, not in state; the engine stores the state twice, as inputs and outputs, plus __provider: see bench:preview)`);
-    console.log(`target: state < ${TARGETS.stateBytes} B per app: ${maxStored < TARGETS.stateBytes ? "PASS" : "MISS"} (max ${maxStored} B, secrets encrypted)`);
+    const rounds = await runRounds(tmp, appsFile);
+    reportPasses(rounds, apps);
+    reportPhases(rounds);
+    reportState(rounds);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -116,11 +116,10 @@ function verdict(ratio, target, higherIsBetter) {
   return `${fmt(ratio)}  (target ${higherIsBetter ? "≥" : "≤"} ${target})  ${ok ? "PASS" : "MISS"}`;
 }
 
-async function main() {
-  const { ControlClient } = await dist("control-client.js");
-  const { options: host, bundle, compatibilityDate: HOST_COMPATIBILITY_DATE } = await hostWorker();
+/** One workerd with three Workers, each on its own direct 127.0.0.1 socket: the host, the dispatcher and the static Worker. */
+function startWorkers(host, HOST_COMPATIBILITY_DATE) {
   const direct = [{ host: "127.0.0.1", port: 0 }];
-  const mf = new Miniflare({
+  return new Miniflare({
     host: "127.0.0.1",
     port: 0,
     durableObjectsPersist: false,
@@ -143,122 +142,156 @@ async function main() {
       },
     ],
   });
-  try {
-    await mf.ready;
-    const hostUrl = await mf.unsafeGetDirectURL("host");
-    const dispatcherUrl = await mf.unsafeGetDirectURL("dispatcher");
-    const staticUrl = await mf.unsafeGetDirectURL("static");
-    const control = new ControlClient({ url: hostUrl.href, token: TOKEN });
-    // The load here is far above the default requestsPerMinute: lift it, so no 429 is measured.
-    await control.rollOut("trivial", jsApp(TRIVIAL_SOURCE), { quota: { requestsPerMinute: 100_000_000 } });
+}
 
-    const targets = [
-      { name: "host", url: new URL("/apps/trivial/", hostUrl).href },
-      { name: "dispatcher", url: new URL("/", dispatcherUrl).href },
-      { name: "static", url: new URL("/", staticUrl).href },
-    ];
-    for (const t of targets) await timedGet(t.url);
-    console.log(`host bundle ${bundle.sha256.slice(0, 12)}…; host ${hostUrl.host}, dispatcher ${dispatcherUrl.host}, static ${staticUrl.host}`);
-    console.log(
-      `warm: ${WARM.rounds} rounds × ${targets.length} targets, ${WARM.connections} connections, ` +
-        `${WARM.warmupSeconds} s warm-up + ${WARM.seconds} s each, median of rounds`,
-    );
+/** Deploys the trivial app; every target answers once. */
+async function setupTargets(control, urls, bundle) {
+  // The load here is far above the default requestsPerMinute: lift it, so no 429 is measured.
+  await control.rollOut("trivial", jsApp(TRIVIAL_SOURCE), { quota: { requestsPerMinute: 100_000_000 } });
 
-    // Warm: rotate the order each round so no target always follows the same one.
-    const pids = workerdPids();
-    const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
-    for (let round = 0; round < WARM.rounds; round++) {
-      for (let i = 0; i < targets.length; i++) {
-        const t = targets[(i + round) % targets.length];
-        const r = await loadRun(t.url, pids);
-        runs[t.name].push(r);
-        console.log(
-          `  round ${round + 1} ${pad(t.name, 10)} ${lpad(r.requests, 7)} req ${lpad(fmt(r.rps, 0), 6)} req/s  ` +
-            `p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  workerd ${fmt(r.cpuUs, 0)} µs CPU/req, RSS ${fmt(r.rssMiB, 0)} MiB`,
-        );
-      }
-    }
-    const warm = Object.fromEntries(
-      Object.entries(runs).map(([name, rs]) => [
-        name,
-        {
-          requests: rs.reduce((a, r) => a + r.requests, 0),
-          rps: median(rs.map((r) => r.rps)),
-          p50: median(rs.map((r) => r.p50)),
-          p99: median(rs.map((r) => r.p99)),
-          cpuUs: median(rs.map((r) => r.cpuUs)),
-        },
-      ]),
-    );
-    for (const [name, w] of Object.entries(warm)) {
-      if (w.requests < WARM.minRequests) console.warn(`warning: only ${w.requests} warm requests to ${name} (fewer than ${WARM.minRequests})`);
-    }
-    const rssWarm = workerdStats(pids)?.rssMiB;
+  const targets = [
+    { name: "host", url: new URL("/apps/trivial/", urls.host).href },
+    { name: "dispatcher", url: new URL("/", urls.dispatcher).href },
+    { name: "static", url: new URL("/", urls.static).href },
+  ];
+  for (const t of targets) await timedGet(t.url);
+  console.log(`host bundle ${bundle.sha256.slice(0, 12)}…; host ${urls.host.host}, dispatcher ${urls.dispatcher.host}, static ${urls.static.host}`);
+  console.log(
+    `warm: ${WARM.rounds} rounds × ${targets.length} targets, ${WARM.connections} connections, ` +
+      `${WARM.warmupSeconds} s warm-up + ${WARM.seconds} s each, median of rounds`,
+  );
+  return targets;
+}
 
-    // Cold: every sample is a never-loaded id. Host: a new app per sample (a
-    // version-cache miss too), and a new version of one existing app.
-    // Dispatcher: /cold/<n>. Interleaved; two unrecorded samples first.
-    const cold = { hostNewApp: [], hostNewVersion: [], dispatcher: [] };
-    const variant = (i) => `${TRIVIAL_SOURCE}\n// cold ${i}`;
-    await control.rollOut("cold", jsApp(variant("initial")));
-    await timedGet(new URL("/apps/cold/", hostUrl).href);
-    for (let i = -2; i < COLD_SAMPLES; i++) {
-      const keep = i >= 0;
-      await control.rollOut(`cold-${i + 2}`, jsApp(variant(i)));
-      const a = await timedGet(new URL(`/apps/cold-${i + 2}/`, hostUrl).href);
-      await control.rollOut("cold", jsApp(variant(i)));
-      const b = await timedGet(new URL("/apps/cold/", hostUrl).href);
-      const c = await timedGet(new URL(`/cold/${i + 2}`, dispatcherUrl).href);
-      if (keep) {
-        cold.hostNewApp.push(a);
-        cold.hostNewVersion.push(b);
-        cold.dispatcher.push(c);
-      }
-    }
-    const rssCold = workerdStats(pids)?.rssMiB;
-
-    // Report.
-    console.log("");
-    console.log(`${pad("target", 12)}${lpad("requests", 10)}${lpad("req/s", 9)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("CPU µs/req", 12)}`);
-    for (const [name, w] of Object.entries(warm)) {
+/** Every round's run of every target, by target name. */
+async function warmPhase(targets, pids) {
+  // Warm: rotate the order each round so no target always follows the same one.
+  const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < WARM.rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + round) % targets.length];
+      const r = await loadRun(t.url, pids);
+      runs[t.name].push(r);
       console.log(
-        `${pad(name, 12)}${lpad(w.requests, 10)}${lpad(fmt(w.rps, 0), 9)}${lpad(fmt(w.p50), 9)}${lpad(fmt(w.p99), 9)}${lpad(fmt(w.cpuUs, 0), 12)}`,
+        `  round ${round + 1} ${pad(t.name, 10)} ${lpad(r.requests, 7)} req ${lpad(fmt(r.rps, 0), 6)} req/s  ` +
+          `p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  workerd ${fmt(r.cpuUs, 0)} µs CPU/req, RSS ${fmt(r.rssMiB, 0)} MiB`,
       );
     }
-    // Ratios are taken within each round (targets run back to back) and the
-    // median of rounds is reported: drift on a shared machine cancels out.
-    const ratio = (a, b, key) => {
-      const xs = runs[a].map((r, i) => r[key] / runs[b][i][key]);
-      return { value: median(xs), range: `[${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
-    };
-    const line = (label, a, b, key, target, higherIsBetter) => {
-      const r = ratio(a, b, key);
-      if (!Number.isFinite(r.value)) return;
-      const tail = target === undefined ? `${fmt(r.value)}  (reference, no target)` : verdict(r.value, target, higherIsBetter);
-      console.log(`${pad(label, 30)}${pad(r.range, 14)}${tail}`);
-    };
-    console.log("");
-    console.log(`${pad("ratio (median of rounds)", 30)}${pad("[min–max]", 14)}`);
-    line("host/dispatcher throughput", "host", "dispatcher", "rps", TARGETS.throughput, true);
-    line("host/dispatcher p50", "host", "dispatcher", "p50", TARGETS.p50, false);
-    line("host/static throughput", "host", "static", "rps");
-    line("host/static p50", "host", "static", "p50");
-    line("dispatcher/static throughput", "dispatcher", "static", "rps");
-    line("dispatcher/static p50", "dispatcher", "static", "p50");
-    line("host/dispatcher CPU per req", "host", "dispatcher", "cpuUs");
+  }
+  return runs;
+}
 
-    const c = Object.fromEntries(Object.entries(cold).map(([k, xs]) => [k, { p50: median(xs), p90: percentile([...xs].sort((a, b) => a - b), 90) }]));
-    console.log("");
-    console.log(`cold first request, ${COLD_SAMPLES} samples each (ms):`);
-    console.log(`  dispatcher, new loader id   p50 ${fmt(c.dispatcher.p50)}  p90 ${fmt(c.dispatcher.p90)}`);
-    console.log(`  host, new app               p50 ${fmt(c.hostNewApp.p50)}  p90 ${fmt(c.hostNewApp.p90)}`);
-    console.log(`  host, new version of an app p50 ${fmt(c.hostNewVersion.p50)}  p90 ${fmt(c.hostNewVersion.p90)}`);
-    console.log(`${pad("host/dispatcher cold p50, new app", 44)}${verdict(c.hostNewApp.p50 / c.dispatcher.p50, TARGETS.cold, false)}`);
-    console.log(`${pad("host/dispatcher cold p50, new version", 44)}${verdict(c.hostNewVersion.p50 / c.dispatcher.p50, TARGETS.cold, false)}`);
-    if (rssWarm !== undefined) {
-      console.log("");
-      console.log(`workerd RSS: ${fmt(rssWarm, 0)} MiB after the warm phase, ${fmt(rssCold ?? NaN, 0)} MiB after the cold phase`);
+/** Per target: all requests, and the medians of rounds; warns when a target had too few requests. */
+function warmFigures(runs) {
+  const warm = Object.fromEntries(
+    Object.entries(runs).map(([name, rs]) => [
+      name,
+      {
+        requests: rs.reduce((a, r) => a + r.requests, 0),
+        rps: median(rs.map((r) => r.rps)),
+        p50: median(rs.map((r) => r.p50)),
+        p99: median(rs.map((r) => r.p99)),
+        cpuUs: median(rs.map((r) => r.cpuUs)),
+      },
+    ]),
+  );
+  for (const [name, w] of Object.entries(warm)) {
+    if (w.requests < WARM.minRequests) console.warn(`warning: only ${w.requests} warm requests to ${name} (fewer than ${WARM.minRequests})`);
+  }
+  return warm;
+}
+
+async function coldPhase(control, urls) {
+  // Cold: every sample is a never-loaded id. Host: a new app per sample (a
+  // version-cache miss too), and a new version of one existing app.
+  // Dispatcher: /cold/<n>. Interleaved; two unrecorded samples first.
+  const cold = { hostNewApp: [], hostNewVersion: [], dispatcher: [] };
+  const variant = (i) => `${TRIVIAL_SOURCE}\n// cold ${i}`;
+  await control.rollOut("cold", jsApp(variant("initial")));
+  await timedGet(new URL("/apps/cold/", urls.host).href);
+  for (let i = -2; i < COLD_SAMPLES; i++) {
+    const keep = i >= 0;
+    await control.rollOut(`cold-${i + 2}`, jsApp(variant(i)));
+    const a = await timedGet(new URL(`/apps/cold-${i + 2}/`, urls.host).href);
+    await control.rollOut("cold", jsApp(variant(i)));
+    const b = await timedGet(new URL("/apps/cold/", urls.host).href);
+    const c = await timedGet(new URL(`/cold/${i + 2}`, urls.dispatcher).href);
+    if (keep) {
+      cold.hostNewApp.push(a);
+      cold.hostNewVersion.push(b);
+      cold.dispatcher.push(c);
     }
+  }
+  return cold;
+}
+
+function reportWarm(warm, runs) {
+  console.log("");
+  console.log(`${pad("target", 12)}${lpad("requests", 10)}${lpad("req/s", 9)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("CPU µs/req", 12)}`);
+  for (const [name, w] of Object.entries(warm)) {
+    console.log(
+      `${pad(name, 12)}${lpad(w.requests, 10)}${lpad(fmt(w.rps, 0), 9)}${lpad(fmt(w.p50), 9)}${lpad(fmt(w.p99), 9)}${lpad(fmt(w.cpuUs, 0), 12)}`,
+    );
+  }
+  // Ratios are taken within each round (targets run back to back) and the
+  // median of rounds is reported: drift on a shared machine cancels out.
+  const ratio = (a, b, key) => {
+    const xs = runs[a].map((r, i) => r[key] / runs[b][i][key]);
+    return { value: median(xs), range: `[${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
+  };
+  const line = (label, a, b, key, target, higherIsBetter) => {
+    const r = ratio(a, b, key);
+    if (!Number.isFinite(r.value)) return;
+    const tail = target === undefined ? `${fmt(r.value)}  (reference, no target)` : verdict(r.value, target, higherIsBetter);
+    console.log(`${pad(label, 30)}${pad(r.range, 14)}${tail}`);
+  };
+  console.log("");
+  console.log(`${pad("ratio (median of rounds)", 30)}${pad("[min–max]", 14)}`);
+  line("host/dispatcher throughput", "host", "dispatcher", "rps", TARGETS.throughput, true);
+  line("host/dispatcher p50", "host", "dispatcher", "p50", TARGETS.p50, false);
+  line("host/static throughput", "host", "static", "rps");
+  line("host/static p50", "host", "static", "p50");
+  line("dispatcher/static throughput", "dispatcher", "static", "rps");
+  line("dispatcher/static p50", "dispatcher", "static", "p50");
+  line("host/dispatcher CPU per req", "host", "dispatcher", "cpuUs");
+}
+
+function reportCold(cold, rssWarm, rssCold) {
+  const c = Object.fromEntries(Object.entries(cold).map(([k, xs]) => [k, { p50: median(xs), p90: percentile([...xs].sort((a, b) => a - b), 90) }]));
+  console.log("");
+  console.log(`cold first request, ${COLD_SAMPLES} samples each (ms):`);
+  console.log(`  dispatcher, new loader id   p50 ${fmt(c.dispatcher.p50)}  p90 ${fmt(c.dispatcher.p90)}`);
+  console.log(`  host, new app               p50 ${fmt(c.hostNewApp.p50)}  p90 ${fmt(c.hostNewApp.p90)}`);
+  console.log(`  host, new version of an app p50 ${fmt(c.hostNewVersion.p50)}  p90 ${fmt(c.hostNewVersion.p90)}`);
+  console.log(`${pad("host/dispatcher cold p50, new app", 44)}${verdict(c.hostNewApp.p50 / c.dispatcher.p50, TARGETS.cold, false)}`);
+  console.log(`${pad("host/dispatcher cold p50, new version", 44)}${verdict(c.hostNewVersion.p50 / c.dispatcher.p50, TARGETS.cold, false)}`);
+  if (rssWarm !== undefined) {
+    console.log("");
+    console.log(`workerd RSS: ${fmt(rssWarm, 0)} MiB after the warm phase, ${fmt(rssCold ?? NaN, 0)} MiB after the cold phase`);
+  }
+}
+
+async function main() {
+  const { ControlClient } = await dist("control-client/client.js");
+  const { options: host, bundle, compatibilityDate: HOST_COMPATIBILITY_DATE } = await hostWorker();
+  const mf = startWorkers(host, HOST_COMPATIBILITY_DATE);
+  try {
+    await mf.ready;
+    const urls = {
+      host: await mf.unsafeGetDirectURL("host"),
+      dispatcher: await mf.unsafeGetDirectURL("dispatcher"),
+      static: await mf.unsafeGetDirectURL("static"),
+    };
+    const control = new ControlClient({ url: urls.host.href, token: TOKEN });
+    const targets = await setupTargets(control, urls, bundle);
+    const pids = workerdPids();
+    const runs = await warmPhase(targets, pids);
+    const warm = warmFigures(runs);
+    const rssWarm = workerdStats(pids)?.rssMiB;
+    const cold = await coldPhase(control, urls);
+    const rssCold = workerdStats(pids)?.rssMiB;
+    reportWarm(warm, runs);
+    reportCold(cold, rssWarm, rssCold);
   } finally {
     await mf.dispose();
   }

@@ -16,9 +16,9 @@ import Cloudflare from "cloudflare";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = (p) => import(join(root, "dist", "provider", p));
 const { startLocalTarget } = await dist("local/index.js");
-const { buildUploadForm, UPLOAD_REQUEST_OPTIONS } = await dist("upload-form.js");
-const { ControlClient } = await dist("control-client.js");
-const { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } = await dist("host-settings.js");
+const { buildUploadForm, UPLOAD_REQUEST_OPTIONS } = await dist("cloudflare/upload-form.js");
+const { ControlClient } = await dist("control-client/client.js");
+const { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } = await dist("cloudflare/host-script.js");
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGETS = { startMs: 1500, swapMs: 1000 };

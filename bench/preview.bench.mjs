@@ -141,66 +141,92 @@ function projects() {
   return { ours, floor };
 }
 
+/** A copy of the quickstart's apps, whose todo app is the one each repeat changes. */
+function copyApps(tmp) {
+  const appsDir = join(tmp, "ours", "apps");
+  cpSync(join(ROOT, "examples", "quickstart", "apps"), appsDir, { recursive: true });
+  const todoFile = join(appsDir, "todo", "index.ts");
+  const todoSource = readFileSync(todoFile, "utf8");
+  if (!todoSource.includes(`"no such todo"`)) throw new Error(`${todoFile}: the string this benchmark changes is gone; update bench/preview.bench.mjs`);
+  return { appsDir, todoFile, todoSource };
+}
+
+/** The three stacks, initialised and configured for this N, in the order they run. */
+async function initStacks(n, project, tmp, target, appsDir) {
+  const ours = new Stack({ projectDir: project.ours, dir: join(tmp, "ours"), name: "bench", timeoutMs: TIMEOUT_MS });
+  const floor = new Stack({ projectDir: project.floor, dir: join(tmp, "floor"), name: "bench", timeoutMs: TIMEOUT_MS });
+  const floorDep = new Stack({ projectDir: project.floor, dir: join(tmp, "floor-dep"), name: "bench", timeoutMs: TIMEOUT_MS });
+  await ours.init({ apiBaseUrl: target.apiBaseUrl, appsDir, extraApps: n });
+  await floor.init({ count: n + NAMED_APPS, rev: 0 });
+  await floorDep.init({ count: n + NAMED_APPS, rev: 0, dependency: true });
+  return [["ours", ours], ["floor", floor], ["floorDep", floorDep]];
+}
+
+/** The first `up` of each stack, which creates everything: its ms by stack name. */
+async function firstUp(n, stacks) {
+  const created = {};
+  for (const [name, stack] of stacks) {
+    const r = await stack.pulumi(["up", "--yes"]);
+    const c = summary(r.stdout);
+    if ((c.create ?? 0) < n + NAMED_APPS) throw new Error(`${name}: the first up created ${JSON.stringify(c)}, expected ${n + NAMED_APPS} apps or more`);
+    created[name] = r.ms;
+  }
+  return created;
+}
+
+/** REPEATS times: one app changes on each stack, then preview and up are timed (wall and CPU), each one update. */
+async function timeChanges(n, stacks, { todoFile, todoSource }) {
+  const { floor, floorDep } = Object.fromEntries(stacks);
+  const times = Object.fromEntries(stacks.map(([name]) => [name, { preview: [], up: [] }]));
+  const cpu = Object.fromEntries(stacks.map(([name]) => [name, { preview: [], up: [] }]));
+  for (let rep = 1; rep <= REPEATS; rep++) {
+    writeFileSync(todoFile, todoSource.replace(`"no such todo"`, `"no such todo (rev ${rep})"`));
+    await floor.setConfig({ rev: rep });
+    await floorDep.setConfig({ rev: rep });
+    for (const op of ["preview", "up"]) {
+      for (const [name, stack] of stacks) {
+        const r = await stack.pulumi(op === "up" ? ["up", "--yes"] : ["preview"]);
+        expectOneUpdate(`${name} ${op} (N=${n})`, r.stdout);
+        times[name][op].push(r.ms);
+        cpu[name][op].push(r.cpuMs);
+      }
+    }
+  }
+  return { times, cpu };
+}
+
+/** This N's figures: medians of the repeats, and the state sizes of ours and the floor. */
+async function figuresN(n, stacks, created, { times, cpu }) {
+  const { ours, floor } = Object.fromEntries(stacks);
+  const oursState = await ours.exportState();
+  const floorState = await floor.exportState();
+  return {
+    n,
+    created,
+    preview: { ours: median(times.ours.preview), floor: median(times.floor.preview), floorDep: median(times.floorDep.preview) },
+    up: { ours: median(times.ours.up), floor: median(times.floor.up), floorDep: median(times.floorDep.up) },
+    cpu: {
+      preview: { ours: median(cpu.ours.preview), floor: median(cpu.floor.preview) },
+      up: { ours: median(cpu.ours.up), floor: median(cpu.floor.up) },
+    },
+    state: {
+      ours: { perN: oursState.bytes / n, total: oursState.bytes, res: resourceBytes(oursState.state, ":App") },
+      floor: { perN: floorState.bytes / n, total: floorState.bytes, res: resourceBytes(floorState.state, ":Noop") },
+    },
+  };
+}
+
 async function benchN(n, project) {
   const tmp = mkdtempSync(join(tmpdir(), "dw-bench-preview-"));
   temps.push(tmp);
   const target = new LocalTarget(await freePort(), join(tmp, "target"), project.ours);
   try {
     await target.start();
-    const appsDir = join(tmp, "ours", "apps");
-    cpSync(join(ROOT, "examples", "quickstart", "apps"), appsDir, { recursive: true });
-    const todoFile = join(appsDir, "todo", "index.ts");
-    const todoSource = readFileSync(todoFile, "utf8");
-    if (!todoSource.includes(`"no such todo"`)) throw new Error(`${todoFile}: the string this benchmark changes is gone; update bench/preview.bench.mjs`);
-
-    const ours = new Stack({ projectDir: project.ours, dir: join(tmp, "ours"), name: "bench", timeoutMs: TIMEOUT_MS });
-    const floor = new Stack({ projectDir: project.floor, dir: join(tmp, "floor"), name: "bench", timeoutMs: TIMEOUT_MS });
-    const floorDep = new Stack({ projectDir: project.floor, dir: join(tmp, "floor-dep"), name: "bench", timeoutMs: TIMEOUT_MS });
-    await ours.init({ apiBaseUrl: target.apiBaseUrl, appsDir, extraApps: n });
-    await floor.init({ count: n + NAMED_APPS, rev: 0 });
-    await floorDep.init({ count: n + NAMED_APPS, rev: 0, dependency: true });
-
-    const created = {};
-    const stacks = [["ours", ours], ["floor", floor], ["floorDep", floorDep]];
-    for (const [name, stack] of stacks) {
-      const r = await stack.pulumi(["up", "--yes"]);
-      const c = summary(r.stdout);
-      if ((c.create ?? 0) < n + NAMED_APPS) throw new Error(`${name}: the first up created ${JSON.stringify(c)}, expected ${n + NAMED_APPS} apps or more`);
-      created[name] = r.ms;
-    }
-
-    const times = Object.fromEntries(stacks.map(([name]) => [name, { preview: [], up: [] }]));
-    const cpu = Object.fromEntries(stacks.map(([name]) => [name, { preview: [], up: [] }]));
-    for (let rep = 1; rep <= REPEATS; rep++) {
-      writeFileSync(todoFile, todoSource.replace(`"no such todo"`, `"no such todo (rev ${rep})"`));
-      await floor.setConfig({ rev: rep });
-      await floorDep.setConfig({ rev: rep });
-      for (const op of ["preview", "up"]) {
-        for (const [name, stack] of stacks) {
-          const r = await stack.pulumi(op === "up" ? ["up", "--yes"] : ["preview"]);
-          expectOneUpdate(`${name} ${op} (N=${n})`, r.stdout);
-          times[name][op].push(r.ms);
-          cpu[name][op].push(r.cpuMs);
-        }
-      }
-    }
-
-    const oursState = await ours.exportState();
-    const floorState = await floor.exportState();
-    return {
-      n,
-      created,
-      preview: { ours: median(times.ours.preview), floor: median(times.floor.preview), floorDep: median(times.floorDep.preview) },
-      up: { ours: median(times.ours.up), floor: median(times.floor.up), floorDep: median(times.floorDep.up) },
-      cpu: {
-        preview: { ours: median(cpu.ours.preview), floor: median(cpu.floor.preview) },
-        up: { ours: median(cpu.ours.up), floor: median(cpu.floor.up) },
-      },
-      state: {
-        ours: { perN: oursState.bytes / n, total: oursState.bytes, res: resourceBytes(oursState.state, ":App") },
-        floor: { perN: floorState.bytes / n, total: floorState.bytes, res: resourceBytes(floorState.state, ":Noop") },
-      },
-    };
+    const todo = copyApps(tmp);
+    const stacks = await initStacks(n, project, tmp, target, todo.appsDir);
+    const created = await firstUp(n, stacks);
+    const timed = await timeChanges(n, stacks, todo);
+    return await figuresN(n, stacks, created, timed);
   } finally {
     await target.stop();
     killAll();

@@ -1,5 +1,5 @@
 // Writes schema/app.schema.json: the JSON Schema of an app folder's app.json,
-// generated from the zod schema AppManifest (provider/manifest.ts) with zod 4's
+// generated from the zod schema AppManifest (provider/gitops/manifest.ts) with zod 4's
 // z.toJSONSchema. Run after `npm run build` (it reads dist/provider):
 //   npm run gen:schema
 // test/unit/manifest.test.ts fails when the committed file is stale.

@@ -14,7 +14,7 @@ export const TOKEN = "bench-control-token-0123456789abcdef";
 
 /** Miniflare's worker options for the host (named "host"), its bundle, and the compatibility date other Workers beside it take. */
 export async function hostWorker() {
-  const { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } = await dist("host-settings.js");
+  const { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } = await dist("cloudflare/host-script.js");
   const bundle = hostBundle();
   const options = {
     name: "host",

@@ -1,5 +1,8 @@
 // Bundles the host Worker (provider/host/index.ts) into one ES module,
-// dist/host.js, and writes its sha256 beside it (dist/host.sha256).
+// dist/host.js, and writes its sha256 beside it (dist/host.sha256). The code
+// that runs in each app's own isolate (provider/host/app-isolate/runtime.ts)
+// is bundled first, on its own, and reaches the host as text through the
+// virtual module "app-isolate:runtime" (as miniflare imports its *.worker.ts).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,10 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "host.js");
-mkdirSync(dirname(out), { recursive: true });
-const started = Date.now();
-const result = await build({
-  entryPoints: [join(root, "provider/host/index.ts")],
+const COMMON = {
   bundle: true,
   format: "esm",
   platform: "neutral",
@@ -23,7 +23,23 @@ const result = await build({
   legalComments: "none",
   write: false,
   logLevel: "warning",
-});
+};
+
+/** Resolves "app-isolate:runtime" to the runtime's bundled text. */
+const appIsolateText = {
+  name: "app-isolate-text",
+  setup(b) {
+    b.onResolve({ filter: /^app-isolate:runtime$/ }, (args) => ({ path: args.path, namespace: "app-isolate" }));
+    b.onLoad({ filter: /.*/, namespace: "app-isolate" }, async () => {
+      const runtime = await build({ ...COMMON, entryPoints: [join(root, "provider/host/app-isolate/runtime.ts")] });
+      return { contents: `export default ${JSON.stringify(runtime.outputFiles[0].text)};`, loader: "js" };
+    });
+  },
+};
+
+mkdirSync(dirname(out), { recursive: true });
+const started = Date.now();
+const result = await build({ ...COMMON, entryPoints: [join(root, "provider/host/index.ts")], plugins: [appIsolateText] });
 const code = result.outputFiles[0].contents;
 writeFileSync(out, code);
 const sha = createHash("sha256").update(code).digest("hex");

@@ -8,7 +8,8 @@ import { json } from "./http.js";
 import { routeApp, serveApp } from "./data-plane/router.js";
 
 export { AppControl } from "./objects/app-control.js";
-export { AppObject, AppObjects } from "./objects/app-object.js";
+export { AppObject } from "./objects/app-object.js";
+export { ObjectsBinding } from "./data-plane/objects-entrypoint.js";
 export { Catalog } from "./objects/catalog.js";
 export { Egress } from "./data-plane/egress-entrypoint.js";
 export { AppLogs } from "./data-plane/logs-entrypoint.js";

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
+  appIsolateBoundary,
   checkBoundary,
   checkCycles,
   checkFileLengths,
@@ -54,6 +55,7 @@ describe("repository structure", () => {
 
   it("1. provider/shared imports only provider/shared and zod", () => expectNone(checkBoundary(files, sharedBoundary)));
   it("2. provider/host imports only host, shared, zod and cloudflare:*", () => expectNone(checkBoundary(files, hostBoundary)));
+  it("2b. what runs in the app's isolate imports only app-isolate/", () => expectNone(checkBoundary(files, appIsolateBoundary)));
   it("3. nothing outside provider/host imports provider/host", () => expectNone(checkBoundary(files, nodeBoundary)));
   it("4. provider/ has no import cycles", () => expectNone(checkCycles(files)));
   it("5. no source file is over 400 lines", () => expectNone(checkFileLengths(files, fileLengthScope)));

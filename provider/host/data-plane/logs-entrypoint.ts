@@ -1,6 +1,6 @@
 /**
  * AppLogs: where the wrapper of an app that keeps logs hands over its
- * console lines and handler exceptions (see wrapper.ts), at most every
+ * console lines and handler exceptions (see app-isolate/log-capture.ts), at most every
  * 0.5 s per app isolate. Lines are batched again per app in this isolate,
  * so AppControl gets one write per burst whatever the app does; the app's
  * name is in the props, set by the host, so an app only ever writes its own
@@ -8,7 +8,8 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { appControlStub } from "../env.js";
-import { LOGS_KEPT, type LogLine } from "../objects/usage-store.js";
+import { LOGS_KEPT } from "../app-isolate/names.js";
+import type { LogLine } from "../objects/usage-store.js";
 
 const BATCH_MS = 500;
 const LEVEL_CHARS = 16;

@@ -1,14 +1,14 @@
 /**
  * How an app's stored version becomes a running isolate: the loader id, the
- * host's wrapper module, and the env the app sees. The router and AppObject
+ * host's modules (app-isolate/), and the env the app sees. The router and AppObject
  * both load through here, so the same id always yields the same code.
  */
 import { unwrap } from "../../shared/control/errors.js";
 import { appControlStub } from "../env.js";
 import type { Outbound } from "../../shared/schema/index.js";
 import type { ResolvedApp } from "../objects/app-types.js";
-
-import { LOGS_BINDING, WRAPPER_MODULE, wrapperSource } from "../app-isolate/wrapper.js";
+import { hostModules } from "../app-isolate/main-module.js";
+import { LOGS_BINDING, WRAPPER_MODULE } from "../app-isolate/names.js";
 
 /**
  * The isolate cache key. Everything fixed at first load must be covered:
@@ -36,29 +36,30 @@ function fnv1a(s: string): string {
   return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
 }
 
-interface Serving {
+/** How a resolved app is loaded: its loader id and the options of its Durable Object class. */
+interface LoadPlan {
   id: string;
   /** getDurableObjectClass's options (the code's own `limits` cover entrypoints). */
   options: { limits: Limits };
 }
 
 /**
- * The loader id and entrypoint options of a resolved app, computed once per
- * cached ResolvedApp (the version cache hands out the same object until it
- * refreshes), so a warm request builds no strings or objects for them.
+ * The load plan of a resolved app, computed once per cached ResolvedApp
+ * (the version cache hands out the same object until it refreshes), so a
+ * warm request builds no strings or objects for it.
  */
-const servings = new WeakMap<ResolvedApp, Serving>();
-export function servingOf(resolved: ResolvedApp): Serving {
-  let s = servings.get(resolved);
-  if (!s) {
-    s = servingFor(resolved);
-    servings.set(resolved, s);
+const plans = new WeakMap<ResolvedApp, LoadPlan>();
+export function cachedLoadPlan(resolved: ResolvedApp): LoadPlan {
+  let plan = plans.get(resolved);
+  if (!plan) {
+    plan = loadPlan(resolved);
+    plans.set(resolved, plan);
   }
-  return s;
+  return plan;
 }
 
-/** The same, uncached: for a ResolvedApp that arrived over RPC (a new object per call). */
-export function servingFor(resolved: ResolvedApp): Serving {
+/** The same, computed each call: for a ResolvedApp that arrived over RPC (a new object per call). */
+export function loadPlan(resolved: ResolvedApp): LoadPlan {
   const limits = appLimits(resolved);
   return { id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs, limits), options: { limits } };
 }
@@ -66,12 +67,12 @@ export function servingFor(resolved: ResolvedApp): Serving {
 type EntrypointFactory = (o: { props: unknown }) => Fetcher;
 
 /** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
-export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp, id = servingOf(resolved).id): WorkerStub {
+export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp, id = cachedLoadPlan(resolved).id): WorkerStub {
   const { app, versionHash, outbound, logs } = resolved;
   return env.LOADER.get(id, async () => {
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
     const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
-    const objects = entrypoints.AppObjects!({ props: { app } });
+    const objects = entrypoints.ObjectsBinding!({ props: { app } });
     return {
       // Per invocation, for every entrypoint: a warm request passes no options (cheaper than limits on each getEntrypoint).
       limits: appLimits(resolved),
@@ -80,7 +81,7 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
       mainModule: WRAPPER_MODULE,
       modules: {
         ...code.modules,
-        [WRAPPER_MODULE]: { js: wrapperSource(code.mainModule, code.durableObject, await guardKey(env, resolved, id), logs) },
+        ...hostModules(code.mainModule, { durableObject: code.durableObject, guardKey: await guardKey(env, resolved, id), logs }),
       },
       // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
       env: logs ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) } : { ...code.env, OBJECTS: objects },
@@ -94,11 +95,11 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
 const guardKeys = new Map<string, string>();
 
 /**
- * The key the supervisor passes to the wrapper's storage method, so the
+ * The key the supervisor passes to the storage method of the app's class (app-isolate/runtime.ts), so the
  * app's own code cannot call it: an HMAC of the loader id under the control
  * token, the same in every isolate of the host and unknown to the app.
  */
-export async function guardKey(env: Env, resolved: ResolvedApp, id = servingOf(resolved).id): Promise<string> {
+export async function guardKey(env: Env, resolved: ResolvedApp, id = cachedLoadPlan(resolved).id): Promise<string> {
   const known = guardKeys.get(id);
   if (known) return known;
   const enc = new TextEncoder();

@@ -2,29 +2,17 @@
  * Each object an app creates through `env.OBJECTS.get(name)` is an AppObject
  * named `<app>/<name>`, which runs the app's Durable Object class as a facet:
  * the facet has its own SQLite database, invisible to the supervisor and to
- * every other app. AppObjects is the entrypoint the app's env.OBJECTS points
- * at; its props carry the app's name, fixed by the host, so an app can only
- * ever reach its own objects.
+ * every other app. The app's env.OBJECTS reaches it through the
+ * ObjectsBinding entrypoint (data-plane/objects-entrypoint.ts).
  */
-import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+import { DurableObject } from "cloudflare:workers";
 import { unwrap } from "../../shared/control/errors.js";
-import { ObjectName, describeIssues, formatIssues } from "../../shared/schema/index.js";
-import type { ResolvedApp } from "./app-types.js";
-import { appControlStub, appObjectStub } from "../env.js";
-import { resolveApp } from "../data-plane/version-cache.js";
-import { guardKey, loadAppWorker, servingFor } from "../data-plane/worker-code.js";
-import { STORAGE_METHOD } from "../app-isolate/wrapper.js";
+import type { ObjectTarget } from "./app-types.js";
+import { appControlStub } from "../env.js";
+import { guardKey, loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
+import { STORAGE_METHOD } from "../app-isolate/names.js";
 
 const FACET = "app";
-
-/** Names that are not the app's own RPC methods. */
-const NOT_CALLABLE = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "then", STORAGE_METHOD]);
-
-export interface ObjectTarget {
-  app: string;
-  name: string;
-  resolved: ResolvedApp;
-}
 
 /** How often, after a request, an object reads its database size; a change is reported to AppControl at once. */
 const SIZE_CHECK_MS = 500;
@@ -74,16 +62,16 @@ export class AppObject extends DurableObject<Env> {
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
     // The target came over RPC: a new object each call, so not worth caching by identity.
-    const serving = servingFor(resolved);
-    const worker = loadAppWorker(this.env, this.ctx.exports, resolved, serving.id);
-    const cls = worker.getDurableObjectClass(resolved.durableObject, serving.options);
+    const plan = loadPlan(resolved);
+    const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
+    const cls = worker.getDurableObjectClass(resolved.durableObject, plan.options);
     let started = false;
     const facet = this.ctx.facets.get(FACET, () => {
       started = true;
       return { class: cls };
     });
     // A facet starting while the app is over its storage quota starts read-only.
-    this.guard = { facet, key: await guardKey(this.env, resolved, serving.id) };
+    this.guard = { facet, key: await guardKey(this.env, resolved, plan.id) };
     if (started && this.overStorage) await this.setStorage(true);
     return facet;
   }
@@ -161,42 +149,4 @@ function isStubBuiltin(stub: object, name: string): boolean {
     if (Object.getOwnPropertyNames(p).includes(name)) return true;
   }
   return Object.getOwnPropertyNames(stub).includes(name);
-}
-
-interface AppObjectsProps {
-  app: string;
-}
-
-export class AppObjects extends WorkerEntrypoint<Env, AppObjectsProps> {
-  // ES-private: TypeScript-private methods are still callable over RPC.
-  async #target(name: unknown): Promise<ObjectTarget> {
-    const parsed = ObjectName.safeParse(name);
-    if (!parsed.success) throw new TypeError(`OBJECTS.get(name): ${describeIssues(formatIssues(parsed.error, "name"))}`);
-    const { app } = this.ctx.props;
-    const resolved = await resolveApp(this.env, app);
-    if (!resolved) throw new Error(`app '${app}' is not deployed`);
-    return { app, name: parsed.data, resolved };
-  }
-
-  async objectFetch(name: string, request: Request): Promise<Response> {
-    const t = await this.#target(name);
-    return appObjectStub(this.env, t.app, t.name).fetchObject(t, request);
-  }
-
-  async objectCall(name: string, method: string, args: unknown[]): Promise<unknown> {
-    if (typeof method !== "string" || NOT_CALLABLE.has(method) || method.startsWith("_")) {
-      throw new TypeError(`OBJECTS.get(name).${String(method)}(): not a callable method of the object`);
-    }
-    if (!Array.isArray(args)) throw new TypeError("arguments must be an array");
-    const t = await this.#target(name);
-    return appObjectStub(this.env, t.app, t.name).callObject(t, method, args);
-  }
-
-  /** Deletes an object and its database, and frees its maxObjects slot. */
-  async objectDelete(name: string): Promise<boolean> {
-    const t = await this.#target(name);
-    await appObjectStub(this.env, t.app, t.name).destroy();
-    await appControlStub(this.env, t.app).unregisterObject(t.name);
-    return true;
-  }
 }

@@ -23,3 +23,9 @@ export interface StoredWorkerCode {
   modules: Record<string, WorkerLoaderModule>;
 }
 
+/** An app object as the entrypoint names it to its supervisor. */
+export interface ObjectTarget {
+  app: string;
+  name: string;
+  resolved: ResolvedApp;
+}

@@ -2,10 +2,9 @@
  * An app's usage counters, per-minute request windows and recent log lines,
  * in its AppControl's SQLite (tables created by AppControl's migrations).
  */
+import { LOGS_KEPT } from "../app-isolate/names.js";
 import type { AppInfo, AppUsage } from "../../shared/control/responses.js";
 
-/** Log lines kept per app. */
-export const LOGS_KEPT = 200;
 /** Request windows (minutes) kept. */
 const WINDOWS_KEPT = 5;
 

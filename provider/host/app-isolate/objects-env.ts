@@ -1,0 +1,45 @@
+/**
+ * The env an app's handlers and objects see: the app's vars, and a friendly
+ * `env.OBJECTS` (stubs with `fetch()` and any RPC method) over the host's
+ * objects entrypoint. The host's log sink is taken out of it.
+ */
+import { LOGS_BINDING } from "./names.js";
+
+/** The host's objects entrypoint, as the app's env holds it. */
+interface ObjectsApi {
+  objectFetch(name: string, request: Request): Promise<Response>;
+  objectCall(name: string, method: string, args: unknown[]): Promise<unknown>;
+  objectDelete(name: string): Promise<boolean>;
+}
+
+type AppEnv = Record<string, unknown> & { OBJECTS?: ObjectsApi };
+
+function objectStub(api: ObjectsApi, name: unknown): unknown {
+  if (typeof name !== "string") throw new TypeError("OBJECTS.get(name): name must be a string");
+  return new Proxy(Object.freeze(Object.create(null)), {
+    get(_, prop) {
+      if (typeof prop !== "string" || prop === "then") return undefined;
+      if (prop === "name") return name;
+      if (prop === "fetch") return (input: RequestInfo, init?: RequestInit) => api.objectFetch(name, new Request(input, init));
+      return (...args: unknown[]) => api.objectCall(name, prop, args);
+    },
+  });
+}
+
+/** Wraps each env once; `onSink` receives the host's log sink when the env carries one. */
+export function envWrapper(onSink: (sink: unknown) => void): (env: unknown) => unknown {
+  const wrapped = new WeakMap<object, unknown>();
+  return (env) => {
+    if (env === null || typeof env !== "object" || !(env as AppEnv).OBJECTS) return env;
+    let w = wrapped.get(env);
+    if (!w) {
+      const api = (env as AppEnv).OBJECTS!;
+      const OBJECTS = Object.freeze({ get: (name: unknown) => objectStub(api, name), delete: (name: string) => api.objectDelete(name) });
+      const { [LOGS_BINDING]: sink, ...own } = env as AppEnv;
+      if (sink) onSink(sink);
+      w = Object.freeze({ ...own, OBJECTS });
+      wrapped.set(env, w);
+    }
+    return w;
+  };
+}

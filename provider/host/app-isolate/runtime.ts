@@ -1,0 +1,104 @@
+/**
+ * host/app-isolate/: what runs inside an app's own isolate. This folder is
+ * bundled by esbuild into one module, `__dw_runtime.js`, the same text for
+ * every app (scripts/build-host.mjs, imported by the host as text); the only
+ * code generated per app is the few-line main module of main-module.ts,
+ * which imports the app's main module and this runtime and hands it the
+ * app's values. It:
+ * - gives the app a friendly `env.OBJECTS` over the host's objects entrypoint;
+ * - sends requests to object "main" when the app has a Durable Object class
+ *   but no fetch handler;
+ * - runs the app's class with a storage guard the supervisor drives through
+ *   `__dw_storage(key, readOnly)` (the key is the host's, so the app's own
+ *   code cannot call it), and without nested facets;
+ * - for an app that keeps logs, captures its console lines and exceptions.
+ * None of it is a sandbox boundary: the app's module body runs first, in the
+ * same realm (see README).
+ */
+import { type Capture, logCapture, NO_CAPTURE } from "./log-capture.js";
+import { STORAGE_METHOD } from "./names.js";
+import { envWrapper } from "./objects-env.js";
+import { guardStorage, hideFacets, type StorageGuard } from "./storage-guard.js";
+
+/** The per-app values the generated main module passes. */
+export interface AppValues {
+  durableObject: string | null;
+  guardKey: string;
+  logs: boolean;
+}
+
+type Handler = (arg: unknown, env: unknown, ctx: unknown) => unknown;
+type Constructor = new (ctx: unknown, env: unknown) => object;
+
+/** The wrapped app: its default export, and its Durable Object class when it declares one. */
+export function wrapApp(app: Record<string, unknown>, values: AppValues): { main: unknown; durableObject?: unknown } {
+  const capture = values.logs ? logCapture() : NO_CAPTURE;
+  const wrapEnv = envWrapper((sink) => capture.setSink(sink));
+  const main = wrapDefault(app.default, wrapEnv, capture);
+  if (!values.durableObject) return { main };
+  const cls = app[values.durableObject];
+  if (typeof cls !== "function") {
+    throw new Error(`the app declares durableObject ${JSON.stringify(values.durableObject)} but its main module does not export such a class`);
+  }
+  if (typeof main === "object" && main !== null && typeof (main as { fetch?: unknown }).fetch !== "function") {
+    (main as Record<string, unknown>).fetch = (request: Request, env: unknown) =>
+      (wrapEnv(env) as { OBJECTS: { get(n: string): Fetcher } }).OBJECTS.get("main").fetch(request);
+  }
+  return { main, durableObject: guardedClass(cls as Constructor, values.guardKey, wrapEnv, capture) };
+}
+
+/** The default export with the wrapped env: a class (WorkerEntrypoint) extended, or each handler of an object wrapped. */
+function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: Capture): unknown {
+  if (typeof def === "function") {
+    const Base = def as Constructor;
+    const main = class extends Base {
+      constructor(ctx: unknown, env: unknown) {
+        super(ctx, wrapEnv(env));
+      }
+    };
+    const fetch = (Base.prototype as { fetch?: unknown }).fetch;
+    if (capture !== NO_CAPTURE && typeof fetch === "function") {
+      Object.defineProperty(main.prototype, "fetch", {
+        value: function (this: { ctx?: unknown }, request: Request) {
+          return capture.watch(() => fetch.call(this, request), this.ctx);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+    return main;
+  }
+  const main: Record<string, unknown> = {};
+  if (def !== null && typeof def === "object") {
+    for (const k of Object.keys(def)) {
+      const h = (def as Record<string, unknown>)[k];
+      main[k] =
+        typeof h === "function"
+          ? (arg: unknown, env: unknown, ctx: unknown) => capture.watch(() => (h as Handler).call(def, arg, wrapEnv(env), ctx), ctx)
+          : h;
+    }
+  }
+  return main;
+}
+
+/** The app's class with the storage guard, no nested facets, and the supervisor's storage method. */
+function guardedClass(cls: Constructor, guardKey: string, wrapEnv: (env: unknown) => unknown, capture: Capture): Constructor {
+  return class extends cls {
+    #dwGuard: StorageGuard;
+    #dwCtx: unknown;
+    constructor(ctx: unknown, env: unknown) {
+      hideFacets(ctx as DurableObjectState);
+      const guard = guardStorage(ctx as DurableObjectState);
+      super(ctx, wrapEnv(env));
+      this.#dwGuard = guard;
+      this.#dwCtx = ctx;
+    }
+    [STORAGE_METHOD](key: unknown, readOnly: unknown): number {
+      if (key !== guardKey) throw new Error("not callable by the app");
+      this.#dwGuard.readOnly = readOnly === true;
+      // The supervisor calls this after the object's requests: lines its methods logged go out here.
+      capture.flush(this.#dwCtx);
+      return this.#dwGuard.size();
+    }
+  };
+}

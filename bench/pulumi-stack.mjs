@@ -225,7 +225,7 @@ export class Stack {
 export function summary(stdout) {
   const counts = {};
   const block = stdout.split(/\nResources:\n/).pop() ?? "";
-  for (const m of block.matchAll(/^\s+(?:[~+\-]|\+-)?\s*(\d+) (to update|updated|to create|created|to delete|deleted|to replace|replaced|unchanged)/gm)) {
+  for (const m of block.matchAll(/^\s+(?:[~+-]|\+-)?\s*(\d+) (to update|updated|to create|created|to delete|deleted|to replace|replaced|unchanged)/gm)) {
     const word = m[2].replace(/^to /, "");
     const key = { updated: "update", update: "update", created: "create", create: "create", deleted: "delete", delete: "delete", replaced: "replace", replace: "replace", unchanged: "same" }[word];
     counts[key] = Number(m[1]);

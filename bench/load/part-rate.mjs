@@ -67,7 +67,7 @@ async function reportRate(control, app, L, { boundary, window }, { url, okAt, st
   );
   console.log(
     `   responses: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(", ")}; socket errors ${r.errors}; ` +
-      `first 429 at +${first429 === null ? "never" : fmt((first429 - boundary) / 1000, 2) + " s"}`,
+      `first 429 at +${first429 === null ? "never" : `${fmt((first429 - boundary) / 1000, 2)} s`}`,
   );
   console.log(
     `   admitted (200s) in the window: ${admitted}   limit L: ${L}   error: ${errPct >= 0 ? "+" : ""}${fmt(errPct, 2)}%  ` +

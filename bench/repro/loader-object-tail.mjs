@@ -60,7 +60,7 @@ export default {
   },
 };`;
 
-async function run(mf, origin, mode) {
+async function run(origin, mode) {
   const slow = [];
   const started = Date.now();
   const instance = autocannon({
@@ -116,7 +116,7 @@ try {
   console.log(`loader-object-tail: ${APPS} apps x ${OBJECTS_PER_APP} objects, ${CONNECTIONS} connections, ${SECONDS} s per case`);
   const results = [];
   for (const mode of ["direct", "isolate"]) {
-    const r = await run(mf, origin, mode);
+    const r = await run(origin, mode);
     results.push(r);
     console.log(
       `  ${mode.padEnd(8)} ${Math.round(r.rps)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  max ${r.max} ms  over 1 s: ${r.slow}  errors: ${r.errors}` +

@@ -44,7 +44,10 @@ const PLATFORM = {
 function secretEnvelope(value) {
   const plain = Buffer.byteLength(JSON.stringify(value));
   const b64 = (n) => Buffer.alloc(n, 7).toString("base64");
-  return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: `v1:${b64(12)}:${b64(plain + 16)}` };
+  return {
+    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    ciphertext: `v1:${b64(12)}:${b64(plain + 16)}`,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -57,7 +60,16 @@ async function loadTools(cacheDir) {
   const esbuild = await import("esbuild");
   const { BUILD_OPTIONS, bundleApp } = await dist("bundle/bundle-app.js");
   // Our bundling settings without what bundleApp adds (metafile, whitespace minifying, comment dropping).
-  const { metafile: _m, minifyWhitespace: _w, minifyIdentifiers: _i, minifySyntax: _s, legalComments: _l, charset: _c, sourcemap: _sm, ...baselineOptions } = BUILD_OPTIONS;
+  const {
+    metafile: _m,
+    minifyWhitespace: _w,
+    minifyIdentifiers: _i,
+    minifySyntax: _s,
+    legalComments: _l,
+    charset: _c,
+    sourcemap: _sm,
+    ...baselineOptions
+  } = BUILD_OPTIONS;
   const { prepareVersion } = await dist("control-client/client.js");
   const { moduleCache } = await dist("resources/app/ops.js");
   const { checkApp } = await dist("resources/app/check.js");
@@ -85,7 +97,12 @@ function appState(app, bundle, modules, versionHash, env) {
       durableObject: app.durableObject,
       env,
     },
-    settings: { quota: { requestsPerMinute: 600, ...(app.durableObject ? { maxObjects: 5 } : {}) }, outbound: "none", logs: false, dataOnDelete: "retain" },
+    settings: {
+      quota: { requestsPerMinute: 600, ...(app.durableObject ? { maxObjects: 5 } : {}) },
+      outbound: "none",
+      logs: false,
+      dataOnDelete: "retain",
+    },
     secrets: {},
     control: { url: PLATFORM.controlUrl, maxQuota: PLATFORM.maxQuota },
     controlToken: PLATFORM.controlToken,
@@ -207,11 +224,16 @@ function passFigures(rounds, variant, pass, key = "total") {
   return { p50: median(p50s), total: median(totals) };
 }
 function ratio(rounds, pass, stat) {
-  return median(rounds.ours.map((rd, i) => {
-    const a = stat === "p50" ? median(rd[pass].map((x) => x.total)) : sum(rd[pass].map((x) => x.total));
-    const b = stat === "p50" ? median(rounds.baseline[i][pass].map((x) => x.total)) : sum(rounds.baseline[i][pass].map((x) => x.total));
-    return a / b;
-  }));
+  return median(
+    rounds.ours.map((rd, i) => {
+      const a = stat === "p50" ? median(rd[pass].map((x) => x.total)) : sum(rd[pass].map((x) => x.total));
+      const b =
+        stat === "p50"
+          ? median(rounds.baseline[i][pass].map((x) => x.total))
+          : sum(rounds.baseline[i][pass].map((x) => x.total));
+      return a / b;
+    }),
+  );
 }
 
 function reportPasses(rounds, apps) {
@@ -221,7 +243,9 @@ function reportPasses(rounds, apps) {
     for (const variant of ["ours", "baseline"]) {
       const x = passFigures(rounds, variant, pass);
       const r = variant === "ours" ? `${f(ratio(rounds, pass, "p50"))}×, ${f(ratio(rounds, pass, "total"))}×` : "";
-      console.log(`${pass.padEnd(11)} ${variant.padEnd(10)} ${f(x.p50).padStart(10)}   ${f(x.total, 0).padStart(8)}   ${r}`);
+      console.log(
+        `${pass.padEnd(11)} ${variant.padEnd(10)} ${f(x.p50).padStart(10)}   ${f(x.total, 0).padStart(8)}   ${r}`,
+      );
     }
   }
   const conc = (v) => median(rounds[v].map((rd) => rd.concurrentMs));
@@ -237,7 +261,9 @@ function reportPhases(rounds) {
   for (const phase of ["bundle", "cache", "hash", "check"]) {
     const c = passFigures(rounds, "ours", "cold", phase);
     const w = passFigures(rounds, "ours", "warm", phase);
-    console.log(`  ${phase.padEnd(15)} ${f(c.p50, 3).padStart(11)}   ${f(w.p50, 3).padStart(11)}   ${f(w.total, 1).padStart(13)}`);
+    console.log(
+      `  ${phase.padEnd(15)} ${f(c.p50, 3).padStart(11)}   ${f(w.p50, 3).padStart(11)}   ${f(w.total, 1).padStart(13)}`,
+    );
   }
 }
 
@@ -252,8 +278,12 @@ function reportState(rounds) {
     `state per app: p50 ${median(states)} B, max ${maxState} B, mean ${f(sum(states) / states.length, 0)} B; ` +
       `with its secrets encrypted as a state file stores them: p50 ${median(stored)} B, max ${maxStored} B`,
   );
-  console.log(`  (bundles: p50 ${median(bundles)} B each, kept in the cache, not in state; the engine stores the state twice, as inputs and outputs, plus __provider: see bench:preview)`);
-  console.log(`target: state < ${TARGETS.stateBytes} B per app: ${maxStored < TARGETS.stateBytes ? "PASS" : "MISS"} (max ${maxStored} B, secrets encrypted)`);
+  console.log(
+    `  (bundles: p50 ${median(bundles)} B each, kept in the cache, not in state; the engine stores the state twice, as inputs and outputs, plus __provider: see bench:preview)`,
+  );
+  console.log(
+    `target: state < ${TARGETS.stateBytes} B per app: ${maxStored < TARGETS.stateBytes ? "PASS" : "MISS"} (max ${maxStored} B, secrets encrypted)`,
+  );
 }
 
 async function main() {
@@ -263,7 +293,9 @@ async function main() {
     const appsFile = join(tmp, "apps.json");
     writeFileSync(appsFile, JSON.stringify(apps));
     const withDo = apps.filter((a) => a.durableObject).length;
-    console.log(`bench:apps — ${apps.length} apps (${withDo} with a Durable Object class, ${sum(apps.map((a) => a.files))} files), ${ROUNDS} round(s), node ${process.version}`);
+    console.log(
+      `bench:apps — ${apps.length} apps (${withDo} with a Durable Object class, ${sum(apps.map((a) => a.files))} files), ${ROUNDS} round(s), node ${process.version}`,
+    );
     const rounds = await runRounds(tmp, appsFile);
     reportPasses(rounds, apps);
     reportPhases(rounds);

@@ -16,7 +16,6 @@ import { Miniflare } from "miniflare";
 import { TOKEN, dist, hostWorker } from "./lib/host-worker.mjs";
 import { workerdPids, workerdStats } from "./lib/workerd-proc.mjs";
 
-
 const WARM = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 5),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
@@ -63,7 +62,8 @@ const median = (xs) => {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 /**
  * One autocannon run (after its own warm-up). Latencies are kept at full
@@ -155,7 +155,9 @@ async function setupTargets(control, urls, bundle) {
     { name: "static", url: new URL("/", urls.static).href },
   ];
   for (const t of targets) await timedGet(t.url);
-  console.log(`host bundle ${bundle.sha256.slice(0, 12)}…; host ${urls.host.host}, dispatcher ${urls.dispatcher.host}, static ${urls.static.host}`);
+  console.log(
+    `host bundle ${bundle.sha256.slice(0, 12)}…; host ${urls.host.host}, dispatcher ${urls.dispatcher.host}, static ${urls.static.host}`,
+  );
   console.log(
     `warm: ${WARM.rounds} rounds × ${targets.length} targets, ${WARM.connections} connections, ` +
       `${WARM.warmupSeconds} s warm-up + ${WARM.seconds} s each, median of rounds`,
@@ -196,7 +198,8 @@ function warmFigures(runs) {
     ]),
   );
   for (const [name, w] of Object.entries(warm)) {
-    if (w.requests < WARM.minRequests) console.warn(`warning: only ${w.requests} warm requests to ${name} (fewer than ${WARM.minRequests})`);
+    if (w.requests < WARM.minRequests)
+      console.warn(`warning: only ${w.requests} warm requests to ${name} (fewer than ${WARM.minRequests})`);
   }
   return warm;
 }
@@ -227,7 +230,9 @@ async function coldPhase(control, urls) {
 
 function reportWarm(warm, runs) {
   console.log("");
-  console.log(`${pad("target", 12)}${lpad("requests", 10)}${lpad("req/s", 9)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("CPU µs/req", 12)}`);
+  console.log(
+    `${pad("target", 12)}${lpad("requests", 10)}${lpad("req/s", 9)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("CPU µs/req", 12)}`,
+  );
   for (const [name, w] of Object.entries(warm)) {
     console.log(
       `${pad(name, 12)}${lpad(w.requests, 10)}${lpad(fmt(w.rps, 0), 9)}${lpad(fmt(w.p50), 9)}${lpad(fmt(w.p99), 9)}${lpad(fmt(w.cpuUs, 0), 12)}`,
@@ -242,7 +247,8 @@ function reportWarm(warm, runs) {
   const line = (label, a, b, key, target, higherIsBetter) => {
     const r = ratio(a, b, key);
     if (!Number.isFinite(r.value)) return;
-    const tail = target === undefined ? `${fmt(r.value)}  (reference, no target)` : verdict(r.value, target, higherIsBetter);
+    const tail =
+      target === undefined ? `${fmt(r.value)}  (reference, no target)` : verdict(r.value, target, higherIsBetter);
     console.log(`${pad(label, 30)}${pad(r.range, 14)}${tail}`);
   };
   console.log("");
@@ -257,17 +263,34 @@ function reportWarm(warm, runs) {
 }
 
 function reportCold(cold, rssWarm, rssCold) {
-  const c = Object.fromEntries(Object.entries(cold).map(([k, xs]) => [k, { p50: median(xs), p90: percentile([...xs].sort((a, b) => a - b), 90) }]));
+  const c = Object.fromEntries(
+    Object.entries(cold).map(([k, xs]) => [
+      k,
+      {
+        p50: median(xs),
+        p90: percentile(
+          [...xs].sort((a, b) => a - b),
+          90,
+        ),
+      },
+    ]),
+  );
   console.log("");
   console.log(`cold first request, ${COLD_SAMPLES} samples each (ms):`);
   console.log(`  dispatcher, new loader id   p50 ${fmt(c.dispatcher.p50)}  p90 ${fmt(c.dispatcher.p90)}`);
   console.log(`  host, new app               p50 ${fmt(c.hostNewApp.p50)}  p90 ${fmt(c.hostNewApp.p90)}`);
   console.log(`  host, new version of an app p50 ${fmt(c.hostNewVersion.p50)}  p90 ${fmt(c.hostNewVersion.p90)}`);
-  console.log(`${pad("host/dispatcher cold p50, new app", 44)}${verdict(c.hostNewApp.p50 / c.dispatcher.p50, TARGETS.cold, false)}`);
-  console.log(`${pad("host/dispatcher cold p50, new version", 44)}${verdict(c.hostNewVersion.p50 / c.dispatcher.p50, TARGETS.cold, false)}`);
+  console.log(
+    `${pad("host/dispatcher cold p50, new app", 44)}${verdict(c.hostNewApp.p50 / c.dispatcher.p50, TARGETS.cold, false)}`,
+  );
+  console.log(
+    `${pad("host/dispatcher cold p50, new version", 44)}${verdict(c.hostNewVersion.p50 / c.dispatcher.p50, TARGETS.cold, false)}`,
+  );
   if (rssWarm !== undefined) {
     console.log("");
-    console.log(`workerd RSS: ${fmt(rssWarm, 0)} MiB after the warm phase, ${fmt(rssCold ?? NaN, 0)} MiB after the cold phase`);
+    console.log(
+      `workerd RSS: ${fmt(rssWarm, 0)} MiB after the warm phase, ${fmt(rssCold ?? NaN, 0)} MiB after the cold phase`,
+    );
   }
 }
 

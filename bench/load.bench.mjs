@@ -62,12 +62,16 @@ async function main() {
     `host bundle ${bundle.sha256.slice(0, 12)}… on ${base.host}; workerd pid ${pids.join(", ") || "not found"}; ` +
       `parts ${[...PARTS].join(",")}; load average ${load1()}`,
   );
-  const bare = { quiet: await state.mf.unsafeGetDirectURL("bare-quiet"), chatty: await state.mf.unsafeGetDirectURL("bare-chatty") };
+  const bare = {
+    quiet: await state.mf.unsafeGetDirectURL("bare-quiet"),
+    chatty: await state.mf.unsafeGetDirectURL("bare-chatty"),
+  };
   const ctx = { base, bare, control, pids };
   if (PARTS.has("1")) await partLoad(ctx);
   if (PARTS.has("2")) await partRate(ctx);
   if (PARTS.has("3")) await partLogs(ctx);
-  if (pids.length && !workerdStats(pids)) console.log(`\nworkerd (pid ${pids.join(", ")}) is no longer running: it exited during the run`);
+  if (pids.length && !workerdStats(pids))
+    console.log(`\nworkerd (pid ${pids.join(", ")}) is no longer running: it exited during the run`);
 }
 
 // Bounded: the parts' own durations plus generous slack; then everything is stopped.
@@ -77,7 +81,10 @@ const watchdog = setTimeout(() => {
   shutdown().finally(() => process.exit(1));
 }, budgetS * 1000);
 watchdog.unref();
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
   process.once(signal, () => {
     console.error(`load bench: ${signal}; stopping`);
     shutdown().finally(() => process.exit(code));

@@ -44,15 +44,27 @@ function hostUpload(cf, migrate, revision) {
     compatibility_date: HOST_COMPATIBILITY_DATE,
     bindings: [
       { type: "worker_loader", name: "LOADER" },
-      ...Object.entries(HOST_DURABLE_OBJECTS).map(([name, class_name]) => ({ type: "durable_object_namespace", name, class_name })),
+      ...Object.entries(HOST_DURABLE_OBJECTS).map(([name, class_name]) => ({
+        type: "durable_object_namespace",
+        name,
+        class_name,
+      })),
       { type: "secret_text", name: "CONTROL_TOKEN", text: TOKEN },
       { type: "json", name: "PLATFORM_CONFIG", json: { cacheTtlSeconds: 1 } },
     ],
-    ...(migrate ? { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: Object.values(HOST_DURABLE_OBJECTS) }] } } : {}),
+    ...(migrate
+      ? { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: Object.values(HOST_DURABLE_OBJECTS) }] } }
+      : {}),
   };
   // A changed comment makes every upload new code, as a real release would be.
-  const form = buildUploadForm(metadata, [{ name: "host.js", kind: "esm", content: `${bundle}\n// revision ${revision}\n` }]);
-  return cf.workers.scripts.update("host", { account_id: ACCOUNT, metadata: form.metadata, files: form.files }, UPLOAD_REQUEST_OPTIONS);
+  const form = buildUploadForm(metadata, [
+    { name: "host.js", kind: "esm", content: `${bundle}\n// revision ${revision}\n` },
+  ]);
+  return cf.workers.scripts.update(
+    "host",
+    { account_id: ACCOUNT, metadata: form.metadata, files: form.files },
+    UPLOAD_REQUEST_OPTIONS,
+  );
 }
 
 const client = (target) => new Cloudflare({ apiToken: "bench", baseURL: target.apiBaseUrl, maxRetries: 0 });
@@ -63,7 +75,12 @@ async function hostState() {
   const target = await startLocalTarget({ port: 0, state, quiet: true, log: quiet });
   await hostUpload(client(target), true, 0);
   const control = new ControlClient({ url: target.url, token: TOKEN });
-  await control.rollOut("counter", { mainModule: "index.js", modules: { "index.js": { type: "js", content: COUNTER } }, compatibilityDate: "2026-07-01", durableObject: "Counter" });
+  await control.rollOut("counter", {
+    mainModule: "index.js",
+    modules: { "index.js": { type: "js", content: COUNTER } },
+    compatibilityDate: "2026-07-01",
+    durableObject: "Counter",
+  });
   await target.close();
   return state;
 }
@@ -80,7 +97,11 @@ async function inProcessStart(state) {
 function cliStart(state) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [join(root, "bin", "dynamic-workers.mjs"), "local", "--port", "0", "--state", state, "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [join(root, "bin", "dynamic-workers.mjs"), "local", "--port", "0", "--state", state, "--quiet"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
@@ -88,7 +109,9 @@ function cliStart(state) {
       if (/ready in \d+ ms/.test(out) && !child.killed) {
         const ms = performance.now() - t0;
         child.kill("SIGINT");
-        child.once("exit", (code) => (code === 0 ? resolve(ms) : reject(new Error(`CLI exited ${code} after SIGINT: ${err}`))));
+        child.once("exit", (code) =>
+          code === 0 ? resolve(ms) : reject(new Error(`CLI exited ${code} after SIGINT: ${err}`)),
+        );
       }
     });
     child.stderr.on("data", (d) => (err += d));
@@ -101,7 +124,10 @@ async function measureStarts() {
   const empty = mkdtempSync(join(tmpdir(), "dw-bench-local-"));
   const withHost = await hostState();
   try {
-    for (const [label, state] of [["empty state", empty], ["host Worker stored", withHost]]) {
+    for (const [label, state] of [
+      ["empty state", empty],
+      ["host Worker stored", withHost],
+    ]) {
       const inProc = [];
       const cli = [];
       for (let i = 0; i < RUNS; i++) {
@@ -133,7 +159,8 @@ async function measureSwaps() {
       const res = await fetch(`${target.url}/apps/counter/`);
       const count = Number(await res.text());
       served.push(performance.now() - t0);
-      if (res.status !== 200 || count !== before + 1) throw new Error(`after upload ${i}: status ${res.status}, count ${count}, expected ${before + 1}`);
+      if (res.status !== 200 || count !== before + 1)
+        throw new Error(`after upload ${i}: status ${res.status}, count ${count}, expected ${before + 1}`);
       before = count;
     }
     return [
@@ -149,6 +176,11 @@ async function measureSwaps() {
 const rows = [...(await measureStarts()).map((r) => ({ ...r, target: TARGETS.startMs })), ...(await measureSwaps())];
 console.log(`local target, p50 of ${RUNS} runs (node ${process.versions.node})`);
 for (const r of rows) {
-  const verdict = r.target === undefined ? "" : r.ms <= r.target ? `  ok (target < ${r.target} ms)` : `  MISSED (target < ${r.target} ms)`;
+  const verdict =
+    r.target === undefined
+      ? ""
+      : r.ms <= r.target
+        ? `  ok (target < ${r.target} ms)`
+        : `  MISSED (target < ${r.target} ms)`;
   console.log(`  ${r.what.padEnd(52)} ${String(Math.round(r.ms)).padStart(6)} ms${verdict}`);
 }

@@ -35,7 +35,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalTarget, ROOT, Stack, freePort, hasPulumi, killAll, snapshotPackage, summary } from "./pulumi-stack.mjs";
 
-const NS = (process.env.BENCH_N ?? "50,200").split(",").map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+const NS = (process.env.BENCH_N ?? "50,200")
+  .split(",")
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 900) * 1000;
 const TARGETS = { ratio: 1.3 };
@@ -147,7 +150,8 @@ function copyApps(tmp) {
   cpSync(join(ROOT, "examples", "quickstart", "apps"), appsDir, { recursive: true });
   const todoFile = join(appsDir, "todo", "index.ts");
   const todoSource = readFileSync(todoFile, "utf8");
-  if (!todoSource.includes(`"no such todo"`)) throw new Error(`${todoFile}: the string this benchmark changes is gone; update bench/preview.bench.mjs`);
+  if (!todoSource.includes(`"no such todo"`))
+    throw new Error(`${todoFile}: the string this benchmark changes is gone; update bench/preview.bench.mjs`);
   return { appsDir, todoFile, todoSource };
 }
 
@@ -155,11 +159,20 @@ function copyApps(tmp) {
 async function initStacks(n, project, tmp, target, appsDir) {
   const ours = new Stack({ projectDir: project.ours, dir: join(tmp, "ours"), name: "bench", timeoutMs: TIMEOUT_MS });
   const floor = new Stack({ projectDir: project.floor, dir: join(tmp, "floor"), name: "bench", timeoutMs: TIMEOUT_MS });
-  const floorDep = new Stack({ projectDir: project.floor, dir: join(tmp, "floor-dep"), name: "bench", timeoutMs: TIMEOUT_MS });
+  const floorDep = new Stack({
+    projectDir: project.floor,
+    dir: join(tmp, "floor-dep"),
+    name: "bench",
+    timeoutMs: TIMEOUT_MS,
+  });
   await ours.init({ apiBaseUrl: target.apiBaseUrl, appsDir, extraApps: n });
   await floor.init({ count: n + NAMED_APPS, rev: 0 });
   await floorDep.init({ count: n + NAMED_APPS, rev: 0, dependency: true });
-  return [["ours", ours], ["floor", floor], ["floorDep", floorDep]];
+  return [
+    ["ours", ours],
+    ["floor", floor],
+    ["floorDep", floorDep],
+  ];
 }
 
 /** The first `up` of each stack, which creates everything: its ms by stack name. */
@@ -168,7 +181,8 @@ async function firstUp(n, stacks) {
   for (const [name, stack] of stacks) {
     const r = await stack.pulumi(["up", "--yes"]);
     const c = summary(r.stdout);
-    if ((c.create ?? 0) < n + NAMED_APPS) throw new Error(`${name}: the first up created ${JSON.stringify(c)}, expected ${n + NAMED_APPS} apps or more`);
+    if ((c.create ?? 0) < n + NAMED_APPS)
+      throw new Error(`${name}: the first up created ${JSON.stringify(c)}, expected ${n + NAMED_APPS} apps or more`);
     created[name] = r.ms;
   }
   return created;
@@ -203,7 +217,11 @@ async function figuresN(n, stacks, created, { times, cpu }) {
   return {
     n,
     created,
-    preview: { ours: median(times.ours.preview), floor: median(times.floor.preview), floorDep: median(times.floorDep.preview) },
+    preview: {
+      ours: median(times.ours.preview),
+      floor: median(times.floor.preview),
+      floorDep: median(times.floorDep.preview),
+    },
     up: { ours: median(times.ours.up), floor: median(times.floor.up), floorDep: median(times.floorDep.up) },
     cpu: {
       preview: { ours: median(cpu.ours.preview), floor: median(cpu.floor.preview) },
@@ -237,7 +255,9 @@ async function benchN(n, project) {
 async function main() {
   if (!hasPulumi) throw new Error("no Pulumi CLI under .tools/pulumi/bin: run `npm run bootstrap` first");
   if (NS.length === 0) throw new Error(`BENCH_N='${process.env.BENCH_N}' holds no positive integer`);
-  console.log(`bench:preview — N = ${NS.join(", ")} (+${NAMED_APPS} quickstart apps on both sides), ${REPEATS} repeat(s), node ${process.version}`);
+  console.log(
+    `bench:preview — N = ${NS.join(", ")} (+${NAMED_APPS} quickstart apps on both sides), ${REPEATS} repeat(s), node ${process.version}`,
+  );
   const project = projects();
   const results = [];
   for (const n of NS) {
@@ -248,9 +268,15 @@ async function main() {
     const ratioU = r.up.ours / r.up.floor;
     console.log("");
     console.log(`N = ${n} (${n + NAMED_APPS} apps; this N took ${s(performance.now() - t0)} s)`);
-    console.log(`  create (first up)   ours ${s(r.created.ours).padStart(7)} s   floor ${s(r.created.floor).padStart(7)} s   ratio ${(r.created.ours / r.created.floor).toFixed(2)}×`);
-    console.log(`  preview, 1 changed  ours ${s(r.preview.ours).padStart(7)} s   floor ${s(r.preview.floor).padStart(7)} s   ratio ${ratioP.toFixed(2)}×   ${cpuLine(r.cpu.preview)}`);
-    console.log(`  up, 1 changed       ours ${s(r.up.ours).padStart(7)} s   floor ${s(r.up.floor).padStart(7)} s   ratio ${ratioU.toFixed(2)}×   ${cpuLine(r.cpu.up)}`);
+    console.log(
+      `  create (first up)   ours ${s(r.created.ours).padStart(7)} s   floor ${s(r.created.floor).padStart(7)} s   ratio ${(r.created.ours / r.created.floor).toFixed(2)}×`,
+    );
+    console.log(
+      `  preview, 1 changed  ours ${s(r.preview.ours).padStart(7)} s   floor ${s(r.preview.floor).padStart(7)} s   ratio ${ratioP.toFixed(2)}×   ${cpuLine(r.cpu.preview)}`,
+    );
+    console.log(
+      `  up, 1 changed       ours ${s(r.up.ours).padStart(7)} s   floor ${s(r.up.floor).padStart(7)} s   ratio ${ratioU.toFixed(2)}×   ${cpuLine(r.cpu.up)}`,
+    );
     for (const op of ["preview", "up"]) {
       const d = r[op];
       console.log(
@@ -260,7 +286,9 @@ async function main() {
     }
     const o = r.state.ours;
     const f = r.state.floor;
-    console.log(`  state: export / N   ours ${o.perN.toFixed(0)} B (${o.total} B)   floor ${f.perN.toFixed(0)} B (${f.total} B)`);
+    console.log(
+      `  state: export / N   ours ${o.perN.toFixed(0)} B (${o.total} B)   floor ${f.perN.toFixed(0)} B (${f.total} B)`,
+    );
     console.log(
       `  state per resource  ours App ${o.res.whole.toFixed(0)} B, of which __provider ${o.res.provider.toFixed(0)} B, ` +
         `without it ${o.res.lean.toFixed(0)} B   floor ${f.res.whole.toFixed(0)} B (__provider ${f.res.provider.toFixed(0)} B)`,
@@ -292,7 +320,7 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exitCode = 1;
 } finally {
   killAll();

@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const PULUMI_BIN = join(ROOT, ".tools", "pulumi", "bin");
-export const hasPulumi = existsSync(join(PULUMI_BIN, "pulumi")) && existsSync(join(PULUMI_BIN, "pulumi-language-nodejs"));
+export const hasPulumi =
+  existsSync(join(PULUMI_BIN, "pulumi")) && existsSync(join(PULUMI_BIN, "pulumi-language-nodejs"));
 
 /** Process groups still running, ended by killAll() (cleanup on error or signal). */
 const live = new Set();
@@ -87,7 +88,12 @@ export function run(cmd, args, { cwd, env, timeoutMs }) {
       // Anything the command left behind in its group (e.g. a plugin) goes too.
       killGroup(child, "SIGKILL");
       const ms = performance.now() - t0;
-      if (timedOut) return fail(new Error(`${cmd} ${args.join(" ")} timed out after ${timeoutMs / 1000} s:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`));
+      if (timedOut)
+        return fail(
+          new Error(
+            `${cmd} ${args.join(" ")} timed out after ${timeoutMs / 1000} s:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`,
+          ),
+        );
       ok({ code: code ?? 1, stdout, stderr, ms, cpuMs: childrenCpuMs() - cpu0 });
     });
   });
@@ -106,11 +112,23 @@ export class LocalTarget {
   }
 
   async start() {
-    const child = spawn(process.execPath, [join(this.root, "bin", "dynamic-workers.mjs"), "local", "--port", String(this.port), "--state", this.state, "--quiet"], {
-      cwd: this.root,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(this.root, "bin", "dynamic-workers.mjs"),
+        "local",
+        "--port",
+        String(this.port),
+        "--state",
+        this.state,
+        "--quiet",
+      ],
+      {
+        cwd: this.root,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.child = child;
     live.add(child);
     let output = "";
@@ -194,10 +212,21 @@ export class Stack {
   async pulumi(args, { check = true } = {}) {
     // Only commands that read config take --config-file.
     const takesConfig = ["up", "preview", "refresh", "destroy", "config"].includes(args[0]);
-    const flags = ["--stack", this.name, "--non-interactive", ...(takesConfig ? ["--config-file", this.configFile] : [])];
-    const r = await run("pulumi", [...args, ...flags], { cwd: this.projectDir, env: this.env(), timeoutMs: this.timeoutMs });
+    const flags = [
+      "--stack",
+      this.name,
+      "--non-interactive",
+      ...(takesConfig ? ["--config-file", this.configFile] : []),
+    ];
+    const r = await run("pulumi", [...args, ...flags], {
+      cwd: this.projectDir,
+      env: this.env(),
+      timeoutMs: this.timeoutMs,
+    });
     if (check && r.code !== 0) {
-      throw new Error(`pulumi ${args.join(" ")} failed (${r.code}) in ${this.projectDir}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+      throw new Error(
+        `pulumi ${args.join(" ")} failed (${r.code}) in ${this.projectDir}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`,
+      );
     }
     return r;
   }
@@ -225,9 +254,21 @@ export class Stack {
 export function summary(stdout) {
   const counts = {};
   const block = stdout.split(/\nResources:\n/).pop() ?? "";
-  for (const m of block.matchAll(/^\s+(?:[~+-]|\+-)?\s*(\d+) (to update|updated|to create|created|to delete|deleted|to replace|replaced|unchanged)/gm)) {
+  for (const m of block.matchAll(
+    /^\s+(?:[~+-]|\+-)?\s*(\d+) (to update|updated|to create|created|to delete|deleted|to replace|replaced|unchanged)/gm,
+  )) {
     const word = m[2].replace(/^to /, "");
-    const key = { updated: "update", update: "update", created: "create", create: "create", deleted: "delete", delete: "delete", replaced: "replace", replace: "replace", unchanged: "same" }[word];
+    const key = {
+      updated: "update",
+      update: "update",
+      created: "create",
+      create: "create",
+      deleted: "delete",
+      delete: "delete",
+      replaced: "replace",
+      replace: "replace",
+      unchanged: "same",
+    }[word];
     counts[key] = Number(m[1]);
   }
   return counts;

@@ -11,7 +11,9 @@ if (!existsSync(fileURLToPath(cli))) {
 }
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22) {
-  console.error(`dynamic-workers: warning: Node ${process.versions.node}; it needs Node 22 (run it through npx or npm run, which use the project's Node 22).`);
+  console.error(
+    `dynamic-workers: warning: Node ${process.versions.node}; it needs Node 22 (run it through npx or npm run, which use the project's Node 22).`,
+  );
 }
 const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -9,7 +9,14 @@ export { App, type AppArgs, type InlineModule } from "./resources/app/resource.j
 export { ControlClient, ControlApiError, prepareVersion, type ControlClientOptions } from "./control-client/client.js";
 export { bundleApp, BundleError } from "./bundle/bundle-app.js";
 export { loadApps, type LoadAppsOptions } from "./gitops/load-apps.js";
-export { AppManifest, ManifestError, parseManifest, readAppFolders, type AppFolder, type ManifestProblem } from "./gitops/manifest.js";
+export {
+  AppManifest,
+  ManifestError,
+  parseManifest,
+  readAppFolders,
+  type AppFolder,
+  type ManifestProblem,
+} from "./gitops/manifest.js";
 export {
   versionHashOf,
   canonicalVersionText,

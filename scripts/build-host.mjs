@@ -39,9 +39,15 @@ const appIsolateText = {
 
 mkdirSync(dirname(out), { recursive: true });
 const started = Date.now();
-const result = await build({ ...COMMON, entryPoints: [join(root, "provider/host/index.ts")], plugins: [appIsolateText] });
+const result = await build({
+  ...COMMON,
+  entryPoints: [join(root, "provider/host/index.ts")],
+  plugins: [appIsolateText],
+});
 const code = result.outputFiles[0].contents;
 writeFileSync(out, code);
 const sha = createHash("sha256").update(code).digest("hex");
 writeFileSync(join(root, "dist", "host.sha256"), `${sha}\n`);
-console.log(`host bundle: dist/host.js, ${code.byteLength} bytes, sha256 ${sha.slice(0, 12)}…, ${Date.now() - started} ms`);
+console.log(
+  `host bundle: dist/host.js, ${code.byteLength} bytes, sha256 ${sha.slice(0, 12)}…, ${Date.now() - started} ms`,
+);

@@ -40,7 +40,10 @@ function run(cmd, args, opts = {}) {
 
 async function targetUp() {
   try {
-    const res = await fetch(`${apiBaseUrl}/user/tokens/verify`, { headers: { authorization: "Bearer local" }, signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${apiBaseUrl}/user/tokens/verify`, {
+      headers: { authorization: "Bearer local" },
+      signal: AbortSignal.timeout(1000),
+    });
     return res.ok;
   } catch {
     return false;
@@ -71,7 +74,9 @@ async function startTarget() {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  console.error(`[quickstart] the local target did not start; see ${logFile}:\n${existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-2000) : ""}`);
+  console.error(
+    `[quickstart] the local target did not start; see ${logFile}:\n${existsSync(logFile) ? readFileSync(logFile, "utf8").slice(-2000) : ""}`,
+  );
   process.exit(1);
 }
 
@@ -99,12 +104,17 @@ function selectStack() {
 async function start() {
   say("toolchain: Node 22 and the Pulumi CLI (the first run builds the CLI from Go modules: minutes)");
   run("bash", [join(root, "scripts", "bootstrap.sh")]);
-  if (!existsSync(join(root, "dist", "host.js")) || !existsSync(join(root, "dist", "provider", "index.js"))) run("npm", ["run", "build"]);
+  if (!existsSync(join(root, "dist", "host.js")) || !existsSync(join(root, "dist", "provider", "index.js")))
+    run("npm", ["run", "build"]);
   await startTarget();
   selectStack();
   run("pulumi", ["up", "--yes", "--stack", stack, "--non-interactive", "--diff"]);
   const outputs = JSON.parse(
-    spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], { cwd: root, env: pulumiEnv(), encoding: "utf8" }).stdout || "{}",
+    spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
+      cwd: root,
+      env: pulumiEnv(),
+      encoding: "utf8",
+    }).stdout || "{}",
   );
   const urls = outputs.urls ?? {};
   console.log("\nYour apps:");
@@ -115,7 +125,10 @@ async function start() {
   console.log("\nTry:");
   if (urls.hello) console.log(`  curl ${urls.hello}`);
   if (urls.todo) console.log(`  curl -X POST ${urls.todo}todos -d '{"text":"ship it"}'\n  curl ${urls.todo}todos`);
-  if (urls.chat) console.log(`  curl -X POST ${urls.chat}rooms/lobby/messages -d '{"user":"me","text":"hi"}'\n  curl ${urls.chat}rooms/lobby/messages`);
+  if (urls.chat)
+    console.log(
+      `  curl -X POST ${urls.chat}rooms/lobby/messages -d '{"user":"me","text":"hi"}'\n  curl ${urls.chat}rooms/lobby/messages`,
+    );
   console.log(`\nStop the local target: npm run stop    Remove the apps: npm run destroy`);
 }
 

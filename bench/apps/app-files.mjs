@@ -3,7 +3,20 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-const WORDS = ["notes", "tasks", "polls", "links", "quotes", "timers", "votes", "recipes", "books", "habits", "scores", "invoices"];
+const WORDS = [
+  "notes",
+  "tasks",
+  "polls",
+  "links",
+  "quotes",
+  "timers",
+  "votes",
+  "recipes",
+  "books",
+  "habits",
+  "scores",
+  "invoices",
+];
 
 function typesFile(i, word) {
   return `// Types for app ${i} (${word}).

@@ -21,7 +21,9 @@ export async function hostWorker() {
     modules: [{ type: "ESModule", path: "host.js", contents: bundle.code }],
     compatibilityDate: HOST_COMPATIBILITY_DATE,
     workerLoaders: { LOADER: {} },
-    durableObjects: Object.fromEntries(Object.entries(HOST_DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }])),
+    durableObjects: Object.fromEntries(
+      Object.entries(HOST_DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }]),
+    ),
     bindings: { CONTROL_TOKEN: TOKEN, PLATFORM_CONFIG: JSON.parse(process.env.BENCH_PLATFORM_CONFIG ?? "{}") },
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
   };

@@ -23,8 +23,10 @@ async function deployFleet({ base, control, pids }) {
   const counters = Array.from({ length: half }, (_, i) => `do-${String(i).padStart(3, "0")}`);
   const objects = Array.from({ length: LOAD.objectsPerApp }, (_, i) => `o${i}`);
   console.log("");
-  console.log(`1. load: ${LOAD.apps} apps (${stateless.length} stateless, ${counters.length} with a SQLite counter object, ${objects.length} object names each), ` +
-    `${LOAD.connections} connections, ${LOAD.seconds} s; load average ${load1()}`);
+  console.log(
+    `1. load: ${LOAD.apps} apps (${stateless.length} stateless, ${counters.length} with a SQLite counter object, ${objects.length} object names each), ` +
+      `${LOAD.connections} connections, ${LOAD.seconds} s; load average ${load1()}`,
+  );
 
   const rssEmpty = workerdStats(pids)?.rssMiB;
   const t0 = performance.now();
@@ -32,7 +34,10 @@ async function deployFleet({ base, control, pids }) {
   await pool(all, LOAD.deployConcurrency, ({ name, kind }) =>
     control.rollOut(
       name,
-      jsApp(kind === "st" ? STATELESS_SOURCE : COUNTER_SOURCE, { env: { APP_NAME: name }, ...(kind === "do" ? { durableObject: "Counter" } : {}) }),
+      jsApp(kind === "st" ? STATELESS_SOURCE : COUNTER_SOURCE, {
+        env: { APP_NAME: name },
+        ...(kind === "do" ? { durableObject: "Counter" } : {}),
+      }),
       { quota: HIGH_QUOTA },
     ),
   );
@@ -40,14 +45,19 @@ async function deployFleet({ base, control, pids }) {
 
   // First touch: every app once, every object once (so each counter starts at 1).
   const t1 = performance.now();
-  const touches = [...stateless.map((a) => `/apps/${a}/touch`), ...counters.flatMap((a) => objects.map((o) => `/apps/${a}/hit/${o}`))];
+  const touches = [
+    ...stateless.map((a) => `/apps/${a}/touch`),
+    ...counters.flatMap((a) => objects.map((o) => `/apps/${a}/hit/${o}`)),
+  ];
   await pool(touches, 8, async (path) => {
     const r = await getText(new URL(path, base));
     if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${r.body.slice(0, 200)}`);
   });
   const touchS = (performance.now() - t1) / 1000;
   const rssStart = workerdStats(pids)?.rssMiB;
-  console.log(`   deployed ${all.length} apps through the control API in ${fmt(deployS, 1)} s; first touch of ${touches.length} paths in ${fmt(touchS, 1)} s`);
+  console.log(
+    `   deployed ${all.length} apps through the control API in ${fmt(deployS, 1)} s; first touch of ${touches.length} paths in ${fmt(touchS, 1)} s`,
+  );
   return { stateless, counters, objects, all, rssEmpty, rssStart };
 }
 
@@ -114,7 +124,8 @@ function sawResponse(rec, ms, ctx) {
   const now = Date.now();
   if (now - rec.lastResponse >= STALL_MS) rec.stalls.push([rec.lastResponse, now - rec.lastResponse]);
   rec.lastResponse = now;
-  if (ms > rec.longest.ms) rec.longest = { ms, at: now, what: `${ctx?.kind === "do" ? "object" : "stateless"} request to ${ctx?.app}` };
+  if (ms > rec.longest.ms)
+    rec.longest = { ms, at: now, what: `${ctx?.kind === "do" ? "object" : "stateless"} request to ${ctx?.app}` };
   if (ms >= 1000 && ctx?.kind in rec.slow) rec.slow[ctx.kind]++;
 }
 
@@ -135,7 +146,10 @@ async function runLoad({ base, pids }, fleet) {
   rec.before = workerdStats(pids);
   rec.runStart = Date.now();
   rec.lastResponse = rec.runStart;
-  const sampler = setInterval(() => rec.rssTrace.push([Math.round((Date.now() - rec.runStart) / 1000), workerdStats(pids)?.rssMiB]), Math.max(1000, (LOAD.seconds * 1000) / 6));
+  const sampler = setInterval(
+    () => rec.rssTrace.push([Math.round((Date.now() - rec.runStart) / 1000), workerdStats(pids)?.rssMiB]),
+    Math.max(1000, (LOAD.seconds * 1000) / 6),
+  );
   state.timers.add(sampler);
   const { instance, done } = cannon(
     { url: base.origin, connections: LOAD.connections, duration: LOAD.seconds, requests: [request] },
@@ -151,14 +165,21 @@ async function runLoad({ base, pids }, fleet) {
 async function countHits({ base, control }, { all, counters, objects }, rec) {
   // Every hit the clients saw must be in a counter (plus the first touch, plus at most one request in flight per connection at stop).
   let counted = 0;
-  await pool(counters.flatMap((a) => objects.map((o) => [a, o])), 8, async ([a, o]) => {
-    const res = await getText(new URL(`/apps/${a}/count/${o}`, base));
-    if (res.status !== 200) throw new Error(`GET /apps/${a}/count/${o}: ${res.status} ${res.body.slice(0, 200)}`);
-    counted += JSON.parse(res.body).count;
-  });
+  await pool(
+    counters.flatMap((a) => objects.map((o) => [a, o])),
+    8,
+    async ([a, o]) => {
+      const res = await getText(new URL(`/apps/${a}/count/${o}`, base));
+      if (res.status !== 200) throw new Error(`GET /apps/${a}/count/${o}: ${res.status} ${res.body.slice(0, 200)}`);
+      counted += JSON.parse(res.body).count;
+    },
+  );
   const touchedObjects = counters.length * objects.length;
   // What the host recorded as app errors (a failed entrypoint call), over all apps.
-  const appErrors = (await pool(all, 8, async ({ name }) => (await control.usage(name)).usage.errors)).reduce((a, b) => a + b, 0);
+  const appErrors = (await pool(all, 8, async ({ name }) => (await control.usage(name)).usage.errors)).reduce(
+    (a, b) => a + b,
+    0,
+  );
   const extra = counted - touchedObjects - rec.ok.do;
   return { counted, touchedObjects, appErrors, extra };
 }
@@ -172,11 +193,16 @@ function reportThroughput({ r, ok, latencies, statuses, mismatches, before, afte
   const [doP50, doP99] = percentiles(latencies.do, [50, 99]);
   const cpuS = before && after ? (after.cpuMs - before.cpuMs) / 1000 : NaN;
   console.log(`   ${pad("", 12)}${lpad("2xx", 9)}${lpad("req/s", 9)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}`);
-  const row = (label, n, a, b) => console.log(`   ${pad(label, 12)}${lpad(n, 9)}${lpad(fmt(n / r.duration, 0), 9)}${lpad(fmt(a), 9)}${lpad(fmt(b), 9)}`);
+  const row = (label, n, a, b) =>
+    console.log(
+      `   ${pad(label, 12)}${lpad(n, 9)}${lpad(fmt(n / r.duration, 0), 9)}${lpad(fmt(a), 9)}${lpad(fmt(b), 9)}`,
+    );
   row("all", total, p50, p99);
   row("stateless", ok.st, stP50, stP99);
   row("object", ok.do, doP50, doP99);
-  console.log(`   over ${fmt(r.duration, 1)} s; workerd CPU ${fmt(cpuS, 1)} s (${fmt((cpuS / r.duration) * 100, 0)}% of one core); load average ${load1()}`);
+  console.log(
+    `   over ${fmt(r.duration, 1)} s; workerd CPU ${fmt(cpuS, 1)} s (${fmt((cpuS / r.duration) * 100, 0)}% of one core); load average ${load1()}`,
+  );
   console.log(
     `   errors: ${errors}  (non-2xx ${non2xx}, socket errors ${r.errors} of which timeouts ${r.timeouts}, wrong bodies ${mismatches})  ` +
       `${errors === 0 ? "PASS" : "MISS"} (target 0)`,
@@ -192,7 +218,8 @@ function reportTimes(rec) {
     `   longest response ${fmt(longest.ms, 0)} ms (${longest.what}, ended ${since(rec, longest.at)}); responses over 1 s: ${slow.st} stateless, ${slow.do} object; stalls (no response at all for ≥ ${STALL_MS / 1000} s): ` +
       (stalls.length ? stalls.map(([t, d]) => `${fmt(d / 1000, 1)} s from ${since(rec, t)}`).join(", ") : "none"),
   );
-  if (errorAt.length) console.log(`   errors at: ${errorAt.slice(0, 20).join(", ")}${errorAt.length > 20 ? ", …" : ""}`);
+  if (errorAt.length)
+    console.log(`   errors at: ${errorAt.slice(0, 20).join(", ")}${errorAt.length > 20 ? ", …" : ""}`);
 }
 
 function reportCounts({ rssEmpty, rssStart }, { ok, after, rssTrace }, { counted, touchedObjects, appErrors, extra }) {
@@ -202,6 +229,8 @@ function reportCounts({ rssEmpty, rssStart }, { ok, after, rssTrace }, { counted
       `(${extra >= 0 && extra <= LOAD.connections ? `in flight at stop; ≤ ${LOAD.connections} expected` : "UNEXPECTED: hits lost or double-counted"})`,
   );
   console.log(`   app errors the host recorded (usage.errors, all apps): ${appErrors}`);
-  console.log(`   workerd RSS: ${fmt(rssEmpty, 0)} MiB empty, ${fmt(rssStart, 0)} MiB at start (apps deployed and touched), ${fmt(rssEnd, 0)} MiB at end`);
+  console.log(
+    `   workerd RSS: ${fmt(rssEmpty, 0)} MiB empty, ${fmt(rssStart, 0)} MiB at start (apps deployed and touched), ${fmt(rssEnd, 0)} MiB at end`,
+  );
   console.log(`   RSS during the run (s: MiB): ${rssTrace.map(([t, m]) => `${t}: ${fmt(m, 0)}`).join(", ")}`);
 }

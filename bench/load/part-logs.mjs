@@ -19,7 +19,13 @@ export async function partLogs(ctx) {
       "and chatty-nolog (the chatty app without logs: it prints its lines, nothing captures them); bare: the same two Workers on workerd alone (no host), for reference",
   );
   const { targets, served } = await deployLogApps(ctx);
-  const rec = { served, runs: Object.fromEntries(targets.map((t) => [t.name, []])), failures: [], failureSamples: new Set(), chattyEnded: 0 };
+  const rec = {
+    served,
+    runs: Object.fromEntries(targets.map((t) => [t.name, []])),
+    failures: [],
+    failureSamples: new Set(),
+    chattyEnded: 0,
+  };
   await runRounds(ctx, targets, rec);
   reportRatios(targets, rec.runs);
   await checkStoredLogs(ctx.control, rec);
@@ -62,9 +68,12 @@ async function runOne({ pids }, rec, t, seconds, measure) {
       if (status !== 200 && samples.length < 3) samples.push(`${status} ${body.slice(0, 160)}`);
     },
   };
-  const { done } = cannon({ url: u.origin, connections: LOG.connections, duration: seconds, requests: [request] }, (_c, status, _b, ms) => {
-    if (status === 200) latencies.push(ms);
-  });
+  const { done } = cannon(
+    { url: u.origin, connections: LOG.connections, duration: seconds, requests: [request] },
+    (_c, status, _b, ms) => {
+      if (status === 200) latencies.push(ms);
+    },
+  );
   const r = await done;
   const after = workerdStats(pids);
   rec.served[t.name] += latencies.length;
@@ -110,15 +119,21 @@ function reportRatios(targets, runs) {
     return { value: median(xs), range: `[${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` };
   };
   const med = (name, key) => median(runs[name].map((r) => r[key]));
-  console.log(`   ${pad("", 13)}${lpad("req/s", 8)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("CPU µs/req", 12)}   (medians of rounds)`);
+  console.log(
+    `   ${pad("", 13)}${lpad("req/s", 8)}${lpad("p50 ms", 9)}${lpad("p99 ms", 9)}${lpad("CPU µs/req", 12)}   (medians of rounds)`,
+  );
   for (const { name } of targets) {
-    console.log(`   ${pad(name, 13)}${lpad(fmt(med(name, "rps"), 0), 8)}${lpad(fmt(med(name, "p50")), 9)}${lpad(fmt(med(name, "p99")), 9)}${lpad(fmt(med(name, "cpuUs"), 0), 12)}`);
+    console.log(
+      `   ${pad(name, 13)}${lpad(fmt(med(name, "rps"), 0), 8)}${lpad(fmt(med(name, "p50")), 9)}${lpad(fmt(med(name, "p99")), 9)}${lpad(fmt(med(name, "cpuUs"), 0), 12)}`,
+    );
   }
   console.log(`   ${pad("ratio (median of per-round ratios)", 42)}${pad("[min–max]", 14)}`);
   const line = (label, r, target, higherIsBetter) =>
     console.log(
       `   ${pad(label, 42)}${pad(r.range, 14)}${fmt(r.value, 3)}  ` +
-        (target === undefined ? "(reference)" : `${(higherIsBetter ? r.value >= target : r.value <= target) ? "PASS" : "MISS"} (target ${higherIsBetter ? "≥" : "≤"} ${target})`),
+        (target === undefined
+          ? "(reference)"
+          : `${(higherIsBetter ? r.value >= target : r.value <= target) ? "PASS" : "MISS"} (target ${higherIsBetter ? "≥" : "≤"} ${target})`),
     );
   // What capturing costs: the same logging app with and without it (both print every line to workerd's stdout).
   line("host chatty/chatty-nolog req/s", ratio("chatty", "chatty-nolog", "rps"), TARGETS.logRps, true);
@@ -141,7 +156,8 @@ function reportRatios(targets, runs) {
 /** Log lines by level and first 80 characters, with a count each. */
 const kinds = (lines) => {
   const m = new Map();
-  for (const l of lines) m.set(`${l.level}: ${l.message.slice(0, 80)}`, (m.get(`${l.level}: ${l.message.slice(0, 80)}`) ?? 0) + 1);
+  for (const l of lines)
+    m.set(`${l.level}: ${l.message.slice(0, 80)}`, (m.get(`${l.level}: ${l.message.slice(0, 80)}`) ?? 0) + 1);
   return [...m].map(([k, n]) => `${n}× "${k}"`).join(", ");
 };
 

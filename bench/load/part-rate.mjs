@@ -9,7 +9,9 @@ export async function partRate({ base, control }) {
   const L = RATE.limit;
   const app = "limited";
   console.log("");
-  console.log(`2. requestsPerMinute = ${L}: ${RATE.connections} connections flood one app through one fixed minute window; load average ${load1()}`);
+  console.log(
+    `2. requestsPerMinute = ${L}: ${RATE.connections} connections flood one app through one fixed minute window; load average ${load1()}`,
+  );
   await control.rollOut(app, jsApp(QUIET_SOURCE), { quota: { requestsPerMinute: L } });
   const win = await waitForWindow();
   const flood = await floodWindow(new URL(`/apps/${app}/`, base).href, win);
@@ -24,7 +26,9 @@ async function waitForWindow() {
   const window = boundary / 60_000;
   const startAt = boundary + RATE_START_OFFSET_MS;
   const stopAt = startAt + RATE.seconds * 1000;
-  console.log(`   waiting ${fmt((startAt - Date.now()) / 1000, 1)} s for the minute boundary at ${clock(boundary)} UTC`);
+  console.log(
+    `   waiting ${fmt((startAt - Date.now()) / 1000, 1)} s for the minute boundary at ${clock(boundary)} UTC`,
+  );
   await sleep(startAt - Date.now());
   return { boundary, window, stopAt };
 }
@@ -66,14 +70,20 @@ async function reportRate(control, app, L, { boundary, window }, { url, okAt, st
       `(${fmt((ended - started) / 1000, 1)} s), none to this app at any other time of that window`,
   );
   console.log(
-    `   responses: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(", ")}; socket errors ${r.errors}; ` +
+    `   responses: ${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(", ")}; socket errors ${r.errors}; ` +
       `first 429 at +${first429 === null ? "never" : `${fmt((first429 - boundary) / 1000, 2)} s`}`,
   );
   console.log(
     `   admitted (200s) in the window: ${admitted}   limit L: ${L}   error: ${errPct >= 0 ? "+" : ""}${fmt(errPct, 2)}%  ` +
       `${Math.abs(errPct) <= TARGETS.rateErrorPct && first429 !== null ? "PASS" : "MISS"} (target ±${TARGETS.rateErrorPct}%)`,
   );
-  if (first429 === null) console.log("   the limit was never reached: the run did not test the limiter (raise RATE_CONNECTIONS or lower RATE_LIMIT)");
+  if (first429 === null)
+    console.log(
+      "   the limit was never reached: the run did not test the limiter (raise RATE_CONNECTIONS or lower RATE_LIMIT)",
+    );
   if (outside) console.log(`   ${outside} 200s arrived outside the measured window (alignment problem)`);
   if (other) console.log(`   ${other} responses other than 200 and 429`);
   console.log(

@@ -25,7 +25,8 @@ export function handleRuntimeStdio(stdout, stderr) {
       stdio.stderrLines++;
       if (line.startsWith("stack:")) continue;
       const kind = line.replace(/\b[0-9a-f]{16,}\b/g, "…").slice(0, 600);
-      if (stdio.stderrKinds.size < 20 || stdio.stderrKinds.has(kind)) stdio.stderrKinds.set(kind, (stdio.stderrKinds.get(kind) ?? 0) + 1);
+      if (stdio.stderrKinds.size < 20 || stdio.stderrKinds.has(kind))
+        stdio.stderrKinds.set(kind, (stdio.stderrKinds.get(kind) ?? 0) + 1);
     }
   });
 }
@@ -37,10 +38,13 @@ export function stdioSummary() {
 
 export function sleep(ms) {
   return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      state.timers.delete(t);
-      resolve();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        state.timers.delete(t);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     state.timers.add(t);
   });
 }

@@ -82,7 +82,16 @@ async function run(origin, mode) {
   const r = await instance;
   const bursts = {};
   for (const s of slow) bursts[s] = (bursts[s] ?? 0) + 1;
-  return { mode, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, slow: slow.length, errors: r.errors + r.non2xx /* autocannon counts timeouts among errors */, bursts };
+  return {
+    mode,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    slow: slow.length,
+    errors: r.errors + r.non2xx /* autocannon counts timeouts among errors */,
+    bursts,
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "loader-tail-"));
@@ -113,7 +122,9 @@ try {
       }
     }
   }
-  console.log(`loader-object-tail: ${APPS} apps x ${OBJECTS_PER_APP} objects, ${CONNECTIONS} connections, ${SECONDS} s per case`);
+  console.log(
+    `loader-object-tail: ${APPS} apps x ${OBJECTS_PER_APP} objects, ${CONNECTIONS} connections, ${SECONDS} s per case`,
+  );
   const results = [];
   for (const mode of ["direct", "isolate"]) {
     const r = await run(origin, mode);
@@ -124,7 +135,9 @@ try {
     );
   }
   const [d, i] = results;
-  console.log(`  isolate / direct: throughput ${(i.rps / d.rps).toFixed(2)}, p99 ${(i.p99 / d.p99).toFixed(1)}x, max ${(i.max / d.max).toFixed(1)}x`);
+  console.log(
+    `  isolate / direct: throughput ${(i.rps / d.rps).toFixed(2)}, p99 ${(i.p99 / d.p99).toFixed(1)}x, max ${(i.max / d.max).toFixed(1)}x`,
+  );
 } finally {
   await stop();
 }

@@ -15,7 +15,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { basename, dirname, join, relative, resolve } from "node:path";
 
 /** Entry files tried, in order, when `source` is a folder. */
-export const ENTRY_CANDIDATES = ["index.ts", "index.js", "index.mjs", "src/index.ts", "src/index.js", "worker.ts", "worker.js"];
+export const ENTRY_CANDIDATES = [
+  "index.ts",
+  "index.js",
+  "index.mjs",
+  "src/index.ts",
+  "src/index.js",
+  "worker.ts",
+  "worker.js",
+];
 
 /** The module name of a bundle's output. */
 export const BUNDLE_MODULE = "index.js";
@@ -49,7 +57,9 @@ export function resolveEntry(source: string): { root: string; entry: string } {
   for (const candidate of ENTRY_CANDIDATES) {
     if (existsSync(join(abs, candidate))) return { root: abs, entry: candidate };
   }
-  throw new BundleError(`source '${source}' is a folder without an entry file; add one of: ${ENTRY_CANDIDATES.join(", ")}`);
+  throw new BundleError(
+    `source '${source}' is a folder without an entry file; add one of: ${ENTRY_CANDIDATES.join(", ")}`,
+  );
 }
 
 function location(m: Message, root: string): string {
@@ -92,10 +102,7 @@ export async function bundleApp(source: string): Promise<Bundle> {
   } catch (e) {
     const errors = (e as { errors?: Message[] }).errors ?? [];
     const locations = errors.map((m) => location(m, root));
-    throw new BundleError(
-      `cannot bundle '${source}': ${locations.join("; ") || (e as Error).message}`,
-      locations,
-    );
+    throw new BundleError(`cannot bundle '${source}': ${locations.join("; ") || (e as Error).message}`, locations);
   }
   const out = result.outputFiles.find((f) => f.path.endsWith(".js"));
   if (!out) throw new BundleError(`cannot bundle '${source}': esbuild produced no JavaScript`);

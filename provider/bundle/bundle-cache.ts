@@ -33,7 +33,9 @@ interface BundleRecord {
 
 /** esbuild's version from its package.json: importing esbuild costs every program ~20 ms, and a cached bundle needs no esbuild. */
 const esbuildVersion = (createRequire(import.meta.url)("esbuild/package.json") as { version: string }).version;
-const RECIPE = createHash("sha256").update(JSON.stringify([esbuildVersion, BUILD_OPTIONS])).digest("hex");
+const RECIPE = createHash("sha256")
+  .update(JSON.stringify([esbuildVersion, BUILD_OPTIONS]))
+  .digest("hex");
 
 function stamp(path: string): [number, number] | null {
   try {
@@ -70,7 +72,8 @@ function stampsOf(root: string, inputs: string[]): Stamps {
  */
 const seen = new Map<string, { stamps: Stamps; bundle: Bundle }>();
 
-const unchanged = (stamps: Stamps) => Object.entries(stamps).every(([path, was]) => JSON.stringify(stamp(path)) === JSON.stringify(was));
+const unchanged = (stamps: Stamps) =>
+  Object.entries(stamps).every(([path, was]) => JSON.stringify(stamp(path)) === JSON.stringify(was));
 
 /**
  * bundleApp, or the bundle it made last time for this entry when nothing
@@ -91,7 +94,13 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
   if (record?.recipe === RECIPE && unchanged(record.stamps)) {
     const content = cache.get(record.sha256);
     if (content) {
-      const bundle: Bundle = { modules: { [BUNDLE_MODULE]: { type: "js", content: content.toString("utf8") } }, mainModule: BUNDLE_MODULE, root, entry, inputs: record.inputs };
+      const bundle: Bundle = {
+        modules: { [BUNDLE_MODULE]: { type: "js", content: content.toString("utf8") } },
+        mainModule: BUNDLE_MODULE,
+        root,
+        entry,
+        inputs: record.inputs,
+      };
       seen.set(recordPath, { stamps: record.stamps, bundle });
       return bundle;
     }

@@ -55,7 +55,11 @@ export function sourcesOf(bundle: Pick<Bundle, "root" | "inputs">): SourceFiles 
       // A virtual input (esbuild's own), not a file.
       continue;
     }
-    if (size > MAX_SOURCE_FILE_BYTES || bytes + size > SOURCE_LIMITS.maxBytes || Object.keys(files).length >= SOURCE_LIMITS.maxFiles) {
+    if (
+      size > MAX_SOURCE_FILE_BYTES ||
+      bytes + size > SOURCE_LIMITS.maxBytes ||
+      Object.keys(files).length >= SOURCE_LIMITS.maxFiles
+    ) {
       skipped.push(path);
       continue;
     }
@@ -73,7 +77,10 @@ export function sourcesOf(bundle: Pick<Bundle, "root" | "inputs">): SourceFiles 
 }
 
 /** Bundles `{root, entry}` (relative to `cwd`) and returns the bundle and its source files. */
-export async function appSources(source: { root: string; entry: string }, cwd = process.cwd()): Promise<{ bundle: Bundle } & SourceFiles> {
+export async function appSources(
+  source: { root: string; entry: string },
+  cwd = process.cwd(),
+): Promise<{ bundle: Bundle } & SourceFiles> {
   const root = resolve(cwd, source.root);
   // An entry in a subfolder (src/index.ts) was found from the folder: bundle the folder again, so paths stay relative to it.
   const bundle = await bundleApp(source.entry.includes("/") ? root : join(root, source.entry));

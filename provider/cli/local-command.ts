@@ -90,11 +90,20 @@ async function serve(flags: LocalFlags, onReady: (stop: (signal: NodeJS.Signals)
   const log = (line: string) => console.log(line);
   let target: LocalTarget;
   try {
-    target = await startLocalTarget({ port: flags.port, host: flags.host, state: flags.state, quiet: flags.quiet, log, callerHandlesSignals: true });
+    target = await startLocalTarget({
+      port: flags.port,
+      host: flags.host,
+      state: flags.state,
+      quiet: flags.quiet,
+      log,
+      callerHandlesSignals: true,
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE") {
-      console.error(`dynamic-workers local: port ${flags.port} on ${flags.host} is in use; pick another with --port (0: any free port)`);
+      console.error(
+        `dynamic-workers local: port ${flags.port} on ${flags.host} is in use; pick another with --port (0: any free port)`,
+      );
     } else {
       console.error(`dynamic-workers local: ${err.message}`);
     }
@@ -104,7 +113,8 @@ async function serve(flags: LocalFlags, onReady: (stop: (signal: NodeJS.Signals)
   console.log(`dynamic-workers local: ready in ${target.startupMs} ms`);
   console.log(`  API    ${target.apiBaseUrl}  (any non-empty API token; account id of your choice)`);
   console.log(`  state  ${target.stateDir}`);
-  for (const name of scripts) console.log(`  script ${name}: ${target.scriptUrl(name)}${scripts.length === 1 ? `  (also ${target.url}/)` : ""}`);
+  for (const name of scripts)
+    console.log(`  script ${name}: ${target.scriptUrl(name)}${scripts.length === 1 ? `  (also ${target.url}/)` : ""}`);
   if (scripts.length === 0) console.log("  no script yet: upload one through the API");
   console.log("Ctrl-C stops it.");
 

@@ -77,7 +77,9 @@ export async function runPreviewComment(argv: string[]): Promise<number> {
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       opts[a.slice(2) as keyof typeof opts] = v;
     } else if (a === "--control-token" || a.startsWith("--control-token=")) {
-      throw new UsageError(`give the control token in ${CONTROL_TOKEN_ENV}, not as a flag (flags land in shell history and logs)`);
+      throw new UsageError(
+        `give the control token in ${CONTROL_TOKEN_ENV}, not as a flag (flags land in shell history and logs)`,
+      );
     } else if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown option '${a}'`);
     else if (file !== undefined) throw new UsageError("give at most one file");
     else file = a;
@@ -90,7 +92,16 @@ export async function runPreviewComment(argv: string[]): Promise<number> {
   } catch {
     // pulumi wrote no JSON (it failed before the engine ran): the comment still says so.
     wroteJson = false;
-    preview = { diagnostics: [{ severity: "error", message: text.trim() ? `pulumi preview wrote no JSON:\n${text.slice(0, 3000)}` : "pulumi preview wrote nothing" }] };
+    preview = {
+      diagnostics: [
+        {
+          severity: "error",
+          message: text.trim()
+            ? `pulumi preview wrote no JSON:\n${text.slice(0, 3000)}`
+            : "pulumi preview wrote nothing",
+        },
+      ],
+    };
   }
   const token = process.env[CONTROL_TOKEN_ENV] || undefined;
   const sources = wroteJson

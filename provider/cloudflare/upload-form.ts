@@ -25,10 +25,14 @@ export interface UploadForm {
 export function buildUploadForm(metadata: ScriptMetadata, modules: UploadModule[]): UploadForm {
   const parsed = ScriptMetadata.safeParse(metadata);
   if (!parsed.success) {
-    throw new Error(`invalid script metadata: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new Error(
+      `invalid script metadata: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   }
   if (!modules.some((m) => m.name === metadata.main_module)) {
-    throw new Error(`main_module '${metadata.main_module}' is not among the modules (${modules.map((m) => m.name).join(", ")})`);
+    throw new Error(
+      `main_module '${metadata.main_module}' is not among the modules (${modules.map((m) => m.name).join(", ")})`,
+    );
   }
   const seen = new Set<string>();
   for (const m of modules) {
@@ -38,7 +42,10 @@ export function buildUploadForm(metadata: ScriptMetadata, modules: UploadModule[
   return {
     metadata: new File([JSON.stringify(parsed.data)], "metadata.json", { type: "application/json" }),
     files: modules.map(
-      (m) => new File([typeof m.content === "string" ? m.content : new Uint8Array(m.content)], m.name, { type: MODULE_CONTENT_TYPES[m.kind] }),
+      (m) =>
+        new File([typeof m.content === "string" ? m.content : new Uint8Array(m.content)], m.name, {
+          type: MODULE_CONTENT_TYPES[m.kind],
+        }),
     ),
   };
 }

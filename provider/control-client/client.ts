@@ -22,7 +22,14 @@ import type {
   VersionSources,
   VersionStored,
 } from "../shared/control/responses.js";
-import { CONTROL_API_PREFIX, CONTROL_ROUTES, routePath, type RouteAnswer, type RouteArgs, type RouteName } from "../shared/control/routes.js";
+import {
+  CONTROL_API_PREFIX,
+  CONTROL_ROUTES,
+  routePath,
+  type RouteAnswer,
+  type RouteArgs,
+  type RouteName,
+} from "../shared/control/routes.js";
 import { buildVersion, sha256Hex, type VersionManifest } from "../shared/version-hash.js";
 import {
   AppVersionSpec,
@@ -50,7 +57,9 @@ export class ControlApiError extends Error {
   readonly body: ControlApiErrorBody;
   constructor(status: number, body: ControlApiErrorBody, what: string) {
     const issues = body.issues ?? [];
-    super(`${what}: ${status} ${body.code}: ${body.message ?? ""}${issues.length ? ` (${describeIssues(issues)})` : ""}`);
+    super(
+      `${what}: ${status} ${body.code}: ${body.message ?? ""}${issues.length ? ` (${describeIssues(issues)})` : ""}`,
+    );
     this.name = "ControlApiError";
     this.status = status;
     this.code = body.code;
@@ -145,7 +154,10 @@ export class ControlClient {
       parsed = { error: { code: "internal", message: text.slice(0, 200) } };
     }
     if (!res.ok) {
-      const err: ControlApiErrorBody = (parsed as { error?: ControlErrorBody }).error ?? { code: "internal", message: res.statusText };
+      const err: ControlApiErrorBody = (parsed as { error?: ControlErrorBody }).error ?? {
+        code: "internal",
+        message: res.statusText,
+      };
       const retryAfter = res.headers.get("retry-after");
       if (retryAfter && /^\d+$/.test(retryAfter)) err.retryAfterSeconds = Number(retryAfter);
       throw new ControlApiError(res.status, err, what);
@@ -154,9 +166,16 @@ export class ControlClient {
   }
 
   /** Calls a route of the table (shared/control/routes.ts) by name, with retries as `request`. */
-  call<K extends RouteName>(name: K, ...[args]: Record<never, never> extends RouteArgs<K> ? [RouteArgs<K>?] : [RouteArgs<K>]): Promise<RouteAnswer<K>> {
+  call<K extends RouteName>(
+    name: K,
+    ...[args]: Record<never, never> extends RouteArgs<K> ? [RouteArgs<K>?] : [RouteArgs<K>]
+  ): Promise<RouteAnswer<K>> {
     const route = CONTROL_ROUTES[name];
-    const { params, query, body } = (args ?? {}) as { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown };
+    const { params, query, body } = (args ?? {}) as {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+    };
     return this.request(route.method, routePath(route.path, params, query), body);
   }
 
@@ -192,7 +211,9 @@ export class ControlClient {
     }
     const r = await this.call("putVersion", { params: { app }, body: { ...prepared.spec, modules } });
     if (r.versionHash !== prepared.versionHash) {
-      throw new Error(`the host computed version ${r.versionHash}, but this client predicted ${prepared.versionHash}: client and host disagree on the hash rule`);
+      throw new Error(
+        `the host computed version ${r.versionHash}, but this client predicted ${prepared.versionHash}: client and host disagree on the hash rule`,
+      );
     }
     return r;
   }
@@ -202,7 +223,10 @@ export class ControlClient {
   }
 
   getVersion(app: string, versionHash: string, contents = true): Promise<VersionAnswer> {
-    return this.call("getVersion", { params: { app, hash: versionHash }, query: { contents: contents ? undefined : "false" } });
+    return this.call("getVersion", {
+      params: { app, hash: versionHash },
+      query: { contents: contents ? undefined : "false" },
+    });
   }
 
   /** Replaces a stored version's source files (path → UTF-8 text), sending only contents the host lacks. */
@@ -211,7 +235,8 @@ export class ControlClient {
     for (const [path, text] of Object.entries(files)) shas[path] = await sha256Hex(text);
     const missing = new Set(await this.missingModules(app, [...new Set(Object.values(shas))]));
     const body: VersionSourcesRequest = { files: {} };
-    for (const [path, text] of Object.entries(files)) body.files[path] = missing.has(shas[path]!) ? { content: text } : { sha256: shas[path]! };
+    for (const [path, text] of Object.entries(files))
+      body.files[path] = missing.has(shas[path]!) ? { content: text } : { sha256: shas[path]! };
     return this.call("putSources", { params: { app, hash: versionHash }, body });
   }
 
@@ -248,7 +273,11 @@ export class ControlClient {
    * Puts settings and a version and makes it current, expecting the current
    * version the host reports before the upload (one writer at a time).
    */
-  async rollOut(app: string, spec: AppVersionSpecInput, settings: Partial<AppSettingsInput> = {}): Promise<DeployOutcome> {
+  async rollOut(
+    app: string,
+    spec: AppVersionSpecInput,
+    settings: Partial<AppSettingsInput> = {},
+  ): Promise<DeployOutcome> {
     const prepared = await prepareVersion(spec);
     const { app: info } = await this.putApp(app, settings);
     await this.putVersion(app, prepared);

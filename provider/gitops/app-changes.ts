@@ -10,7 +10,8 @@ import type { Outbound, QuotaInput } from "../shared/schema/index.js";
 type AppStateJson = Record<string, unknown>;
 
 /** An App step's state, read the one way App state is read (undefined when there is none). */
-export const appStateOf = (state: AppStateJson | undefined): AppState | undefined => (state ? readAppState(state) : undefined);
+export const appStateOf = (state: AppStateJson | undefined): AppState | undefined =>
+  state ? readAppState(state) : undefined;
 
 export interface Step {
   op: string;
@@ -42,7 +43,13 @@ export interface AppChange {
   warnings: string[];
 }
 
-const OPS: Record<string, string> = { create: "add", update: "change", replace: "replace", "create-replacement": "replace", delete: "delete" };
+const OPS: Record<string, string> = {
+  create: "add",
+  update: "change",
+  replace: "replace",
+  "create-replacement": "replace",
+  delete: "delete",
+};
 export const isApp = (s: Step) => s.urn.split("::")[2]?.endsWith(":App") === true;
 export const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
 
@@ -67,7 +74,10 @@ function codeChange(old: AppState | undefined, neu: AppState | undefined): strin
 
 /** At most five hosts, then a count. */
 function hostList(list: string[]): string {
-  const shown = list.slice(0, 5).map((h) => `\`${h}\``).join(", ");
+  const shown = list
+    .slice(0, 5)
+    .map((h) => `\`${h}\``)
+    .join(", ");
   return list.length > 5 ? `${shown} and ${list.length - 5} more` : shown;
 }
 
@@ -92,7 +102,8 @@ export function describeAppStep(step: Step): AppChange {
     if (a === b || !neu) continue;
     const raised = a !== undefined && b !== undefined && b > a;
     quota.push(`${field} ${a ?? "default"} → ${b ?? "default"}${raised ? " ⬆️" : ""}`);
-    if (raised && a > 0 && b > 10 * a) warnings.push(`\`${app}\`: quota \`${field}\` raised more than 10× (${a} → ${b})`);
+    if (raised && a > 0 && b > 10 * a)
+      warnings.push(`\`${app}\`: quota \`${field}\` raised more than 10× (${a} → ${b})`);
     if (old && a === undefined && b !== undefined) quota[quota.length - 1] += " (declared)";
   }
 
@@ -120,7 +131,9 @@ export function describeAppStep(step: Step): AppChange {
       warnings.push(`\`${app}\` is ${why} with \`dataOnDelete: "delete"\`: its objects' databases are deleted`);
     } else {
       dataRisk = `⚠️ ${step.op === "replace" ? `old app '${old?.name || app}' stops serving; data retained` : "stops serving; data retained"}`;
-      warnings.push(`\`${app}\` is ${why} and holds stored data: the data is retained, but ${step.op === "replace" ? "the new app starts empty" : "the app stops serving"}`);
+      warnings.push(
+        `\`${app}\` is ${why} and holds stored data: the data is retained, but ${step.op === "replace" ? "the new app starts empty" : "the app stops serving"}`,
+      );
     }
   }
   if (neu?.settings.dataOnDelete === "delete" && old?.settings.dataOnDelete !== "delete") {
@@ -129,4 +142,3 @@ export function describeAppStep(step: Step): AppChange {
   }
   return { urn: step.urn, app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
 }
-

@@ -31,7 +31,10 @@ function fenceFor(lines: string[]): string {
 }
 
 function fileHeader(f: FileDiff): string[] {
-  return [f.status === "added" ? "--- /dev/null" : `--- a/${f.path}`, f.status === "removed" ? "+++ /dev/null" : `+++ b/${f.path}`];
+  return [
+    f.status === "added" ? "--- /dev/null" : `--- a/${f.path}`,
+    f.status === "removed" ? "+++ /dev/null" : `+++ b/${f.path}`,
+  ];
 }
 
 /** One app's block within `max` characters, or undefined when not even its frame fits. */
@@ -84,7 +87,14 @@ function within(files: FileDiff[], room: number): string[] {
   }
   const rest = files.slice(shownFiles);
   if (rest.length > 0) {
-    body.push(`… ${plural(rest.length, "more file")}: ${short(rest.slice(0, 3).map((f) => f.path).join(", "))}${rest.length > 3 ? ", …" : ""}`);
+    body.push(
+      `… ${plural(rest.length, "more file")}: ${short(
+        rest
+          .slice(0, 3)
+          .map((f) => f.path)
+          .join(", "),
+      )}${rest.length > 3 ? ", …" : ""}`,
+    );
   }
   return body;
 }
@@ -94,7 +104,8 @@ export function renderSourceDiffs(sections: DiffSection[], budget: number, note?
   if (sections.length === 0 && !note) return "";
   const title = "#### Source changes\n\n";
   const noteLine = note ? `${note}\n\n` : "";
-  const leftOutLine = (n: number) => `\n…and ${plural(n, "more app")}' source diffs left out, to stay within GitHub's comment limit.\n`;
+  const leftOutLine = (n: number) =>
+    `\n…and ${plural(n, "more app")}' source diffs left out, to stay within GitHub's comment limit.\n`;
   // Blocks are joined by newlines: one character each.
   const room = budget - title.length - noteLine.length - leftOutLine(sections.length).length - sections.length;
   if (room < 0) return "";

@@ -35,7 +35,12 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
   if (unknown.length > 0) {
     throw new ManifestError(
       dir,
-      unknown.map((n) => ({ folder: dir, file: null, path: `secrets.${n}`, message: `no app folder declares the app '${n}' (apps: ${[...known].join(", ") || "none"})` })),
+      unknown.map((n) => ({
+        folder: dir,
+        file: null,
+        path: `secrets.${n}`,
+        message: `no app folder declares the app '${n}' (apps: ${[...known].join(", ") || "none"})`,
+      })),
     );
   }
   const apps: Record<string, App> = {};

@@ -33,7 +33,9 @@ const EntryPath = z
   .min(1, { message: "must not be empty" })
   .max(1024)
   .refine((s) => !s.startsWith("/") && !/^[A-Za-z]:/.test(s), { message: "must be a path relative to the app folder" })
-  .refine((s) => s.split(/[\\/]/).every((seg) => seg !== ".."), { message: "must stay inside the app folder (no '..')" });
+  .refine((s) => s.split(/[\\/]/).every((seg) => seg !== ".."), {
+    message: "must stay inside the app folder (no '..')",
+  });
 
 /** Every app setting as an optional manifest field, described as APP_SETTINGS describes it. */
 function settingFields() {
@@ -50,7 +52,9 @@ const manifestShape = {
   entry: EntryPath.optional().describe(
     `The entry file, relative to the folder; bundled with esbuild. Default: the first of ${ENTRY_CANDIDATES.join(", ")}.`,
   ),
-  durableObject: ClassName.optional().describe("The exported Durable Object class that holds the app's state (its SQLite databases)."),
+  durableObject: ClassName.optional().describe(
+    "The exported Durable Object class that holds the app's state (its SQLite databases).",
+  ),
   compatibilityDate: CompatibilityDate.optional().describe("The Workers compatibility date, YYYY-MM-DD."),
   compatibilityFlags: z
     .array(CompatibilityFlag)
@@ -59,7 +63,9 @@ const manifestShape = {
     .describe("Workers compatibility flags."),
   env: z
     .record(EnvVarName, z.string())
-    .refine((e) => Object.keys(e).length <= LIMITS.maxEnvVars, { message: `at most ${LIMITS.maxEnvVars} vars are allowed` })
+    .refine((e) => Object.keys(e).length <= LIMITS.maxEnvVars, {
+      message: `at most ${LIMITS.maxEnvVars} vars are allowed`,
+    })
     .optional()
     .describe("Plain-text vars in the app's env (committed: put secrets in the program, not here)."),
   ...settingFields(),
@@ -169,13 +175,19 @@ export class ManifestError extends Error {
 type FieldProblem = Omit<ManifestProblem, "folder" | "file">;
 
 /** Parses and validates a manifest's text; `jsonc` allows comments and trailing commas. */
-export function parseManifest(text: string, opts: { jsonc?: boolean } = {}): { manifest: AppManifest; problems: [] } | { manifest: null; problems: FieldProblem[] } {
+export function parseManifest(
+  text: string,
+  opts: { jsonc?: boolean } = {},
+): { manifest: AppManifest; problems: [] } | { manifest: null; problems: FieldProblem[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(opts.jsonc ? stripJsonc(text) : text.replace(/^\uFEFF/, ""));
   } catch (e) {
     const hint = opts.jsonc ? "" : " (comments and trailing commas need the name app.jsonc)";
-    return { manifest: null, problems: [{ path: "(root)", message: `is not valid JSON: ${(e as Error).message}${hint}` }] };
+    return {
+      manifest: null,
+      problems: [{ path: "(root)", message: `is not valid JSON: ${(e as Error).message}${hint}` }],
+    };
   }
   const problems: FieldProblem[] = [];
   // JSON.parse keeps a "__proto__" key as an own property; a zod record would drop it silently.
@@ -265,8 +277,15 @@ function readAppFolder(dir: string, sub: string, problems: ManifestProblem[]): A
     const r = AppName.safeParse(sub);
     if (r.success) name = sub;
     else {
-      const why = formatIssues(r.error).map((i) => i.message).join("; ");
-      problems.push({ folder, file, path: "name", message: `is not set and the folder name '${sub}' is not a valid app name (${why}); set "name"` });
+      const why = formatIssues(r.error)
+        .map((i) => i.message)
+        .join("; ");
+      problems.push({
+        folder,
+        file,
+        path: "name",
+        message: `is not set and the folder name '${sub}' is not a valid app name (${why}); set "name"`,
+      });
     }
   }
   let source = folder;
@@ -276,7 +295,12 @@ function readAppFolder(dir: string, sub: string, problems: ManifestProblem[]): A
       problems.push({ folder, file, path: "entry", message: `'${m.entry}' is not a file in the folder` });
     } else source = join(folder, m.entry);
   } else if (!ENTRY_CANDIDATES.some((c) => existsSync(join(abs, sub, c)))) {
-    problems.push({ folder, file, path: "entry", message: `is not set and the folder has none of ${ENTRY_CANDIDATES.join(", ")}; add one or set "entry"` });
+    problems.push({
+      folder,
+      file,
+      path: "entry",
+      message: `is not set and the folder has none of ${ENTRY_CANDIDATES.join(", ")}; add one or set "entry"`,
+    });
   }
   return problems.length === before ? { name: name!, folder, file, source, manifest: m } : undefined;
 }
@@ -290,7 +314,12 @@ function duplicateNames(apps: AppFolder[]): ManifestProblem[] {
     if (same.length < 2) continue;
     for (const a of same) {
       const others = same.filter((o) => o !== a).map((o) => o.folder.split(sep).join("/"));
-      problems.push({ folder: a.folder, file: a.file, path: "name", message: `'${name}' is also the name of ${others.join(", ")}; app names must be unique` });
+      problems.push({
+        folder: a.folder,
+        file: a.file,
+        path: "name",
+        message: `'${name}' is also the name of ${others.join(", ")}; app names must be unique`,
+      });
     }
   }
   return problems;

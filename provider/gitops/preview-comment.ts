@@ -62,7 +62,9 @@ function summarize(preview: PreviewJson): Summary {
   }
   const others = steps.filter((s) => !isApp(s) && s.op !== "same" && !s.urn.includes("::pulumi:pulumi:Stack::"));
   // The same message can come once per resource that saw it.
-  const errors = [...new Set((preview.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message ?? ""))];
+  const errors = [
+    ...new Set((preview.diagnostics ?? []).filter((d) => d.severity === "error").map((d) => d.message ?? "")),
+  ];
   // `preview --json` lists no step for an unchanged resource; the engine's count does (the stack included).
   return { changes, counts, others, errors, unchanged: preview.changeSummary?.same ?? sameApps };
 }
@@ -72,10 +74,14 @@ function headLines(sum: Summary, title: string): string[] {
   const { counts, others, errors, unchanged } = sum;
   const summary =
     `**Apps:** ${counts.add} added, ${counts.change} changed, ${counts.replace} replaced, ${counts.delete} deleted; ${unchanged} resource${unchanged === 1 ? "" : "s"} unchanged` +
-    (others.length > 0 ? ` · **other resources:** ${others.map((s) => `${s.op} \`${resourceName(s.urn)}\``).join(", ")}` : "");
+    (others.length > 0
+      ? ` · **other resources:** ${others.map((s) => `${s.op} \`${resourceName(s.urn)}\``).join(", ")}`
+      : "");
   const out = [PREVIEW_COMMENT_MARKER, `### ${title}`, ""];
   out.push(
-    errors.length > 0 ? `❌ **The preview failed** (${errors.length} error${errors.length === 1 ? "" : "s"}); the changes below are what it saw before failing. ${summary}` : summary,
+    errors.length > 0
+      ? `❌ **The preview failed** (${errors.length} error${errors.length === 1 ? "" : "s"}); the changes below are what it saw before failing. ${summary}`
+      : summary,
     "",
   );
   for (const e of errors.slice(0, 5)) out.push(fence(e, 3000), "");
@@ -84,7 +90,8 @@ function headLines(sum: Summary, title: string): string[] {
 }
 
 const TABLE_HEAD = ["| app | change | code | quota | outbound | data risk |", "| --- | --- | --- | --- | --- | --- |"];
-const row = (c: AppChange) => `| \`${c.app}\` | ${c.op} | ${c.code} | ${cell(c.quota)} | ${cell(c.outbound)} | ${c.dataRisk} |`;
+const row = (c: AppChange) =>
+  `| \`${c.app}\` | ${c.op} | ${c.code} | ${cell(c.quota)} | ${cell(c.outbound)} | ${c.dataRisk} |`;
 
 /** The comment without diffs, showing the first `rows` apps and `warns` warnings (apps with warnings first). */
 function renderBody(head: string[], sum: Summary, ordered: AppChange[], rows: number, warns: number): string {
@@ -101,7 +108,12 @@ function renderBody(head: string[], sum: Summary, ordered: AppChange[], rows: nu
       const rest = ordered.slice(rows);
       const by: Record<string, number> = {};
       for (const c of rest) by[c.op] = (by[c.op] ?? 0) + 1;
-      out.push("", `…and ${rest.length} more apps (${Object.entries(by).map(([op, n]) => `${n} ${op}`).join(", ")}) not listed, to stay within GitHub's comment limit.`);
+      out.push(
+        "",
+        `…and ${rest.length} more apps (${Object.entries(by)
+          .map(([op, n]) => `${n} ${op}`)
+          .join(", ")}) not listed, to stay within GitHub's comment limit.`,
+      );
     }
     out.push("");
   } else if (sum.errors.length === 0) {
@@ -116,7 +128,10 @@ export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions
   const sum = summarize(preview);
   const head = headLines(sum, opts.title ?? "Pulumi preview");
   // Apps with warnings first, so summarizing drops the quiet rows.
-  const ordered = [...sum.changes.filter((c) => c.warnings.length > 0), ...sum.changes.filter((c) => c.warnings.length === 0)];
+  const ordered = [
+    ...sum.changes.filter((c) => c.warnings.length > 0),
+    ...sum.changes.filter((c) => c.warnings.length === 0),
+  ];
   let rows = ordered.length;
   let warns = ordered.flatMap((c) => c.warnings).length;
   let text = renderBody(head, sum, ordered, rows, warns);

@@ -28,7 +28,10 @@ export interface AppSourceDiff {
 }
 
 /** A version's stored source files; null when it keeps none. */
-export type OldSourcesFetcher = (app: { name: string; controlUrl: string }, versionHash: string) => Promise<Record<string, string> | null>;
+export type OldSourcesFetcher = (
+  app: { name: string; controlUrl: string },
+  versionHash: string,
+) => Promise<Record<string, string> | null>;
 
 export interface SourceDiffOptions {
   /** The Pulumi program's folder, which `source.root` is relative to. @default process.cwd() */
@@ -56,19 +59,34 @@ const isApp = (s: Step) => s.urn.split("::")[2]?.endsWith(":App") === true;
 export const MAX_EDIT_LENGTH = 1000;
 
 /** The whole file out and in, as one hunk. */
-function replacedWhole(before: string, after: string): { hunks: { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] }[] } {
+function replacedWhole(
+  before: string,
+  after: string,
+): { hunks: { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] }[] } {
   const split = (t: string) => (t === "" ? [] : t.replace(/\n$/, "").split("\n"));
   const a = split(before);
   const b = split(after);
-  return { hunks: [{ oldStart: a.length ? 1 : 0, oldLines: a.length, newStart: b.length ? 1 : 0, newLines: b.length, lines: [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)] }] };
+  return {
+    hunks: [
+      {
+        oldStart: a.length ? 1 : 0,
+        oldLines: a.length,
+        newStart: b.length ? 1 : 0,
+        newLines: b.length,
+        lines: [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)],
+      },
+    ],
+  };
 }
 
 /** The unified diff of one file, with 3 lines of context. */
 export function diffFile(path: string, before: string | undefined, after: string | undefined): FileDiff | undefined {
   if (before === after) return undefined;
   const patch =
-    structuredPatch(`a/${path}`, `b/${path}`, before ?? "", after ?? "", "", "", { context: 3, maxEditLength: MAX_EDIT_LENGTH }) ??
-    replacedWhole(before ?? "", after ?? "");
+    structuredPatch(`a/${path}`, `b/${path}`, before ?? "", after ?? "", "", "", {
+      context: 3,
+      maxEditLength: MAX_EDIT_LENGTH,
+    }) ?? replacedWhole(before ?? "", after ?? "");
   const lines: string[] = [];
   let added = 0;
   let removed = 0;
@@ -100,7 +118,11 @@ function controlFetcher(token: string, override?: string): OldSourcesFetcher {
   };
 }
 
-async function appDiff(step: Step, fetchOld: OldSourcesFetcher | undefined, cwd: string): Promise<AppSourceDiff | undefined> {
+async function appDiff(
+  step: Step,
+  fetchOld: OldSourcesFetcher | undefined,
+  cwd: string,
+): Promise<AppSourceDiff | undefined> {
   const neu = appStateOf(step.newState?.inputs);
   // Outputs name the deployed version (a refresh updates them); the control URL shows only in inputs (outputs keep `control` secret).
   const deployed = appStateOf(step.oldState?.outputs ?? step.oldState?.inputs);
@@ -115,7 +137,8 @@ async function appDiff(step: Step, fetchOld: OldSourcesFetcher | undefined, cwd:
     return { files: [], note: `the new source files could not be read: ${(e as Error).message.split("\n")[0]}` };
   }
   if (created) return { files: diffFiles({}, after) };
-  if (!deployed?.code.versionHash || !deployed.name || !controlUrl) return { files: [], note: "the deployed version is not named in the preview" };
+  if (!deployed?.code.versionHash || !deployed.name || !controlUrl)
+    return { files: [], note: "the deployed version is not named in the preview" };
   if (!fetchOld) return { files: [], note: "the deployed sources could not be fetched: no control token" };
   let before: Record<string, string> | null;
   try {
@@ -123,21 +146,30 @@ async function appDiff(step: Step, fetchOld: OldSourcesFetcher | undefined, cwd:
   } catch (e) {
     return { files: [], note: `the deployed sources could not be fetched: ${(e as Error).message.split("\n")[0]}` };
   }
-  if (before === null) return { files: [], note: "the deployed version keeps no source files (deployed before they were kept)" };
+  if (before === null)
+    return { files: [], note: "the deployed version keeps no source files (deployed before they were kept)" };
   const files = diffFiles(before, after);
-  return files.length > 0 ? { files } : { files, note: "no source file changed (the change is in dependencies, settings or env)" };
+  return files.length > 0
+    ? { files }
+    : { files, note: "no source file changed (the change is in dependencies, settings or env)" };
 }
 
 /**
  * The source diffs of every App step that changes code, by step URN, and a
  * note for the whole comment when old sources could not be fetched at all.
  */
-export async function collectSourceDiffs(preview: PreviewJson, opts: SourceDiffOptions = {}): Promise<{ diffs: Map<string, AppSourceDiff>; note?: string }> {
+export async function collectSourceDiffs(
+  preview: PreviewJson,
+  opts: SourceDiffOptions = {},
+): Promise<{ diffs: Map<string, AppSourceDiff>; note?: string }> {
   const cwd = opts.cwd ?? process.cwd();
-  const fetchOld = opts.fetchOld ?? (opts.controlToken ? controlFetcher(opts.controlToken, opts.controlUrl) : undefined);
+  const fetchOld =
+    opts.fetchOld ?? (opts.controlToken ? controlFetcher(opts.controlToken, opts.controlUrl) : undefined);
   // A replace can show as both "replace" and "create-replacement" of one URN: diff it once.
   const seen = new Set<string>();
-  const steps = (preview.steps ?? []).filter((s) => isApp(s) && CODE_OPS.has(s.op) && !seen.has(s.urn) && seen.add(s.urn));
+  const steps = (preview.steps ?? []).filter(
+    (s) => isApp(s) && CODE_OPS.has(s.op) && !seen.has(s.urn) && seen.add(s.urn),
+  );
   const diffs = new Map<string, AppSourceDiff>();
   let next = 0;
   const worker = async () => {
@@ -149,6 +181,9 @@ export async function collectSourceDiffs(preview: PreviewJson, opts: SourceDiffO
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
   const needsOld = steps.some((s) => s.op !== "create");
-  const note = !fetchOld && needsOld ? "Old source files could not be fetched: no control token (set DYNAMIC_WORKERS_CONTROL_TOKEN)." : undefined;
+  const note =
+    !fetchOld && needsOld
+      ? "Old source files could not be fetched: no control token (set DYNAMIC_WORKERS_CONTROL_TOKEN)."
+      : undefined;
   return note ? { diffs, note } : { diffs };
 }

@@ -18,7 +18,10 @@ const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function checkScriptName(name: string): void {
   if (!SCRIPT_NAME.test(name)) {
-    throw new CfApiError("script_name_invalid", `Invalid Worker name '${name}': use 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter or digit`);
+    throw new CfApiError(
+      "script_name_invalid",
+      `Invalid Worker name '${name}': use 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+    );
   }
 }
 
@@ -30,7 +33,12 @@ export class Account {
   private readonly log: (line: string) => void;
   private readonly onNewScript: (name: string) => void;
 
-  constructor(store: StateStore, runtime: Runtime, log: (line: string) => void, onNewScript: (name: string) => void = () => {}) {
+  constructor(
+    store: StateStore,
+    runtime: Runtime,
+    log: (line: string) => void,
+    onNewScript: (name: string) => void = () => {},
+  ) {
     this.store = store;
     this.runtime = runtime;
     this.log = log;
@@ -54,7 +62,8 @@ export class Account {
 
   script(name: string): StoredScript {
     const script = this.state.scripts[name];
-    if (!script) throw new CfApiError("script_not_found", `This Worker does not exist on your account: no script named '${name}'`);
+    if (!script)
+      throw new CfApiError("script_not_found", `This Worker does not exist on your account: no script named '${name}'`);
     return script;
   }
 
@@ -66,11 +75,19 @@ export class Account {
       const bindings = keptBindings(rest.bindings ?? [], keep_bindings ?? [], prev);
       const names = new Set<string>();
       for (const b of bindings) {
-        if (names.has(b.name)) throw new CfApiError("script_invalid", `binding name '${b.name}' is used more than once`);
+        if (names.has(b.name))
+          throw new CfApiError("script_invalid", `binding name '${b.name}' is used more than once`);
         names.add(b.name);
       }
       const now = new Date().toISOString();
-      const plan = planUploadMigrations({ script: name, namespaces: this.state.namespaces, currentTag: prev?.migrationTag, migrations, bindings, now });
+      const plan = planUploadMigrations({
+        script: name,
+        namespaces: this.state.namespaces,
+        currentTag: prev?.migrationTag,
+        migrations,
+        bindings,
+        now,
+      });
       for (const b of bindings) {
         const refusal = bindingKind(b).check(b, { script: name, namespaces: plan.namespaces });
         if (refusal) throw refusal;
@@ -93,7 +110,11 @@ export class Account {
         ...(plan.migrationTag !== undefined ? { migrationTag: plan.migrationTag } : {}),
         subdomain: prev?.subdomain ?? { enabled: false, previewsEnabled: false },
       };
-      const next: LocalState = { ...this.state, scripts: { ...this.state.scripts, [name]: script }, namespaces: plan.namespaces };
+      const next: LocalState = {
+        ...this.state,
+        scripts: { ...this.state.scripts, [name]: script },
+        namespaces: plan.namespaces,
+      };
       const started = performance.now();
       try {
         await this.run(next, name);
@@ -126,7 +147,11 @@ export class Account {
         );
       }
       const { [name]: _removed, ...scripts } = this.state.scripts;
-      const next: LocalState = { ...this.state, scripts, namespaces: this.state.namespaces.filter((ns) => ns.script !== name) };
+      const next: LocalState = {
+        ...this.state,
+        scripts,
+        namespaces: this.state.namespaces.filter((ns) => ns.script !== name),
+      };
       await this.run(next);
       this.commit(next);
       // Cloudflare deletes a script's namespaces, and their objects, with it.

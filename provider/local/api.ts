@@ -6,7 +6,14 @@
  */
 import type { Account } from "./account.js";
 import { CfApiError, ok, type Envelope } from "./errors.js";
-import { namespaceItem, scriptListItem, scriptSetting, scriptSettings, scriptUploaded, subdomainOf } from "./responses.js";
+import {
+  namespaceItem,
+  scriptListItem,
+  scriptSetting,
+  scriptSettings,
+  scriptUploaded,
+  subdomainOf,
+} from "./responses.js";
 import { readUpload } from "./upload.js";
 
 export const API_PREFIX = "/client/v4";
@@ -21,7 +28,11 @@ interface Route {
 }
 
 const SCRIPT = "/accounts/:account_id/workers/scripts/:script_name";
-const route = (method: string, pattern: string, handler: Handler): Route => ({ method, segments: pattern.split("/").filter(Boolean), handler });
+const route = (method: string, pattern: string, handler: Handler): Route => ({
+  method,
+  segments: pattern.split("/").filter(Boolean),
+  handler,
+});
 
 /** The routes served, in the order they are matched. */
 function apiRoutes(account: Account): Route[] {
@@ -29,7 +40,9 @@ function apiRoutes(account: Account): Route[] {
   return [
     route("GET", "/user/tokens/verify", active),
     route("GET", "/accounts/:account_id/tokens/verify", active),
-    route("GET", "/accounts/:account_id/workers/scripts", async () => ok(Object.values(account.snapshot().scripts).sort(byCreation).map(scriptListItem))),
+    route("GET", "/accounts/:account_id/workers/scripts", async () =>
+      ok(Object.values(account.snapshot().scripts).sort(byCreation).map(scriptListItem)),
+    ),
     route("PUT", SCRIPT, async (req, p) => {
       const { script: s, startupMs } = await account.upload(p.script_name!, await readUpload(req));
       return ok(scriptUploaded(s, startupMs));
@@ -39,13 +52,21 @@ function apiRoutes(account: Account): Route[] {
       await account.remove(p.script_name!, url.searchParams.get("force") === "true");
       return ok(null);
     }),
-    route("GET", `${SCRIPT}/settings`, async (_req, p) => ok(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces))),
+    route("GET", `${SCRIPT}/settings`, async (_req, p) =>
+      ok(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces)),
+    ),
     route("GET", `${SCRIPT}/script-settings`, async (_req, p) => ok(scriptSetting(account.script(p.script_name!)))),
     route("GET", `${SCRIPT}/subdomain`, async (_req, p) => ok(subdomainOf(account.script(p.script_name!)))),
     route("POST", `${SCRIPT}/subdomain`, async (req, p) => setSubdomain(account, p.script_name!, await jsonBody(req))),
-    route("DELETE", `${SCRIPT}/subdomain`, async (_req, p) => ok(subdomainOf(await account.setSubdomain(p.script_name!, false, false)))),
-    route("GET", "/accounts/:account_id/workers/subdomain", async () => ok({ subdomain: account.snapshot().accountSubdomain })),
-    route("GET", "/accounts/:account_id/workers/durable_objects/namespaces", async (_req, _p, url) => listNamespaces(account, url)),
+    route("DELETE", `${SCRIPT}/subdomain`, async (_req, p) =>
+      ok(subdomainOf(await account.setSubdomain(p.script_name!, false, false))),
+    ),
+    route("GET", "/accounts/:account_id/workers/subdomain", async () =>
+      ok({ subdomain: account.snapshot().accountSubdomain }),
+    ),
+    route("GET", "/accounts/:account_id/workers/durable_objects/namespaces", async (_req, _p, url) =>
+      listNamespaces(account, url),
+    ),
   ];
 }
 
@@ -64,9 +85,13 @@ export function createApi(account: Account): (req: Request) => Promise<Response>
           return out instanceof Response ? out : Response.json(out);
         }
       }
-      throw new CfApiError("no_route", `No route for that URI: ${req.method} ${API_PREFIX}${path} is not served by the dynamic-workers local target`);
+      throw new CfApiError(
+        "no_route",
+        `No route for that URI: ${req.method} ${API_PREFIX}${path} is not served by the dynamic-workers local target`,
+      );
     } catch (e) {
-      const error = e instanceof CfApiError ? e : new CfApiError("internal", `the local target failed: ${(e as Error).message}`);
+      const error =
+        e instanceof CfApiError ? e : new CfApiError("internal", `the local target failed: ${(e as Error).message}`);
       return Response.json(error.body(), { status: error.status });
     }
   };
@@ -77,7 +102,11 @@ async function setSubdomain(account: Account, name: string, body: Record<string,
   if (body.previews_enabled !== undefined && typeof body.previews_enabled !== "boolean") {
     throw new CfApiError("bad_request", "body.previews_enabled: expected a boolean");
   }
-  return ok(subdomainOf(await account.setSubdomain(name, body.enabled, (body.previews_enabled as boolean | undefined) ?? body.enabled)));
+  return ok(
+    subdomainOf(
+      await account.setSubdomain(name, body.enabled, (body.previews_enabled as boolean | undefined) ?? body.enabled),
+    ),
+  );
 }
 
 function listNamespaces(account: Account, url: URL): Envelope<unknown> {
@@ -85,7 +114,13 @@ function listNamespaces(account: Account, url: URL): Envelope<unknown> {
   const page = positiveInt(url, "page", 1);
   const perPage = Math.min(positiveInt(url, "per_page", 20), 1000);
   const items = all.slice((page - 1) * perPage, page * perPage).map(namespaceItem);
-  return ok(items, { page, per_page: perPage, count: items.length, total_count: all.length, total_pages: Math.ceil(all.length / perPage) });
+  return ok(items, {
+    page,
+    per_page: perPage,
+    count: items.length,
+    total_count: all.length,
+    total_pages: Math.ceil(all.length / perPage),
+  });
 }
 
 /** Any non-empty token is accepted locally; a missing one is refused as Cloudflare refuses it. */
@@ -96,7 +131,9 @@ function checkAuth(req: Request): void {
     throw new CfApiError("missing_auth", "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
   }
   if (!/^Bearer\s+\S+/i.test(authorization)) {
-    throw new CfApiError("invalid_headers", "Invalid request headers", [{ code: 6111, message: "Invalid format for Authorization header" }]);
+    throw new CfApiError("invalid_headers", "Invalid request headers", [
+      { code: 6111, message: "Invalid format for Authorization header" },
+    ]);
   }
 }
 
@@ -132,7 +169,8 @@ function positiveInt(url: URL, name: string, fallback: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new CfApiError("bad_request", `${name}: expected a positive integer, got '${raw}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CfApiError("bad_request", `${name}: expected a positive integer, got '${raw}'`);
   return n;
 }
 

@@ -58,7 +58,11 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
   mkdirSync(stateDir, { recursive: true });
   const lock = acquireLock(stateDir);
   const store = new StateStore(stateDir);
-  const runtime = new Runtime({ durableObjectsDir: store.durableObjectsDir, log, callerHandlesSignals: opts.callerHandlesSignals ?? false });
+  const runtime = new Runtime({
+    durableObjectsDir: store.durableObjectsDir,
+    log,
+    callerHandlesSignals: opts.callerHandlesSignals ?? false,
+  });
   let server: http.Server | undefined;
   try {
     const host = opts.host ?? "127.0.0.1";
@@ -66,7 +70,13 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     let port = 0;
     const scriptUrl = (name: string) => `http://${name}.localhost:${port}/`;
     const account = new Account(store, runtime, log, (name) => log(`script ${name}: ${scriptUrl(name)}`));
-    server = createServer({ account, runtime, api: createApi(account), logCall: opts.quiet ? null : log, baseUrl: () => url });
+    server = createServer({
+      account,
+      runtime,
+      api: createApi(account),
+      logCall: opts.quiet ? null : log,
+      baseUrl: () => url,
+    });
     // Listen and start workerd side by side: both take a while.
     [port] = await Promise.all([listen(server, opts.port ?? 8787, host), account.start()]);
     url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -74,7 +84,15 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     // After the caller has printed it is ready, so the first upload does not wait for the load.
     setTimeout(() => runtime.preload(), 50).unref();
     const close = closer(server, account, runtime, lock);
-    return { url, apiBaseUrl: `${url}${API_PREFIX}`, scriptUrl, scripts: () => Object.keys(account.snapshot().scripts), stateDir, startupMs, close };
+    return {
+      url,
+      apiBaseUrl: `${url}${API_PREFIX}`,
+      scriptUrl,
+      scripts: () => Object.keys(account.snapshot().scripts),
+      stateDir,
+      startupMs,
+      close,
+    };
   } catch (e) {
     server?.closeAllConnections();
     server?.close();

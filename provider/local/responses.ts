@@ -8,7 +8,9 @@ import type { StoredNamespace, StoredScript } from "./state.js";
 
 type ScriptListResponse = Cloudflare.Workers.Scripts.ScriptListResponse;
 type ScriptUpdateResponse = Cloudflare.Workers.Scripts.ScriptUpdateResponse;
-type SettingsResponse = Omit<Cloudflare.Workers.Scripts.ScriptAndVersionSettingGetResponse, "bindings"> & { bindings: SettingsBinding[] };
+type SettingsResponse = Omit<Cloudflare.Workers.Scripts.ScriptAndVersionSettingGetResponse, "bindings"> & {
+  bindings: SettingsBinding[];
+};
 type ScriptSetting = Cloudflare.Workers.Scripts.ScriptSetting;
 type Namespace = Cloudflare.DurableObjects.Namespace;
 type SubdomainResponse = Cloudflare.Workers.Scripts.SubdomainGetResponse;
@@ -38,7 +40,11 @@ export function scriptListItem(s: StoredScript): ScriptListResponse {
 }
 
 export function scriptUploaded(s: StoredScript, startupMs: number): ScriptUpdateResponse {
-  return { ...common(s), startup_time_ms: startupMs, entry_point: s.metadata.main_module } satisfies ScriptUpdateResponse;
+  return {
+    ...common(s),
+    startup_time_ms: startupMs,
+    entry_point: s.metadata.main_module,
+  } satisfies ScriptUpdateResponse;
 }
 
 /** GET …/settings: bindings as Cloudflare lists them (a secret's text left out). */

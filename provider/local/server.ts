@@ -19,7 +19,15 @@ import type { Runtime } from "./runtime.js";
 
 /** The largest API request body read (module uploads included). */
 const MAX_API_BODY = 100 * 1024 * 1024;
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "upgrade",
+]);
 
 export interface ServerDeps {
   account: Account;
@@ -89,9 +97,14 @@ function resolveTarget(deps: ServerDeps, req: IncomingMessage): Target {
     if (!scripts.includes(name)) return noScript(name, scripts);
     const rest = m[2] ?? "";
     const port = new URL(deps.baseUrl()).port;
-    return { kind: "script", name, rewrite: { path: rest.startsWith("/") ? rest : `/${rest}`, host: `${name}.localhost:${port}` } };
+    return {
+      kind: "script",
+      name,
+      rewrite: { path: rest.startsWith("/") ? rest : `/${rest}`, host: `${name}.localhost:${port}` },
+    };
   }
-  if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`) || path.startsWith(`${API_PREFIX}?`)) return { kind: "api" };
+  if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`) || path.startsWith(`${API_PREFIX}?`))
+    return { kind: "api" };
   if (scripts.length === 1) return { kind: "script", name: scripts[0]! };
   const base = new URL(deps.baseUrl());
   return {
@@ -132,7 +145,14 @@ async function handleApi(deps: ServerDeps, req: IncomingMessage, res: ServerResp
 
 type Rewrite = { path: string; host: string };
 
-async function proxyToScript(deps: ServerDeps, agent: http.Agent, req: IncomingMessage, res: ServerResponse, name: string, rewrite?: Rewrite): Promise<void> {
+async function proxyToScript(
+  deps: ServerDeps,
+  agent: http.Agent,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  rewrite?: Rewrite,
+): Promise<void> {
   await deps.runtime.idle();
   const entry = deps.runtime.entryUrl();
   if (!entry) return text(res, 503, `script '${name}' is not running`);
@@ -168,9 +188,16 @@ function proxyUpgrade(deps: ServerDeps, req: IncomingMessage, socket: Duplex, he
     return;
   }
   const upstream = net.connect(Number(entry.port), entry.hostname, () => {
-    const headers = { ...forwardHeaders(req, target.name, true), ...(target.rewrite ? { host: target.rewrite.host } : {}) };
-    const headerLines = Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}: ${x}`));
-    upstream.write(`${[`${req.method} ${target.rewrite?.path ?? req.url} HTTP/1.1`, ...headerLines].join("\r\n")}\r\n\r\n`);
+    const headers = {
+      ...forwardHeaders(req, target.name, true),
+      ...(target.rewrite ? { host: target.rewrite.host } : {}),
+    };
+    const headerLines = Object.entries(headers).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((x) => `${k}: ${x}`),
+    );
+    upstream.write(
+      `${[`${req.method} ${target.rewrite?.path ?? req.url} HTTP/1.1`, ...headerLines].join("\r\n")}\r\n\r\n`,
+    );
     if (head.byteLength) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

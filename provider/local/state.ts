@@ -93,7 +93,9 @@ export class StateStore {
     if (!existsSync(this.file)) return emptyState();
     const parsed = JSON.parse(readFileSync(this.file, "utf8")) as LocalState;
     if (parsed.version !== STATE_VERSION) {
-      throw new Error(`${this.file} has state version ${String(parsed.version)}; this dynamic-workers reads version ${STATE_VERSION}`);
+      throw new Error(
+        `${this.file} has state version ${String(parsed.version)}; this dynamic-workers reads version ${STATE_VERSION}`,
+      );
     }
     return parsed;
   }

@@ -45,23 +45,39 @@ export function planUploadMigrations(opts: {
     const at = `migrations.steps[${i}]`;
     const create = (className: string, sqlite: boolean, field: string) => {
       if (own.has(className)) {
-        throw refuse(`${at}.${field}: cannot apply a new-class migration to class '${className}', which already exists in script '${script}'`);
+        throw refuse(
+          `${at}.${field}: cannot apply a new-class migration to class '${className}', which already exists in script '${script}'`,
+        );
       }
-      own.set(className, { id: newId(), name: `${script}_${className}`, script, className, sqlite, createdOn: opts.now });
+      own.set(className, {
+        id: newId(),
+        name: `${script}_${className}`,
+        script,
+        className,
+        sqlite,
+        createdOn: opts.now,
+      });
     };
     for (const c of step.new_classes ?? []) create(c, false, "new_classes");
     for (const c of step.new_sqlite_classes ?? []) create(c, true, "new_sqlite_classes");
     for (const { from, to } of step.renamed_classes ?? []) {
       const ns = own.get(from);
-      if (!ns) throw refuse(`${at}.renamed_classes: cannot rename class '${from}', which does not exist in script '${script}'`);
-      if (own.has(to)) throw refuse(`${at}.renamed_classes: cannot rename class '${from}' to '${to}', which already exists in script '${script}'`);
+      if (!ns)
+        throw refuse(
+          `${at}.renamed_classes: cannot rename class '${from}', which does not exist in script '${script}'`,
+        );
+      if (own.has(to))
+        throw refuse(
+          `${at}.renamed_classes: cannot rename class '${from}' to '${to}', which already exists in script '${script}'`,
+        );
       own.delete(from);
       // The namespace keeps its id, so its objects and their data follow the new name.
       own.set(to, { ...ns, className: to });
     }
     for (const c of step.deleted_classes ?? []) {
       const ns = own.get(c);
-      if (!ns) throw refuse(`${at}.deleted_classes: cannot delete class '${c}', which does not exist in script '${script}'`);
+      if (!ns)
+        throw refuse(`${at}.deleted_classes: cannot delete class '${c}', which does not exist in script '${script}'`);
       const bound = opts.bindings.find(
         (b) => b.type === "durable_object_namespace" && b.class_name === c && (b.script_name ?? script) === script,
       );

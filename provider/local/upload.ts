@@ -48,7 +48,8 @@ function baseType(contentType: string): string {
   return contentType.split(";")[0]!.trim().toLowerCase();
 }
 
-const metadataError = (why: string) => new CfApiError("script_invalid", `could not read content for part metadata: ${why}`);
+const metadataError = (why: string) =>
+  new CfApiError("script_invalid", `could not read content for part metadata: ${why}`);
 
 export async function readUpload(request: Request): Promise<ParsedUpload> {
   const contentType = request.headers.get("content-type") ?? "";
@@ -70,11 +71,17 @@ export async function readUpload(request: Request): Promise<ParsedUpload> {
   for (const [field, value] of form.entries()) {
     if (field === "metadata") continue;
     if (typeof value === "string") {
-      throw new CfApiError("script_invalid", `unexpected form field '${field}': modules are file parts named by their module name`);
+      throw new CfApiError(
+        "script_invalid",
+        `unexpected form field '${field}': modules are file parts named by their module name`,
+      );
     }
     const name = value.name;
     if (!name || name.startsWith("/") || name.split("/").some((seg) => seg === ".." || seg === "")) {
-      throw new CfApiError("script_invalid", `module part '${field}' has an invalid module name ${JSON.stringify(name)}`);
+      throw new CfApiError(
+        "script_invalid",
+        `module part '${field}' has an invalid module name ${JSON.stringify(name)}`,
+      );
     }
     if (seen.has(name)) throw new CfApiError("script_invalid", `module '${name}' is uploaded twice`);
     seen.add(name);
@@ -95,7 +102,10 @@ export async function readUpload(request: Request): Promise<ParsedUpload> {
     );
   }
   if (runtimeModuleType(main.contentType) !== "ESModule") {
-    throw new CfApiError("script_invalid", `main_module '${main.name}' is ${main.contentType}; it must be an ES module (application/javascript+module)`);
+    throw new CfApiError(
+      "script_invalid",
+      `main_module '${main.name}' is ${main.contentType}; it must be an ES module (application/javascript+module)`,
+    );
   }
   return { metadata, modules };
 }
@@ -138,7 +148,10 @@ export function checkMetadata(json: string): ScriptMetadata {
   }
   const parsed = ScriptMetadata.safeParse(raw);
   if (!parsed.success) {
-    throw new CfApiError("script_invalid", `metadata failed validation: ${describeIssues(formatIssues(parsed.error, "metadata"))}`);
+    throw new CfApiError(
+      "script_invalid",
+      `metadata failed validation: ${describeIssues(formatIssues(parsed.error, "metadata"))}`,
+    );
   }
   return parsed.data;
 }

@@ -16,7 +16,9 @@ export function workerOptions(
 ): WorkerOptions {
   const modules = [];
   // Miniflare takes the first module as the main one.
-  const ordered = [...script.modules].sort((a, b) => Number(b.name === script.metadata.main_module) - Number(a.name === script.metadata.main_module));
+  const ordered = [...script.modules].sort(
+    (a, b) => Number(b.name === script.metadata.main_module) - Number(a.name === script.metadata.main_module),
+  );
   for (const m of ordered) {
     const type = runtimeModuleType(m.contentType);
     if (type === null) continue;

@@ -8,7 +8,12 @@
  * Every policy is mandatory unless the `--policy-pack-config` file says
  * otherwise (`"enforcementLevel"` per policy, or `"all"`).
  */
-import { PolicyPack, type ReportViolation, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import {
+  PolicyPack,
+  type ReportViolation,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
 import {
   APP_TYPE,
   HOST_WORKER_TYPE,
@@ -29,7 +34,9 @@ type StackArgs = Parameters<StackValidationPolicy["validateStack"]>[0];
 
 /** Each App of the stack with the quota context the host applies to it. */
 function appsWithContext(args: StackArgs) {
-  const hostConfigs = args.resources.filter((r) => r.type === HOST_WORKER_TYPE).map((r) => r.props.platformConfig as unknown);
+  const hostConfigs = args.resources
+    .filter((r) => r.type === HOST_WORKER_TYPE)
+    .map((r) => r.props.platformConfig as unknown);
   return args.resources
     .filter((r) => r.type === APP_TYPE)
     .map((r) => {
@@ -44,12 +51,14 @@ function report(violations: Violation[], reportViolation: ReportViolation, urn?:
 
 const appQuota: StackValidationPolicy = {
   name: POLICY_NAMES.appQuota,
-  description: "No app's effective quota (declared, else the platform's default) exceeds the configured ceiling per field.",
+  description:
+    "No app's effective quota (declared, else the platform's default) exceeds the configured ceiling per field.",
   enforcementLevel: "mandatory",
   configSchema: configSchemaOf(POLICY_NAMES.appQuota),
   validateStack: (args, reportViolation) => {
     const ceiling = parsePolicyConfig(POLICY_NAMES.appQuota, args.getConfig());
-    for (const { urn, app, ctx } of appsWithContext(args)) report(checkAppQuota(app, ctx, ceiling), reportViolation, urn);
+    for (const { urn, app, ctx } of appsWithContext(args))
+      report(checkAppQuota(app, ctx, ceiling), reportViolation, urn);
   },
 };
 
@@ -93,8 +102,10 @@ new PolicyPack("dynamic-workers", {
     appPolicy(POLICY_NAMES.dataOnDelete, 'dataOnDelete "delete" only on an app tagged as disposable.', (app, raw) =>
       checkDataOnDelete(app, parsePolicyConfig(POLICY_NAMES.dataOnDelete, raw)),
     ),
-    appPolicy(POLICY_NAMES.compatibilityDate, "No app's compatibility date is older than the configured minimum.", (app, raw) =>
-      checkCompatibilityDate(app, parsePolicyConfig(POLICY_NAMES.compatibilityDate, raw)),
+    appPolicy(
+      POLICY_NAMES.compatibilityDate,
+      "No app's compatibility date is older than the configured minimum.",
+      (app, raw) => checkCompatibilityDate(app, parsePolicyConfig(POLICY_NAMES.compatibilityDate, raw)),
     ),
   ],
 });

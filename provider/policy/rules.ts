@@ -59,7 +59,15 @@ export type QuotaContext = Pick<PlatformConfig, "defaults" | "limits">;
 export function appFacts(props: Record<string, unknown>): AppFacts {
   const { quota, outbound, dataOnDelete, tags } = readAppSettings(props.settings);
   const compatibilityDate = readAppCode(props.code).compatibilityDate ?? "";
-  return { name: String(props.name), quota, outbound, dataOnDelete, compatibilityDate, tags, maxQuota: readMaxQuota(props.control) };
+  return {
+    name: String(props.name),
+    quota,
+    outbound,
+    dataOnDelete,
+    compatibilityDate,
+    tags,
+    maxQuota: readMaxQuota(props.control),
+  };
 }
 
 /** Config of the two quota policies: a ceiling per Quota field; fields left out have none. */
@@ -97,7 +105,10 @@ export const POLICY_CONFIGS = {
 } as const;
 
 /** A policy's config, validated; a bad config throws naming the policy and the fields. */
-export function parsePolicyConfig<N extends keyof typeof POLICY_CONFIGS>(policy: N, raw: unknown): z.output<(typeof POLICY_CONFIGS)[N]> {
+export function parsePolicyConfig<N extends keyof typeof POLICY_CONFIGS>(
+  policy: N,
+  raw: unknown,
+): z.output<(typeof POLICY_CONFIGS)[N]> {
   const r = (POLICY_CONFIGS[policy] as z.ZodType).safeParse(raw ?? {});
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${[policy, ...i.path].join(".")}: ${i.message}`).join("; ");
@@ -108,7 +119,9 @@ export function parsePolicyConfig<N extends keyof typeof POLICY_CONFIGS>(policy:
 
 /** The JSON Schema properties of a policy's config, for `@pulumi/policy`'s configSchema (the CLI validates with it). */
 export function configSchemaOf(policy: keyof typeof POLICY_CONFIGS): { properties: Record<string, object> } {
-  const schema = z.toJSONSchema(POLICY_CONFIGS[policy], { io: "input", target: "draft-7" }) as { properties?: Record<string, object> };
+  const schema = z.toJSONSchema(POLICY_CONFIGS[policy], { io: "input", target: "draft-7" }) as {
+    properties?: Record<string, object>;
+  };
   return { properties: schema.properties ?? {} };
 }
 
@@ -139,13 +152,19 @@ export function checkAppQuota(app: AppFacts, ctx: QuotaContext, ceiling: QuotaCe
     const max = ceiling[field];
     if (max === undefined || quota[field] <= max) continue;
     const how = app.quota[field] === undefined ? " (not declared: the platform's default)" : "";
-    out.push({ app: app.name, message: `app '${app.name}': quota.${field} ${quota[field]}${how} exceeds the ceiling ${max}` });
+    out.push({
+      app: app.name,
+      message: `app '${app.name}': quota.${field} ${quota[field]}${how} exceeds the ceiling ${max}`,
+    });
   }
   return out;
 }
 
 /** Across the stack: each field's sum of effective quotas above the configured ceiling, naming the apps. */
-export function checkTotalQuota(apps: readonly { app: AppFacts; ctx: QuotaContext }[], ceiling: QuotaCeilingConfig): Violation[] {
+export function checkTotalQuota(
+  apps: readonly { app: AppFacts; ctx: QuotaContext }[],
+  ceiling: QuotaCeilingConfig,
+): Violation[] {
   const quotas = apps.map(({ app, ctx }) => ({ name: app.name, quota: effectiveQuota(app.quota, ctx) }));
   const out: Violation[] = [];
   for (const field of QUOTA_FIELDS) {
@@ -190,7 +209,12 @@ export function checkOutbound(app: AppFacts, config: OutboundConfig): Violation[
   return app.outbound.allow.flatMap((entry, i) =>
     hostCovered(entry, allowed)
       ? []
-      : [{ app: app.name, message: `app '${app.name}': outbound.allow[${i}] '${entry}' is not within the allowed hosts (${list})` }],
+      : [
+          {
+            app: app.name,
+            message: `app '${app.name}': outbound.allow[${i}] '${entry}' is not within the allowed hosts (${list})`,
+          },
+        ],
   );
 }
 
@@ -209,5 +233,10 @@ export function checkDataOnDelete(app: AppFacts, config: DataOnDeleteConfig): Vi
 /** A compatibility date not older than the configured minimum (dates compare as YYYY-MM-DD text). */
 export function checkCompatibilityDate(app: AppFacts, config: CompatibilityDateConfig): Violation[] {
   if (config.minimum === undefined || app.compatibilityDate >= config.minimum) return [];
-  return [{ app: app.name, message: `app '${app.name}': compatibilityDate ${app.compatibilityDate} is older than the minimum ${config.minimum}` }];
+  return [
+    {
+      app: app.name,
+      message: `app '${app.name}': compatibilityDate ${app.compatibilityDate} is older than the minimum ${config.minimum}`,
+    },
+  ];
 }

@@ -19,12 +19,16 @@ export function egressDecision(rawUrl: string, allow: readonly string[]): Egress
   } catch {
     return { allowed: false, reason: `not a valid URL: ${rawUrl.slice(0, 200)}` };
   }
-  if (url.protocol !== "https:") return { allowed: false, reason: `only https is allowed, not ${url.protocol.replace(/:$/, "")}` };
-  if (url.username || url.password) return { allowed: false, reason: "URLs with user info (user@host) are not allowed" };
-  if (url.port && url.port !== "443") return { allowed: false, reason: `only the default port is allowed, not ${url.port}` };
+  if (url.protocol !== "https:")
+    return { allowed: false, reason: `only https is allowed, not ${url.protocol.replace(/:$/, "")}` };
+  if (url.username || url.password)
+    return { allowed: false, reason: "URLs with user info (user@host) are not allowed" };
+  if (url.port && url.port !== "443")
+    return { allowed: false, reason: `only the default port is allowed, not ${url.port}` };
   // The WHATWG parser already turns 0x7f.1, 2130706433 and the like into dotted IPv4.
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
-  if (host.startsWith("[") || IPV4.test(host)) return { allowed: false, reason: `IP addresses are not allowed (${host}); use a hostname on the allow-list` };
+  if (host.startsWith("[") || IPV4.test(host))
+    return { allowed: false, reason: `IP addresses are not allowed (${host}); use a hostname on the allow-list` };
   if (!host || host.includes("..")) return { allowed: false, reason: `'${host}' is not a valid hostname` };
   for (const entry of allow) {
     const pattern = entry.toLowerCase().replace(/\.$/, "");
@@ -34,5 +38,8 @@ export function egressDecision(rawUrl: string, allow: readonly string[]): Egress
       return { allowed: true, host };
     }
   }
-  return { allowed: false, reason: `'${host}' is not on the app's outbound allow-list (${allow.join(", ") || "empty"})` };
+  return {
+    allowed: false,
+    reason: `'${host}' is not on the app's outbound allow-list (${allow.join(", ") || "empty"})`,
+  };
 }

@@ -84,7 +84,10 @@ export interface BuiltVersion {
  * (content the host already stores) gets size -1; with `requireContent` it
  * is an error instead, for a client that must know every module's bytes.
  */
-export async function buildVersion(spec: AppVersionSpec, options: { requireContent?: boolean } = {}): Promise<BuiltVersion> {
+export async function buildVersion(
+  spec: AppVersionSpec,
+  options: { requireContent?: boolean } = {},
+): Promise<BuiltVersion> {
   const modules: VersionManifest["modules"] = {};
   const blobs: Record<string, Uint8Array> = {};
   for (const [name, m] of Object.entries(spec.modules)) {

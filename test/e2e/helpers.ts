@@ -12,7 +12,8 @@ export const ROOT = resolve(".");
 export const PULUMI_BIN = join(ROOT, ".tools", "pulumi", "bin");
 
 /** True when the Pulumi CLI was bootstrapped (scripts/bootstrap.sh). */
-export const hasPulumi = existsSync(join(PULUMI_BIN, "pulumi")) && existsSync(join(PULUMI_BIN, "pulumi-language-nodejs"));
+export const hasPulumi =
+  existsSync(join(PULUMI_BIN, "pulumi")) && existsSync(join(PULUMI_BIN, "pulumi-language-nodejs"));
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -39,11 +40,23 @@ export class LocalTarget {
 
   async start(): Promise<void> {
     // Its own process group, so a kill takes workerd (Miniflare's child) down with it.
-    this.child = spawn(process.execPath, [join(ROOT, "bin", "dynamic-workers.mjs"), "local", "--port", String(this.port), "--state", this.state, "--quiet"], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    this.child = spawn(
+      process.execPath,
+      [
+        join(ROOT, "bin", "dynamic-workers.mjs"),
+        "local",
+        "--port",
+        String(this.port),
+        "--state",
+        this.state,
+        "--quiet",
+      ],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     let output = "";
     this.child.stdout!.on("data", (d: Buffer) => (output += d));
     this.child.stderr!.on("data", (d: Buffer) => (output += d));
@@ -113,7 +126,9 @@ export class Stack {
 
   run(args: string[], opts: { check?: boolean } = {}): Run {
     // Only commands that read config take --config-file; init() moves the file `stack init` writes.
-    const flags = ["up", "preview", "refresh", "destroy", "config"].includes(args[0]!) ? this.flags() : this.flags().slice(0, 3);
+    const flags = ["up", "preview", "refresh", "destroy", "config"].includes(args[0]!)
+      ? this.flags()
+      : this.flags().slice(0, 3);
     const r = spawnSync("pulumi", [...args, ...flags], {
       cwd: ROOT,
       env: this.env(),
@@ -122,7 +137,9 @@ export class Stack {
     });
     const out = { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
     if (opts.check !== false && out.code !== 0) {
-      throw new Error(`pulumi ${args.join(" ")} failed (${out.code}):\n${out.stdout.slice(-4000)}\n${out.stderr.slice(-4000)}`);
+      throw new Error(
+        `pulumi ${args.join(" ")} failed (${out.code}):\n${out.stdout.slice(-4000)}\n${out.stderr.slice(-4000)}`,
+      );
     }
     return out;
   }
@@ -176,5 +193,10 @@ export class Stack {
 /** The engine events of `preview --json`: the steps by resource name. */
 export function previewSteps(json: string): { op: string; name: string; type: string; diffs?: string[] }[] {
   const parsed = JSON.parse(json) as { steps?: { op: string; urn: string; diffReasons?: string[] }[] };
-  return (parsed.steps ?? []).map((s) => ({ op: s.op, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2]!, diffs: s.diffReasons }));
+  return (parsed.steps ?? []).map((s) => ({
+    op: s.op,
+    name: s.urn.split("::").pop()!,
+    type: s.urn.split("::")[2]!,
+    diffs: s.diffReasons,
+  }));
 }

@@ -36,7 +36,11 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     return { status: res.status, body: await res.text() };
   };
   const post = (app: string, path: string, body: unknown) =>
-    fetch(stack.appUrl(app) + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(stack.appUrl(app) + path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   const control = () => new ControlClient({ url: stack.outputs().controlUrl, token: stack.controlToken() });
 
   it("1. up deploys every app; the todo app stores an item", async () => {
@@ -49,7 +53,9 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     // The state holds hashes and settings, not bundles, and no token in plain text.
     const exported = stack.run(["stack", "export"]).stdout;
     expect(exported).not.toContain("isolateStarted");
-    const st = JSON.parse(exported) as { deployment: { resources: { type: string; outputs?: Record<string, unknown> }[] } };
+    const st = JSON.parse(exported) as {
+      deployment: { resources: { type: string; outputs?: Record<string, unknown> }[] };
+    };
     const apps = st.deployment.resources.filter((r) => r.type.endsWith(":App"));
     expect(apps).toHaveLength(3);
     const token = stack.controlToken();
@@ -72,7 +78,9 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     expect(steps).toEqual([expect.objectContaining({ op: "update", name: "hello" })]);
     // The dynamic provider reports no per-field diff: compare the states the step carries.
     type Inputs = { code: { modules: Record<string, { sha256: string }>; versionHash: string }; settings: unknown };
-    const step = (JSON.parse(json) as { steps: { op: string; oldState: { inputs: Inputs }; newState: { inputs: Inputs } }[] }).steps.find((x) => x.op === "update")!;
+    const step = (
+      JSON.parse(json) as { steps: { op: string; oldState: { inputs: Inputs }; newState: { inputs: Inputs } }[] }
+    ).steps.find((x) => x.op === "update")!;
     const [was, now] = [step.oldState.inputs, step.newState.inputs];
     expect(now.code.modules["index.js"]!.sha256).not.toBe(was.code.modules["index.js"]!.sha256);
     expect(now.code.versionHash).not.toBe(was.code.versionHash);
@@ -91,7 +99,9 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     expect(comment.status, comment.stderr).toBe(0);
     expect(comment.stdout).toContain("| `hello` | change | 1 module changed");
     expect(comment.stdout).toContain("<details><summary><code>hello</code>: 1 file changed (+1 −1)</summary>");
-    expect(comment.stdout).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n[\s\S]*\n-.*app: "hello", greeting[^\n]*\n\+.*app: "hello", version: 2, greeting/);
+    expect(comment.stdout).toMatch(
+      /```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n[\s\S]*\n-.*app: "hello", greeting[^\n]*\n\+.*app: "hello", version: 2, greeting/,
+    );
     expect(comment.stdout).not.toContain(stack.controlToken());
     stack.run(["up", "--yes"]);
     expect(JSON.parse((await get("hello")).body)).toMatchObject({ version: 2 });
@@ -155,7 +165,9 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
   it("7. destroy stops every app; re-creating brings the retained data back", async () => {
     stack.run(["destroy", "--yes"]);
     for (const app of ["hello", "todo", "chat"]) {
-      expect((await fetch(`http://127.0.0.1:${target.port}/_scripts/dynamic-workers/apps/${app}/`)).status).not.toBe(200);
+      expect((await fetch(`http://127.0.0.1:${target.port}/_scripts/dynamic-workers/apps/${app}/`)).status).not.toBe(
+        200,
+      );
     }
     stack.run(["up", "--yes"]);
     expect(JSON.parse((await get("todo", "todos")).body)).toEqual([{ id: 1, text: "survive everything", done: false }]);
@@ -179,10 +191,14 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
     stack.run(["up", "--yes"]);
     const c = control();
     const { apps } = await c.listApps({ limit: 100 });
-    expect(apps.map((a) => a.name).filter((n) => n.startsWith("extra-")).sort()).toEqual(
-      Array.from({ length: 12 }, (_, i) => `extra-${i}`).sort(),
-    );
-    for (const i of [0, 11]) expect(JSON.parse((await get(`extra-${i}`)).body)).toMatchObject({ greeting: `extra ${i}` });
+    expect(
+      apps
+        .map((a) => a.name)
+        .filter((n) => n.startsWith("extra-"))
+        .sort(),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => `extra-${i}`).sort());
+    for (const i of [0, 11])
+      expect(JSON.parse((await get(`extra-${i}`)).body)).toMatchObject({ greeting: `extra ${i}` });
     expect(JSON.parse((await get("todo", "todos")).body)).toHaveLength(1);
     const again = previewSteps(stack.run(["preview", "--json"]).stdout).filter((s) => s.op !== "same");
     expect(again).toEqual([]);

@@ -91,12 +91,20 @@ e2e("policy pack through the pulumi CLI", { timeout: 300_000 }, () => {
     expect(r.code, r.output).not.toBe(0);
     expect(r.output).toContain("app 'chat': quota.maxObjects 20 exceeds the ceiling 10");
     // hello declares no maxObjects: it gets Quota's default, lowered to the platform's ceiling of 100.
-    expect(r.output).toContain("app 'hello': quota.maxObjects 100 (not declared: the platform's default) exceeds the ceiling 10");
+    expect(r.output).toContain(
+      "app 'hello': quota.maxObjects 100 (not declared: the platform's default) exceeds the ceiling 10",
+    );
     expect(r.output).not.toContain("app 'todo': quota.maxObjects");
-    expect(r.output).toContain("apps 'chat' 1200, 'hello' 600, 'todo' 600: total quota.requestsPerMinute 2400 exceeds the ceiling 2000");
-    expect(r.output).toContain("app 'hello': outbound.allow[1] '*.example.org' is not within the allowed hosts (api.example.org)");
+    expect(r.output).toContain(
+      "apps 'chat' 1200, 'hello' 600, 'todo' 600: total quota.requestsPerMinute 2400 exceeds the ceiling 2000",
+    );
+    expect(r.output).toContain(
+      "app 'hello': outbound.allow[1] '*.example.org' is not within the allowed hosts (api.example.org)",
+    );
     expect(r.output).not.toContain("outbound.allow[0]");
-    expect(r.output).toContain(`app 'todo': dataOnDelete "delete" is allowed only with the tag 'disposable' (the app's tags: scratch)`);
+    expect(r.output).toContain(
+      `app 'todo': dataOnDelete "delete" is allowed only with the tag 'disposable' (the app's tags: scratch)`,
+    );
     expect(r.output).toContain("app 'chat': compatibilityDate 2025-06-01 is older than the minimum 2026-01-01");
     expect(r.output).toMatch(/mandatory/);
   });

@@ -41,7 +41,9 @@ export async function deployBystanders(host: TestHost): Promise<void> {
 export async function expectBystandersServing(host: TestHost): Promise<void> {
   const byPath = await get(host, "/apps/good/ping");
   expect(byPath).toEqual({ status: 200, text: "good:/ping" });
-  const byName = await host.mf.dispatchFetch(`http://good.${APPS_DOMAIN}/pong`, { signal: AbortSignal.timeout(15_000) });
+  const byName = await host.mf.dispatchFetch(`http://good.${APPS_DOMAIN}/pong`, {
+    signal: AbortSignal.timeout(15_000),
+  });
   expect(await byName.text()).toBe("good:/pong");
   const before = Number((await get(host, "/apps/good-tally/")).text.split("=")[1]);
   const after = await get(host, "/apps/good-tally/");
@@ -49,13 +51,21 @@ export async function expectBystandersServing(host: TestHost): Promise<void> {
 }
 
 /** A GET (or any method) through the host's real HTTP port, bounded in time. */
-export async function get(host: TestHost, path: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
+export async function get(
+  host: TestHost,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; text: string }> {
   const res = await host.fetch(path, { signal: AbortSignal.timeout(30_000), ...init });
   return { status: res.status, text: await res.text() };
 }
 
 /** The JSON an app answered with, after checking it answered 200. */
-export async function getJson<T = Record<string, unknown>>(host: TestHost, path: string, init: RequestInit = {}): Promise<T> {
+export async function getJson<T = Record<string, unknown>>(
+  host: TestHost,
+  path: string,
+  init: RequestInit = {},
+): Promise<T> {
   const { status, text } = await get(host, path, init);
   expect(status, text).toBe(200);
   return JSON.parse(text) as T;
@@ -93,13 +103,22 @@ export async function controlRaw(
  * Creates the app and uploads a version body as given (raw JSON text, so keys
  * such as `__proto__` survive), then deploys it when the host took it.
  */
-export async function uploadRaw(host: TestHost, app: string, versionJson: string): Promise<{ status: number; json: any }> {
+export async function uploadRaw(
+  host: TestHost,
+  app: string,
+  versionJson: string,
+): Promise<{ status: number; json: any }> {
   const put = await controlRaw(host, "PUT", `/apps/${app}`, "{}");
   expect(put.status, JSON.stringify(put.json)).toBeLessThan(300);
   const v = await controlRaw(host, "POST", `/apps/${app}/versions`, versionJson);
   if (v.status >= 300) return v;
   const current = put.json.app.currentVersion ?? null;
-  const d = await controlRaw(host, "POST", `/apps/${app}/deploy`, JSON.stringify({ versionHash: v.json.versionHash, expectedCurrent: current }));
+  const d = await controlRaw(
+    host,
+    "POST",
+    `/apps/${app}/deploy`,
+    JSON.stringify({ versionHash: v.json.versionHash, expectedCurrent: current }),
+  );
   expect(d.status, JSON.stringify(d.json)).toBe(200);
   return v;
 }
@@ -141,7 +160,13 @@ export function rawHttp(
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port: Number(host.url.port), path, headers: { ...headers, host: hostHeader }, timeout: 15_000 },
+      {
+        host: "127.0.0.1",
+        port: Number(host.url.port),
+        path,
+        headers: { ...headers, host: hostHeader },
+        timeout: 15_000,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

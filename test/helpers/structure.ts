@@ -181,7 +181,11 @@ export const nodeBoundary: Boundary = {
 export function checkBoundary(files: readonly SourceText[], b: Boundary): Violation[] {
   return importEdges(files)
     .filter((e) => b.applies(e.from) && !b.allows(e.target))
-    .map((e) => ({ file: e.from, line: e.line, message: `${e.form} "${e.specifier}" → ${describeTarget(e.target)}: ${b.rule}` }));
+    .map((e) => ({
+      file: e.from,
+      line: e.line,
+      message: `${e.form} "${e.specifier}" → ${describeTarget(e.target)}: ${b.rule}`,
+    }));
 }
 
 // ----------------------------------------------------------- rule 4: cycles
@@ -237,9 +241,14 @@ export function checkCycles(files: readonly SourceText[], inScope: (p: string) =
 // ------------------------------------------------------ rules 5–6: lengths
 
 /** Physical lines, as `wc -l` counts them, plus a last line without a newline. */
-export const lineCount = (text: string): number => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));
+export const lineCount = (text: string): number =>
+  text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
 
-export function checkFileLengths(files: readonly SourceText[], applies: (p: string) => boolean, max = 400): Violation[] {
+export function checkFileLengths(
+  files: readonly SourceText[],
+  applies: (p: string) => boolean,
+  max = 400,
+): Violation[] {
   return files
     .filter((f) => applies(f.path) && lineCount(f.text) > max)
     .map((f) => ({ file: f.path, line: max + 1, message: `file has ${lineCount(f.text)} lines (limit ${max})` }));
@@ -249,8 +258,13 @@ type FunctionNode = ts.FunctionLikeDeclaration & { body: ts.Node };
 
 // Declarations without a body (overloads, interface members, `declare`) have no length.
 const isFunctionWithBody = (n: ts.Node): n is FunctionNode =>
-  (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) ||
-    ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) &&
+  (ts.isFunctionDeclaration(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isArrowFunction(n) ||
+    ts.isFunctionExpression(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n)) &&
   n.body !== undefined;
 
 /** A readable name: its own, the variable or property holding it, or the call it is passed to. */
@@ -267,7 +281,11 @@ export function functionName(fn: FunctionNode, sf: ts.SourceFile): string {
   return "<anonymous>";
 }
 
-export function checkFunctionLengths(files: readonly SourceText[], applies: (p: string) => boolean, max = 60): Violation[] {
+export function checkFunctionLengths(
+  files: readonly SourceText[],
+  applies: (p: string) => boolean,
+  max = 60,
+): Violation[] {
   const out: Violation[] = [];
   for (const f of files.filter((x) => applies(x.path))) {
     const sf = parse(f);
@@ -277,7 +295,11 @@ export function checkFunctionLengths(files: readonly SourceText[], applies: (p: 
       const lines = lineOf(sf, n.getEnd()) - start + 1;
       if (lines > max) {
         const kind = ts.SyntaxKind[n.kind];
-        out.push({ file: f.path, line: start, message: `${kind} ${functionName(n, sf)} is ${lines} lines (limit ${max})` });
+        out.push({
+          file: f.path,
+          line: start,
+          message: `${kind} ${functionName(n, sf)} is ${lines} lines (limit ${max})`,
+        });
       }
     });
   }
@@ -289,7 +311,10 @@ export function checkFunctionLengths(files: readonly SourceText[], applies: (p: 
 /** An index file is where a folder's public surface is gathered. */
 export const isProviderIndex = (p: string): boolean => inProvider(p) && /(^|\/)index\.(d\.)?ts$/.test(p);
 
-export function checkReExports(files: readonly SourceText[], allowed: (p: string) => boolean = isProviderIndex): Violation[] {
+export function checkReExports(
+  files: readonly SourceText[],
+  allowed: (p: string) => boolean = isProviderIndex,
+): Violation[] {
   const out: Violation[] = [];
   for (const f of files.filter((x) => !allowed(x.path))) {
     const sf = parse(f);
@@ -312,4 +337,5 @@ export const fileLengthScope = (p: string): boolean =>
 export const functionLengthScope = (p: string): boolean => isCodePath(p) && /^(provider|bench|scripts)\//.test(p);
 
 /** `file:line: message`, one a line, for failure messages. */
-export const formatViolations = (vs: readonly Violation[]): string[] => vs.map((v) => `${v.file}:${v.line}: ${v.message}`);
+export const formatViolations = (vs: readonly Violation[]): string[] =>
+  vs.map((v) => `${v.file}:${v.line}: ${v.message}`);

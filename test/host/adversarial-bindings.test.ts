@@ -5,7 +5,15 @@
 // never leak into another's isolate.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestHost } from "../helpers/host.js";
-import { TOKEN, deploy, deployBystanders, expectBystandersServing, get, getJson, startHostileHost } from "../helpers/hostile.js";
+import {
+  TOKEN,
+  deploy,
+  deployBystanders,
+  expectBystandersServing,
+  get,
+  getJson,
+  startHostileHost,
+} from "../helpers/hostile.js";
 
 const HOST_BINDINGS = ["CONTROL_TOKEN", "LOADER", "CATALOG", "APP_CONTROL", "APP_OBJECTS", "PLATFORM_CONFIG"];
 

@@ -8,7 +8,15 @@
 // hold its request forever on this target; Cloudflare ends it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestHost } from "../helpers/host.js";
-import { controlRaw, deploy, deployBystanders, expectBystandersServing, get, getJson, startHostileHost } from "../helpers/hostile.js";
+import {
+  controlRaw,
+  deploy,
+  deployBystanders,
+  expectBystandersServing,
+  get,
+  getJson,
+  startHostileHost,
+} from "../helpers/hostile.js";
 
 let host: TestHost;
 beforeAll(async () => {
@@ -21,7 +29,11 @@ afterEach(async () => {
 });
 
 /** Deploys the app, asserts it answers a 500 app_error twice, and returns its newest recorded error. */
-async function expectFailsAlone(app: string, source: string, extra: Parameters<typeof deploy>[3] = {}): Promise<string> {
+async function expectFailsAlone(
+  app: string,
+  source: string,
+  extra: Parameters<typeof deploy>[3] = {},
+): Promise<string> {
   await deploy(host, app, source, extra);
   let requestId = "";
   for (let i = 0; i < 2; i++) {
@@ -39,7 +51,9 @@ async function expectFailsAlone(app: string, source: string, extra: Parameters<t
 
 describe("apps that fail on import", () => {
   it("throws an Error at the top level", async () => {
-    expect(await expectFailsAlone("imp-throw", `throw new Error("import boom"); export default {};`)).toMatch(/import boom/);
+    expect(await expectFailsAlone("imp-throw", `throw new Error("import boom"); export default {};`)).toMatch(
+      /import boom/,
+    );
   });
 
   it("throws a non-Error whose getters throw too", async () => {
@@ -54,15 +68,21 @@ describe("apps that fail on import", () => {
 
   it("awaits forever at the top level", async () => {
     const started = Date.now();
-    const msg = await expectFailsAlone("imp-tla", `await new Promise(() => {}); export default { fetch() { return new Response("never"); } };`);
+    const msg = await expectFailsAlone(
+      "imp-tla",
+      `await new Promise(() => {}); export default { fetch() { return new Response("never"); } };`,
+    );
     expect(msg).toMatch(/Top-level await in module is unsettled/);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("imports a module that is not there", async () => {
-    expect(await expectFailsAlone("imp-missing", `import x from "./nope.js"; export default { fetch() { return new Response(String(x)); } };`)).toMatch(
-      /No such module/,
-    );
+    expect(
+      await expectFailsAlone(
+        "imp-missing",
+        `import x from "./nope.js"; export default { fetch() { return new Response(String(x)); } };`,
+      ),
+    ).toMatch(/No such module/);
   });
 });
 
@@ -72,8 +92,16 @@ describe("weird default exports", () => {
     ["exp-string", `export default "fetch";`, /does not export a fetch\(\) function/],
     ["exp-null", `export default null;`, /does not export a fetch\(\) function/],
     ["exp-none", `export const x = 1;`, /not of type .function or ExportedHandler.|does not export a fetch/],
-    ["exp-proxy", `export default new Proxy({}, { ownKeys() { throw new Error("ownKeys trap"); }, get() { throw new Error("get trap"); } });`, /ownKeys trap/],
-    ["exp-proxy-fn", `export default new Proxy(function () {}, { get() { throw new Error("get trap"); } });`, /get trap/],
+    [
+      "exp-proxy",
+      `export default new Proxy({}, { ownKeys() { throw new Error("ownKeys trap"); }, get() { throw new Error("get trap"); } });`,
+      /ownKeys trap/,
+    ],
+    [
+      "exp-proxy-fn",
+      `export default new Proxy(function () {}, { get() { throw new Error("get trap"); } });`,
+      /get trap/,
+    ],
     [
       "exp-ctor",
       `import { WorkerEntrypoint } from "cloudflare:workers";
@@ -81,7 +109,11 @@ describe("weird default exports", () => {
       /ctor boom/,
     ],
     ["exp-getter", `export default { get fetch() { throw new Error("getter boom"); } };`, /getter boom/],
-    ["exp-not-response", `export default { fetch() { return { status: 200, body: "forged" }; } };`, /incorrect type|Response/],
+    [
+      "exp-not-response",
+      `export default { fetch() { return { status: 200, body: "forged" }; } };`,
+      /incorrect type|Response/,
+    ],
     ["exp-plain-fn", `export default function () { return new Response("x"); }`, /./],
   ];
   for (const [app, source, error] of cases) {
@@ -103,7 +135,10 @@ describe("imports outside the app's own modules", () => {
     ];
     for (const [spec, error] of attempts) {
       const app = `esc-${attempts.findIndex(([s]) => s === spec)}`;
-      const msg = await expectFailsAlone(app, `import * as m from ${JSON.stringify(spec)}; export default { fetch() { return Response.json(Object.keys(m)); } };`);
+      const msg = await expectFailsAlone(
+        app,
+        `import * as m from ${JSON.stringify(spec)}; export default { fetch() { return Response.json(Object.keys(m)); } };`,
+      );
       expect(msg, spec).toMatch(error);
     }
   });
@@ -180,7 +215,10 @@ describe("durableObject names against the host's wrapper", () => {
   it("serves an app whose class is named Proxy or Object", async () => {
     for (const name of ["Proxy", "Object"]) {
       await deploy(host, `cls2-${name.toLowerCase()}`, classApp(name), { durableObject: name });
-      expect(await get(host, `/apps/cls2-${name.toLowerCase()}/`), name).toEqual({ status: 200, text: "hi from object" });
+      expect(await get(host, `/apps/cls2-${name.toLowerCase()}/`), name).toEqual({
+        status: 200,
+        text: "hi from object",
+      });
     }
   });
 });

@@ -43,7 +43,10 @@ async function expectRefused(app: string, body: string, ...names: string[]): Pro
   expect(r.status, JSON.stringify(r.json)).toBe(400);
   expect(r.json.error.code).toBe("invalid_request");
   const paths = issuePaths(r.json);
-  expect(paths.some((p) => names.some((n) => p === n || p.startsWith(n))), `${JSON.stringify(paths)} should name ${names[0]}`).toBe(true);
+  expect(
+    paths.some((p) => names.some((n) => p === n || p.startsWith(n))),
+    `${JSON.stringify(paths)} should name ${names[0]}`,
+  ).toBe(true);
   expect((await host.control.listVersions(app)).versions).toEqual([]);
 }
 
@@ -69,8 +72,16 @@ describe("module names", () => {
   ];
   for (const name of escaping) {
     it(`refuses a module named ${JSON.stringify(name.length > 40 ? `${name.slice(0, 10)}…(${name.length})` : name)}`, async () => {
-      const modules = JSON.stringify({ "index.js": { type: "js", content: MAIN }, [name]: { type: "js", content: "export default 1;" } });
-      await expectRefused("mod-escape", versionJson({ modules }), `modules[${JSON.stringify(name)}]`, `modules.${name}`);
+      const modules = JSON.stringify({
+        "index.js": { type: "js", content: MAIN },
+        [name]: { type: "js", content: "export default 1;" },
+      });
+      await expectRefused(
+        "mod-escape",
+        versionJson({ modules }),
+        `modules[${JSON.stringify(name)}]`,
+        `modules.${name}`,
+      );
     });
   }
 
@@ -86,7 +97,10 @@ describe("module names", () => {
 
   it("runs the app's own module named like a host file, never the host's", async () => {
     const modules = JSON.stringify({
-      "index.js": { type: "js", content: `import h from "./host.js"; export default { fetch() { return new Response(h); } };` },
+      "index.js": {
+        type: "js",
+        content: `import h from "./host.js"; export default { fetch() { return new Response(h); } };`,
+      },
       "host.js": { type: "js", content: `export default "the app's own host.js";` },
     });
     const r = await uploadRaw(host, "mod-host", versionJson({ modules }));
@@ -117,10 +131,22 @@ async function deployEnv(app: string, env: string) {
 
 describe("env var names", () => {
   it("stores names that shadow Object.prototype verbatim, and OBJECTS still works", async () => {
-    const vars = { constructor: "c", toString: "t", valueOf: "v", hasOwnProperty: "h", __defineGetter__: "d", then: "th", prototype: "p", objects: "lower" };
+    const vars = {
+      constructor: "c",
+      toString: "t",
+      valueOf: "v",
+      hasOwnProperty: "h",
+      __defineGetter__: "d",
+      then: "th",
+      prototype: "p",
+      objects: "lower",
+    };
     const r = await deployEnv("env-proto-names", JSON.stringify(vars));
     expect(r.status, JSON.stringify(r.json)).toBe(201);
-    const out = await getJson<{ names: string[]; vars: Record<string, string>; objects: string }>(host, "/apps/env-proto-names/");
+    const out = await getJson<{ names: string[]; vars: Record<string, string>; objects: string }>(
+      host,
+      "/apps/env-proto-names/",
+    );
     expect(out.vars).toEqual(vars);
     expect(out.objects).toBe("pong");
   });
@@ -140,7 +166,11 @@ describe("env var names", () => {
   });
 
   it("refuses OBJECTS, bad identifiers, too many vars and too many bytes, naming env", async () => {
-    await expectRefused("env-bad", versionJson({ modules: ENV_MODULES, durableObject: "Box", env: `{"OBJECTS":"fake"}` }), "env");
+    await expectRefused(
+      "env-bad",
+      versionJson({ modules: ENV_MODULES, durableObject: "Box", env: `{"OBJECTS":"fake"}` }),
+      "env",
+    );
     for (const name of ["A-B", "1A", "a b", "", "é", "x".repeat(129), "A\u0000"]) {
       await expectRefused("env-bad", versionJson({ env: JSON.stringify({ [name]: "v" }) }), "env");
     }
@@ -180,7 +210,10 @@ describe("env var values", () => {
     };
     const r = await deployEnv("env-values", JSON.stringify(vars));
     expect(r.status, JSON.stringify(r.json)).toBe(201);
-    const out = await getJson<{ names: string[]; vars: Record<string, string>; objects: string }>(host, "/apps/env-values/");
+    const out = await getJson<{ names: string[]; vars: Record<string, string>; objects: string }>(
+      host,
+      "/apps/env-values/",
+    );
     expect(out.vars).toEqual(vars);
     expect(out.names.sort()).toEqual([...Object.keys(vars), "OBJECTS"].sort());
     expect(out.objects).toBe("pong");

@@ -189,7 +189,14 @@ describe("the control API from inside an app", () => {
         headers: auth ? { authorization: auth } : {},
         signal: AbortSignal.timeout(15_000),
       });
-    for (const auth of [undefined, "Bearer guess", `Bearer ${TOKEN.slice(0, -1)}`, `Bearer ${TOKEN}x`, `Basic ${btoa(`x:${TOKEN}`)}`, `bearer  ${TOKEN}`]) {
+    for (const auth of [
+      undefined,
+      "Bearer guess",
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Bearer ${TOKEN}x`,
+      `Basic ${btoa(`x:${TOKEN}`)}`,
+      `bearer  ${TOKEN}`,
+    ]) {
       const res = await at(auth);
       expect(res.status).toBe(401);
       const text = await res.text();
@@ -206,7 +213,11 @@ describe("the control API from inside an app", () => {
   });
 
   it("keeps path tricks toward /_control/ inside the app or behind the token", async () => {
-    await deploy(host, "ctl-path", `export default { fetch(r) { return new Response("APP:" + new URL(r.url).pathname); } };`);
+    await deploy(
+      host,
+      "ctl-path",
+      `export default { fetch(r) { return new Response("APP:" + new URL(r.url).pathname); } };`,
+    );
     // Dot segments are resolved before routing: this is the control plane, and it wants the token.
     const dots = await host.mf.dispatchFetch(`http://ctl-path.${APPS_DOMAIN}/apps/x/../../_control/v1/apps`);
     expect(dots.status).toBe(401);

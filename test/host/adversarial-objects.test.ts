@@ -89,8 +89,13 @@ export default {
   },
 };`;
 
-const post = (body: unknown): RequestInit => ({ method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-const call = <T = unknown>(host: TestHost, app: string, path: string, body: unknown) => getJson<T>(host, `/apps/${app}${path}`, post(body));
+const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  body: JSON.stringify(body),
+  headers: { "content-type": "application/json" },
+});
+const call = <T = unknown>(host: TestHost, app: string, path: string, body: unknown) =>
+  getJson<T>(host, `/apps/${app}${path}`, post(body));
 const objectsOf = async (app: string) => (await host.control.getApp(app))!.objects;
 
 let host: TestHost;
@@ -199,7 +204,15 @@ describe("crafted method names", () => {
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(BOB_X);
     expect(text).not.toContain("private method ran");
-    for (const m of ["constructor", "__proto__", "fetch", "alarm", "webSocketMessage", "_private", "__defineGetter__"]) {
+    for (const m of [
+      "constructor",
+      "__proto__",
+      "fetch",
+      "alarm",
+      "webSocketMessage",
+      "_private",
+      "__defineGetter__",
+    ]) {
       expect(out[m]!.raw, m).toMatch(/^ERR .*not a callable method of the object/);
     }
     // "then" is not a method: a stub must never look like a promise.
@@ -245,7 +258,15 @@ describe("crafted method names", () => {
   // isPrototypeOf, propertyIsEnumerable, toLocaleString, valueOf, connect).
   // No cross-app effect found, but NOT_CALLABLE is a deny-list that misses them.
   it("runs no built-in of the host-side stub: names the app's class lacks are refused", async () => {
-    const methods = ["toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "connect"];
+    const methods = [
+      "toString",
+      "toLocaleString",
+      "valueOf",
+      "hasOwnProperty",
+      "isPrototypeOf",
+      "propertyIsEnumerable",
+      "connect",
+    ];
     const out = await call<Record<string, { wrapped: unknown; raw: unknown }>>(host, "alice", "/methods", { methods });
     for (const m of methods) {
       expect(out[m]!.raw, m).toMatch(/^ERR /);
@@ -265,7 +286,10 @@ describe("maxObjects", () => {
     expect(await call(host, "q-loop", "/read", { name: "n0" })).toEqual(["v"]);
     // Lowered below the count: existing objects keep working, no new one starts.
     await host.control.putApp("q-loop", { quota: { maxObjects: 2 } });
-    expect(await call(host, "q-loop", "/create", { names: ["n4", "new"] })).toEqual(["ok", expect.stringMatching(/maxObjects = 2/)]);
+    expect(await call(host, "q-loop", "/create", { names: ["n4", "new"] })).toEqual([
+      "ok",
+      expect.stringMatching(/maxObjects = 2/),
+    ]);
     expect(await objectsOf("q-loop")).toBe(5);
   });
 
@@ -296,7 +320,9 @@ describe("maxObjects", () => {
       // Every name is alive, so each must be counted: an uncounted live object would free a slot.
       expect(await objectsOf("q-race")).toBe(3);
     }
-    expect(await call<string[]>(host, "q-race", "/create", { names: ["extra"] })).toEqual([expect.stringMatching(/maxObjects = 3/)]);
+    expect(await call<string[]>(host, "q-race", "/create", { names: ["extra"] })).toEqual([
+      expect.stringMatching(/maxObjects = 3/),
+    ]);
     // A plain delete frees the slot.
     expect(await call(host, "q-race", "/delete", { name: "r0" })).toBe(true);
     expect(await call<string[]>(host, "q-race", "/create", { names: ["extra"] })).toEqual(["ok"]);

@@ -136,13 +136,20 @@ describe("huge request bodies", () => {
     expect(await get(host, "/apps/big/read", init(50))).toEqual({ status: 200, text: `got ${50 * MB}` });
     expect(await get(host, "/apps/big/buffer-in", init(50))).toEqual({ status: 200, text: `got ${50 * MB}` });
     // Answering without reading may reset the connection while the client still writes: either is fine.
-    const ignored = await get(host, "/apps/big/ignore", init(50)).catch((e: Error) => ({ status: 0, text: String(e.cause ?? e) }));
+    const ignored = await get(host, "/apps/big/ignore", init(50)).catch((e: Error) => ({
+      status: 0,
+      text: String(e.cause ?? e),
+    }));
     if (ignored.status === 0) expect(ignored.text).toMatch(/ECONNRESET|EPIPE|terminated|closed/);
     else expect(ignored).toEqual({ status: 200, text: "ignored the body" });
   });
 
   it("streams 50 MB through the host's object binding to the app's object", async () => {
-    const res = await get(host, "/apps/big/object", { method: "POST", body: body(50), signal: AbortSignal.timeout(60_000) });
+    const res = await get(host, "/apps/big/object", {
+      method: "POST",
+      body: body(50),
+      signal: AbortSignal.timeout(60_000),
+    });
     expect(res).toEqual({ status: 200, text: `object got ${50 * MB}` });
   });
 

@@ -7,7 +7,17 @@
 // mix that hands B's data to A's code or the other way round.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestHost } from "../helpers/host.js";
-import { APPS_DOMAIN, TOKEN, deploy, deployBystanders, expectBystandersServing, get, rawHttp, secret, startHostileHost } from "../helpers/hostile.js";
+import {
+  APPS_DOMAIN,
+  TOKEN,
+  deploy,
+  deployBystanders,
+  expectBystandersServing,
+  get,
+  rawHttp,
+  secret,
+  startHostileHost,
+} from "../helpers/hostile.js";
 
 const A_SECRET = secret("ALICE-ENV");
 const B_SECRET = secret("BOB-ENV");
@@ -68,7 +78,11 @@ describe("hostname against path", () => {
   });
 
   it("ignores forwarding headers naming another app", async () => {
-    for (const headers of <Record<string, string>[]>[{ "x-forwarded-host": `alice.${APPS_DOMAIN}` }, { forwarded: `host=alice.${APPS_DOMAIN}` }, { "x-original-url": "/apps/alice/" }]) {
+    for (const headers of <Record<string, string>[]>[
+      { "x-forwarded-host": `alice.${APPS_DOMAIN}` },
+      { forwarded: `host=alice.${APPS_DOMAIN}` },
+      { "x-original-url": "/apps/alice/" },
+    ]) {
       const r = await rawHttp(host, "/", `bob.${APPS_DOMAIN}`, headers);
       expectOneApp(r.text, "bob");
     }
@@ -119,7 +133,13 @@ describe("hostnames that are not an app", () => {
   });
 
   it("answers 404 for path-routed names that try to climb or hide separators", async () => {
-    for (const p of ["/apps/bob%2F..%2Falice/", "/apps/..%2Fbob/", "/apps/ALICE/", "/apps/alice%00/", "/apps/alice.bob/"]) {
+    for (const p of [
+      "/apps/bob%2F..%2Falice/",
+      "/apps/..%2Fbob/",
+      "/apps/ALICE/",
+      "/apps/alice%00/",
+      "/apps/alice.bob/",
+    ]) {
       const r = await get(host, p);
       expect(r.status, p).toBe(404);
       expect(r.text, p).not.toContain(A_SECRET);

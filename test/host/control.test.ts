@@ -34,7 +34,13 @@ describe("auth", () => {
   });
 
   it("refuses a wrong token, a near miss and a non-bearer scheme, without echoing the token", async () => {
-    for (const header of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, `Bearer  ${TOKEN}`, "Bearer "]) {
+    for (const header of [
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${TOKEN}`,
+      `Bearer  ${TOKEN}`,
+      "Bearer ",
+    ]) {
       const res = await host.fetch("/_control/v1/apps", { headers: { authorization: header } });
       expect(res.status, header).toBe(401);
       const text = await res.text();
@@ -118,8 +124,12 @@ describe("validation: every failing field is named and nothing changes", () => {
   });
 
   it("refuses a main module that is missing or not an ES module", async () => {
-    const missing = await refusal(host.control.request("POST", "/apps/val/versions", { ...hello("x"), mainModule: "nope.js" }));
-    expect(missing.issues).toEqual([expect.objectContaining({ path: "mainModule", message: expect.stringMatching(/not among the modules/) })]);
+    const missing = await refusal(
+      host.control.request("POST", "/apps/val/versions", { ...hello("x"), mainModule: "nope.js" }),
+    );
+    expect(missing.issues).toEqual([
+      expect.objectContaining({ path: "mainModule", message: expect.stringMatching(/not among the modules/) }),
+    ]);
     const text = await refusal(
       host.control.request("POST", "/apps/val/versions", {
         mainModule: "a.txt",
@@ -135,11 +145,22 @@ describe("validation: every failing field is named and nothing changes", () => {
     const e = await refusal(
       host.control.request("POST", "/apps/val/versions", {
         ...hello("x"),
-        modules: { "index.js": { type: "js", content: "export default {}" }, "big.txt": { type: "text", content: big } },
+        modules: {
+          "index.js": { type: "js", content: "export default {}" },
+          "big.txt": { type: "text", content: big },
+        },
       }),
     );
-    expect(e.issues[0]).toMatchObject({ path: "modules", message: expect.stringContaining(String(LIMITS.maxCodeBytes)) });
-    const env = await refusal(host.control.request("POST", "/apps/val/versions", { ...hello("x"), env: { BIG: "y".repeat(LIMITS.maxEnvBytes) } }));
+    expect(e.issues[0]).toMatchObject({
+      path: "modules",
+      message: expect.stringContaining(String(LIMITS.maxCodeBytes)),
+    });
+    const env = await refusal(
+      host.control.request("POST", "/apps/val/versions", {
+        ...hello("x"),
+        env: { BIG: "y".repeat(LIMITS.maxEnvBytes) },
+      }),
+    );
     expect(env.issues[0]).toMatchObject({ path: "env", message: expect.stringContaining(String(LIMITS.maxEnvBytes)) });
     expect((await host.control.listVersions("val")).versions).toEqual([]);
   });
@@ -151,7 +172,12 @@ describe("validation: every failing field is named and nothing changes", () => {
       body: "{not json",
     });
     expect(res.status).toBe(400);
-    const e = await refusal(host.control.request("PUT", "/apps/val", { quota: { maxObjects: -1, bogus: 1 }, outbound: { allow: ["http://x.com"] } }));
+    const e = await refusal(
+      host.control.request("PUT", "/apps/val", {
+        quota: { maxObjects: -1, bogus: 1 },
+        outbound: { allow: ["http://x.com"] },
+      }),
+    );
     const paths = e.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(["quota.maxObjects", "outbound.allow[0]"]));
   });
@@ -181,7 +207,10 @@ describe("versions", () => {
     const prepared = await prepareVersion(hello("one"));
     const first = await host.control.putVersion("hash", prepared);
     expect(first).toEqual({ versionHash: prepared.versionHash, created: true });
-    expect(await host.control.putVersion("hash", prepared)).toEqual({ versionHash: prepared.versionHash, created: false });
+    expect(await host.control.putVersion("hash", prepared)).toEqual({
+      versionHash: prepared.versionHash,
+      created: false,
+    });
     const sha = prepared.manifest.modules["index.js"]!.sha256;
     expect(await host.control.missingModules("hash", [sha, "0".repeat(64)])).toEqual(["0".repeat(64)]);
     // A second version reusing the module by digest only.
@@ -197,7 +226,10 @@ describe("versions", () => {
 
   it("refuses a digest-only module the host does not store", async () => {
     const e = await refusal(
-      host.control.request("POST", "/apps/hash/versions", { ...hello("x"), modules: { "index.js": { type: "js", sha256: "1".repeat(64) } } }),
+      host.control.request("POST", "/apps/hash/versions", {
+        ...hello("x"),
+        modules: { "index.js": { type: "js", sha256: "1".repeat(64) } },
+      }),
     );
     expect(e.issues[0]?.path).toBe('modules["index.js"]');
   });
@@ -209,7 +241,10 @@ describe("versions", () => {
     const spec = {
       ...hello("x"),
       modules: {
-        "index.js": { type: "js" as const, content: `import t from "./big.txt"; import b from "./bin.dat"; export default { fetch() { return new Response(t.length + ":" + b.byteLength + ":" + new Uint8Array(b)[1000]); } };` },
+        "index.js": {
+          type: "js" as const,
+          content: `import t from "./big.txt"; import b from "./bin.dat"; export default { fetch() { return new Response(t.length + ":" + b.byteLength + ":" + new Uint8Array(b)[1000]); } };`,
+        },
         "big.txt": { type: "text" as const, content: blob },
         "bin.dat": { type: "data" as const, content: Buffer.from(bytes).toString("base64") },
       },
@@ -260,7 +295,10 @@ describe("deploy, conflicts, rollback", () => {
     expect(back.previous).not.toBe(back.versionHash);
     expect(await (await host.fetch("/apps/occ/")).text()).toBe("A");
     const info = (await host.control.getApp("occ"))!;
-    const named = await host.control.rollback("occ", { versionHash: back.previous!, expectedCurrent: info.currentVersion });
+    const named = await host.control.rollback("occ", {
+      versionHash: back.previous!,
+      expectedCurrent: info.currentVersion,
+    });
     expect(named.changed).toBe(true);
     expect(await (await host.fetch("/apps/occ/")).text()).toBe("B");
     const stale = await refusal(host.control.rollback("occ", { expectedCurrent: info.currentVersion }));

@@ -111,7 +111,10 @@ describe("objects", () => {
   });
 
   it("refuses a declared class the module does not export, without hurting other apps", async () => {
-    await host.control.rollOut("noclass", jsApp("export default { fetch() { return new Response('x'); } };", { durableObject: "Missing" }));
+    await host.control.rollOut(
+      "noclass",
+      jsApp("export default { fetch() { return new Response('x'); } };", { durableObject: "Missing" }),
+    );
     const res = await host.fetch("/apps/noclass/");
     expect(res.status).toBe(500);
     const errors = (await host.control.errors("noclass")).errors;
@@ -124,7 +127,9 @@ describe("errors and deploys", () => {
   it("answers a throwing app with 500 and a request id, records it, and keeps serving", async () => {
     await host.control.rollOut(
       "flaky",
-      jsApp(`let n = 0; export default { fetch() { if (++n % 2 === 1) throw new Error("boom " + n); return new Response("ok " + n); } };`),
+      jsApp(
+        `let n = 0; export default { fetch() { if (++n % 2 === 1) throw new Error("boom " + n); return new Response("ok " + n); } };`,
+      ),
     );
     const res = await host.fetch("/apps/flaky/");
     expect(res.status).toBe(500);

@@ -8,9 +8,23 @@ import { join } from "node:path";
 let host: TestHost;
 beforeAll(async () => {
   host = await startHost();
-  for (const [app, durableObject] of [["hello", null], ["todo", "TodoList"], ["chat", "ChatRoom"]] as const) {
+  for (const [app, durableObject] of [
+    ["hello", null],
+    ["todo", "TodoList"],
+    ["chat", "ChatRoom"],
+  ] as const) {
     const b = await bundleApp(`examples/quickstart/apps/${app}`);
-    await host.control.rollOut(app, { mainModule: b.mainModule, modules: b.modules, compatibilityDate: "2026-07-01", durableObject, env: { GREETING: "hey" } }, { quota: { maxObjects: 3 } });
+    await host.control.rollOut(
+      app,
+      {
+        mainModule: b.mainModule,
+        modules: b.modules,
+        compatibilityDate: "2026-07-01",
+        durableObject,
+        env: { GREETING: "hey" },
+      },
+      { quota: { maxObjects: 3 } },
+    );
   }
 });
 afterAll(() => host?.dispose());
@@ -27,7 +41,11 @@ describe("quickstart apps", () => {
 
   it("todo keeps items in its object", async () => {
     expect((await post("/apps/todo/todos", { text: "" })).status).toBe(400);
-    expect(await (await post("/apps/todo/todos", { text: "write tests" })).json()).toMatchObject({ id: 1, text: "write tests", done: false });
+    expect(await (await post("/apps/todo/todos", { text: "write tests" })).json()).toMatchObject({
+      id: 1,
+      text: "write tests",
+      done: false,
+    });
     await post("/apps/todo/todos/1/done", {});
     expect(await (await host.fetch("/apps/todo/todos")).json()).toEqual([{ id: 1, text: "write tests", done: true }]);
   });
@@ -35,7 +53,9 @@ describe("quickstart apps", () => {
   it("chat keeps one object per room, bounded by maxObjects", async () => {
     await post("/apps/chat/rooms/a/messages", { user: "ann", text: "hi" });
     await post("/apps/chat/rooms/b/messages", { user: "bob", text: "yo" });
-    expect(await (await host.fetch("/apps/chat/rooms/a/messages")).json()).toEqual([expect.objectContaining({ user: "ann", text: "hi" })]);
+    expect(await (await host.fetch("/apps/chat/rooms/a/messages")).json()).toEqual([
+      expect.objectContaining({ user: "ann", text: "hi" }),
+    ]);
     await post("/apps/chat/rooms/c/messages", { user: "cy", text: "3" });
     expect((await post("/apps/chat/rooms/d/messages", { user: "dee", text: "4" })).status).toBe(500);
   });
@@ -53,7 +73,10 @@ describe("bundling", () => {
     try {
       writeFileSync(join(dir.path, "index.ts"), 'export default { fetch() { return new Response("x") } };\n');
       const a = await bundleApp(dir.path);
-      writeFileSync(join(dir.path, "index.ts"), '// a comment\n\nexport default {\n  fetch()   {\n    return new Response("x");\n  },\n};\n');
+      writeFileSync(
+        join(dir.path, "index.ts"),
+        '// a comment\n\nexport default {\n  fetch()   {\n    return new Response("x");\n  },\n};\n',
+      );
       const b = await bundleApp(dir.path);
       expect(b.modules).toEqual(a.modules);
       writeFileSync(join(dir.path, "index.ts"), 'export default { fetch() { return new Response("y") } };\n');
@@ -67,7 +90,10 @@ describe("bundling", () => {
     const dir = tempDir("dw-bad-");
     try {
       mkdirSync(join(dir.path, "src"));
-      writeFileSync(join(dir.path, "index.ts"), 'import "./src/a";\nexport default { fetch() { return new Response("x") } };\n');
+      writeFileSync(
+        join(dir.path, "index.ts"),
+        'import "./src/a";\nexport default { fetch() { return new Response("x") } };\n',
+      );
       writeFileSync(join(dir.path, "src", "a.ts"), "const x = ;\n");
       await expect(bundleApp(dir.path)).rejects.toThrow(/src\/a\.ts:1:11: Unexpected ";"/);
       writeFileSync(join(dir.path, "src", "a.ts"), 'import "./nope";\n');

@@ -66,7 +66,10 @@ describe("egress", () => {
     }
     const usage = (await host.control.usage("open")).usage;
     expect(usage.outbound.allow).toEqual(["allowed.invalid", "*.example.invalid"]);
-    const counted = await eventually(async () => (await host.control.usage("open")).usage.outbound.total, (n) => n >= 3);
+    const counted = await eventually(
+      async () => (await host.control.usage("open")).usage.outbound.total,
+      (n) => n >= 3,
+    );
     expect(counted).toBe(3);
   });
 
@@ -82,7 +85,9 @@ describe("egress", () => {
 
 describe("requestsPerMinute", () => {
   it("admits the quota and answers the rest with 429 and Retry-After, across parallel connections", async () => {
-    await host.control.rollOut("limited", jsApp("export default { fetch() { return new Response('ok'); } };"), { quota: { requestsPerMinute: 40 } });
+    await host.control.rollOut("limited", jsApp("export default { fetch() { return new Response('ok'); } };"), {
+      quota: { requestsPerMinute: 40 },
+    });
     const statuses: number[] = [];
     let retryAfter = "";
     await Promise.all(
@@ -103,20 +108,30 @@ describe("requestsPerMinute", () => {
       expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
       expect(Number(retryAfter)).toBeLessThanOrEqual(60);
     }
-    const usage = await eventually(async () => (await host.control.usage("limited")).usage, (u) => u.requests.total >= ok, 12_000);
+    const usage = await eventually(
+      async () => (await host.control.usage("limited")).usage,
+      (u) => u.requests.total >= ok,
+      12_000,
+    );
     expect(usage.requests.total).toBe(ok);
     expect(usage.requests.limitPerMinute).toBe(40);
   });
 
   it("a quota change takes effect without a new code version", async () => {
-    await host.control.rollOut("relimit", jsApp("export default { fetch() { return new Response('ok'); } };"), { quota: { requestsPerMinute: 1 } });
+    await host.control.rollOut("relimit", jsApp("export default { fetch() { return new Response('ok'); } };"), {
+      quota: { requestsPerMinute: 1 },
+    });
     await host.fetch("/apps/relimit/");
     const before = await host.fetch("/apps/relimit/");
     // At most one more from a minute boundary; then the limit holds.
     const third = before.status === 200 ? await host.fetch("/apps/relimit/") : before;
     expect(third.status).toBe(429);
     await host.control.putApp("relimit", { quota: { requestsPerMinute: 1000 } });
-    const after = await eventually(async () => (await host.fetch("/apps/relimit/")).status, (s) => s === 200, 65_000);
+    const after = await eventually(
+      async () => (await host.fetch("/apps/relimit/")).status,
+      (s) => s === 200,
+      65_000,
+    );
     expect(after).toBe(200);
   }, 90_000);
 });
@@ -136,10 +151,16 @@ describe("usage and logs", () => {
     );
     await host.fetch("/apps/chatty/?n=1");
     await host.fetch("/apps/chatty/?n=boom");
-    const logs = await eventually(async () => (await host.control.logs("chatty")).logs, (l) => l.length >= 5);
+    const logs = await eventually(
+      async () => (await host.control.logs("chatty")).logs,
+      (l) => l.length >= 5,
+    );
     const lines = logs.map((l) => `${l.level} ${l.message}`);
     expect(lines).toEqual(expect.arrayContaining(['log hello 1 {"k":1}', "warn careful", "exception Error: kaboom"]));
-    const usage = await eventually(async () => (await host.control.usage("chatty")).usage, (u) => u.errors >= 1);
+    const usage = await eventually(
+      async () => (await host.control.usage("chatty")).usage,
+      (u) => u.errors >= 1,
+    );
     expect(usage.errors).toBe(1);
     expect(usage.objects).toEqual({ count: 0, limit: 100 });
   });
@@ -163,8 +184,13 @@ describe("usage and logs", () => {
     );
     expect(await (await host.fetch("/apps/chatty-objects/say")).text()).toBe("7");
     expect((await host.fetch("/apps/chatty-objects/fail")).status).toBe(500);
-    const logs = await eventually(async () => (await host.control.logs("chatty-objects")).logs, (l) => l.length >= 2);
-    expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual(expect.arrayContaining(["info room says 7", "exception RangeError: room broke"]));
+    const logs = await eventually(
+      async () => (await host.control.logs("chatty-objects")).logs,
+      (l) => l.length >= 2,
+    );
+    expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual(
+      expect.arrayContaining(["info room says 7", "exception RangeError: room broke"]),
+    );
   });
 
   it("does not record a client that went away as the app's exception", async () => {
@@ -185,7 +211,10 @@ describe("usage and logs", () => {
     );
     setTimeout(() => aborted.abort(), 50);
     expect(await gone).toBe("aborted");
-    const logs = await eventually(async () => (await host.control.logs("slow")).logs, (l) => l.some((x) => x.message === "end"));
+    const logs = await eventually(
+      async () => (await host.control.logs("slow")).logs,
+      (l) => l.some((x) => x.message === "end"),
+    );
     expect(logs.map((l) => l.message)).toEqual(expect.arrayContaining(["start", "end"]));
     expect(logs.filter((l) => l.level === "exception")).toEqual([]);
     expect((await host.control.usage("slow")).usage.errors).toBe(0);
@@ -219,7 +248,8 @@ describe("maxStorageBytes", () => {
     } };`,
     { durableObject: "Store" },
   );
-  const call = async (path: string) => (await (await host.fetch(`/apps/stored/${path}`)).json()) as { ok: boolean; n?: number; error?: string };
+  const call = async (path: string) =>
+    (await (await host.fetch(`/apps/stored/${path}`)).json()) as { ok: boolean; n?: number; error?: string };
 
   it("refuses writes once the app is over its quota, keeps reads and deletes, and writes again when usage falls", async () => {
     await host.control.rollOut("stored", STORE, { quota: { maxStorageBytes: 400_000 } });
@@ -263,7 +293,8 @@ describe("maxStorageBytes", () => {
 
   it("raising the quota lets writes through again", async () => {
     await host.control.rollOut("stored2", STORE, { quota: { maxStorageBytes: 100_000 } });
-    const call2 = async (path: string) => (await (await host.fetch(`/apps/stored2/${path}`)).json()) as { ok: boolean; error?: string };
+    const call2 = async (path: string) =>
+      (await (await host.fetch(`/apps/stored2/${path}`)).json()) as { ok: boolean; error?: string };
     let refused = false;
     for (let i = 0; i < 30 && !refused; i++) {
       refused = !(await call2("write?kb=40")).ok;

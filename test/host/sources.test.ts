@@ -15,7 +15,10 @@ afterAll(() => host?.dispose());
 const code = (n: number) => jsApp(`export default { fetch() { return new Response("v${n}"); } };`);
 
 async function refusal(p: Promise<unknown>): Promise<ControlApiError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ControlApiError);
   return e as ControlApiError;
 }

@@ -41,19 +41,30 @@ describe("script upload", () => {
     expect(result).toMatchObject({ id: "api-one", migration_tag: "v1", compatibility_date: DATE, has_modules: true });
     expect(typeof result.startup_time_ms).toBe("number");
     const req = t.requests.at(-1)!;
-    expect(req).toMatchObject({ method: "PUT", path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one`, authorization: "Bearer local-test-token" });
+    expect(req).toMatchObject({
+      method: "PUT",
+      path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one`,
+      authorization: "Bearer local-test-token",
+    });
     expect(req.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(req.parts).toEqual([
       { field: "metadata", filename: "metadata.json", type: "application/json" },
       { field: "files[]", filename: "index.js", type: "application/javascript+module" },
     ]);
-    expect(t.logs.some((l) => /^PUT \/client\/v4\/accounts\/local-account\/workers\/scripts\/api-one 200 \d+ms$/.test(l))).toBe(true);
+    expect(
+      t.logs.some((l) => /^PUT \/client\/v4\/accounts\/local-account\/workers\/scripts\/api-one 200 \d+ms$/.test(l)),
+    ).toBe(true);
   });
 
   it("lists scripts with their migration tag", async () => {
     const page = await t.cf.workers.scripts.list({ account_id: ACCOUNT });
     const one = page.result.find((s) => s.id === "api-one");
-    expect(one).toMatchObject({ id: "api-one", migration_tag: "v1", compatibility_date: DATE, compatibility_flags: ["nodejs_compat"] });
+    expect(one).toMatchObject({
+      id: "api-one",
+      migration_tag: "v1",
+      compatibility_date: DATE,
+      compatibility_flags: ["nodejs_compat"],
+    });
     expect(t.requests.at(-1)).toMatchObject({ method: "GET", path: `/client/v4/accounts/${ACCOUNT}/workers/scripts` });
   });
 
@@ -66,8 +77,15 @@ describe("script upload", () => {
     expect(bindings.find((b) => b.name === "GREETING")).toEqual({ type: "plain_text", name: "GREETING", text: "hi" });
     expect(bindings.find((b) => b.name === "CONFIG")).toEqual({ type: "json", name: "CONFIG", json: { a: 1 } });
     expect(bindings.find((b) => b.name === "LOADER")).toEqual({ type: "worker_loader", name: "LOADER" });
-    expect(bindings.find((b) => b.name === "COUNTER")).toMatchObject({ type: "durable_object_namespace", class_name: "Counter", namespace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
-    expect(t.requests.at(-1)).toMatchObject({ method: "GET", path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one/settings` });
+    expect(bindings.find((b) => b.name === "COUNTER")).toMatchObject({
+      type: "durable_object_namespace",
+      class_name: "Counter",
+      namespace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    expect(t.requests.at(-1)).toMatchObject({
+      method: "GET",
+      path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one/settings`,
+    });
     const scriptSettings = await t.cf.workers.scripts.settings.get("api-one", { account_id: ACCOUNT });
     expect(scriptSettings).toMatchObject({ logpush: false });
   });
@@ -79,10 +97,20 @@ describe("script upload", () => {
 
   it("keeps secret_text bindings with keep_bindings, as Cloudflare does", async () => {
     const { bindings, migrations: _m, ...rest } = META;
-    const next: ScriptMetadata = { ...rest, bindings: bindings!.filter((b) => b.type !== "secret_text"), keep_bindings: ["secret_text"] };
+    const next: ScriptMetadata = {
+      ...rest,
+      bindings: bindings!.filter((b) => b.type !== "secret_text"),
+      keep_bindings: ["secret_text"],
+    };
     await upload(t.cf, "api-one", next, esm(COUNTER));
     const settings = await t.cf.workers.scripts.scriptAndVersionSettings.get("api-one", { account_id: ACCOUNT });
-    expect((settings.bindings as { name: string }[]).map((b) => b.name).sort()).toEqual(["CONFIG", "COUNTER", "GREETING", "LOADER", "SECRET"]);
+    expect((settings.bindings as { name: string }[]).map((b) => b.name).sort()).toEqual([
+      "CONFIG",
+      "COUNTER",
+      "GREETING",
+      "LOADER",
+      "SECRET",
+    ]);
   });
 });
 
@@ -98,22 +126,42 @@ describe("durable object namespaces", () => {
     ]);
     expect(t.requests.at(-1)!.query).toContain("page=");
     const again = await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT });
-    expect(again.result.filter((ns) => ns.script === "api-one").map((ns) => ns.id).sort()).toEqual(mine.map((ns) => ns.id).sort());
+    expect(
+      again.result
+        .filter((ns) => ns.script === "api-one")
+        .map((ns) => ns.id)
+        .sort(),
+    ).toEqual(mine.map((ns) => ns.id).sort());
   });
 });
 
 describe("workers.dev subdomain", () => {
   it("enables, reads and disables a script's subdomain", async () => {
     const params: SubdomainCreateParams = { account_id: ACCOUNT, enabled: true };
-    expect(await t.cf.workers.scripts.subdomain.create("api-one", params)).toEqual({ enabled: true, previews_enabled: true });
-    expect(t.requests.at(-1)).toMatchObject({ method: "POST", path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one/subdomain`, contentType: "application/json" });
-    expect(await t.cf.workers.scripts.subdomain.get("api-one", { account_id: ACCOUNT })).toEqual({ enabled: true, previews_enabled: true });
-    expect(await t.cf.workers.scripts.subdomain.delete("api-one", { account_id: ACCOUNT })).toEqual({ enabled: false, previews_enabled: false });
+    expect(await t.cf.workers.scripts.subdomain.create("api-one", params)).toEqual({
+      enabled: true,
+      previews_enabled: true,
+    });
+    expect(t.requests.at(-1)).toMatchObject({
+      method: "POST",
+      path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one/subdomain`,
+      contentType: "application/json",
+    });
+    expect(await t.cf.workers.scripts.subdomain.get("api-one", { account_id: ACCOUNT })).toEqual({
+      enabled: true,
+      previews_enabled: true,
+    });
+    expect(await t.cf.workers.scripts.subdomain.delete("api-one", { account_id: ACCOUNT })).toEqual({
+      enabled: false,
+      previews_enabled: false,
+    });
     expect(await t.cf.workers.subdomains.get({ account_id: ACCOUNT })).toEqual({ subdomain: "local" });
   });
 
   it("refuses a body without enabled", async () => {
-    const r = await refusal(t.cf.workers.scripts.subdomain.create("api-one", { account_id: ACCOUNT } as SubdomainCreateParams));
+    const r = await refusal(
+      t.cf.workers.scripts.subdomain.create("api-one", { account_id: ACCOUNT } as SubdomainCreateParams),
+    );
     expect(r).toMatchObject({ status: 400 });
     expect(r.message).toMatch(/enabled/);
   });
@@ -133,7 +181,9 @@ describe("tokens and errors", () => {
       messages: [],
       result: null,
     });
-    const empty = await fetch(`${t.target.apiBaseUrl}/accounts/${ACCOUNT}/workers/scripts`, { headers: { authorization: "Bearer " } });
+    const empty = await fetch(`${t.target.apiBaseUrl}/accounts/${ACCOUNT}/workers/scripts`, {
+      headers: { authorization: "Bearer " },
+    });
     expect(empty.status).toBe(400);
     expect(((await empty.json()) as { errors: { code: number }[] }).errors[0]!.code).toBe(6003);
   });
@@ -142,30 +192,47 @@ describe("tokens and errors", () => {
     const r = await refusal(t.cf.workers.scripts.secrets.list("api-one", { account_id: ACCOUNT }));
     expect(r).toMatchObject({ status: 404, codes: [7000] });
     expect(r.message).toContain(`GET /client/v4/accounts/${ACCOUNT}/workers/scripts/api-one/secrets`);
-    const res = await fetch(`${t.target.apiBaseUrl}/accounts/${ACCOUNT}/workers/scripts/api-one`, { method: "PATCH", headers: { authorization: "Bearer x" } });
+    const res = await fetch(`${t.target.apiBaseUrl}/accounts/${ACCOUNT}/workers/scripts/api-one`, {
+      method: "PATCH",
+      headers: { authorization: "Bearer x" },
+    });
     expect(res.status).toBe(404);
     expect(JSON.stringify(await res.json())).toContain("PATCH /client/v4/accounts");
   });
 
   it("answers 404 with code 10007 for a script that does not exist", async () => {
-    expect(await refusal(t.cf.workers.scripts.scriptAndVersionSettings.get("nope", { account_id: ACCOUNT }))).toMatchObject({ status: 404, codes: [10007] });
-    expect(await refusal(t.cf.workers.scripts.delete("nope", { account_id: ACCOUNT }))).toMatchObject({ status: 404, codes: [10007] });
+    expect(
+      await refusal(t.cf.workers.scripts.scriptAndVersionSettings.get("nope", { account_id: ACCOUNT })),
+    ).toMatchObject({ status: 404, codes: [10007] });
+    expect(await refusal(t.cf.workers.scripts.delete("nope", { account_id: ACCOUNT }))).toMatchObject({
+      status: 404,
+      codes: [10007],
+    });
   });
 });
 
 describe("script delete", () => {
   it("refuses without force while another script binds its classes, and deletes with force", async () => {
-    await upload(t.cf, "api-user", {
-      main_module: "index.js",
-      compatibility_date: DATE,
-      bindings: [{ type: "durable_object_namespace", name: "OTHER", class_name: "Counter", script_name: "api-one" }],
-    }, esm("export default { fetch() { return new Response('user'); } };"));
+    await upload(
+      t.cf,
+      "api-user",
+      {
+        main_module: "index.js",
+        compatibility_date: DATE,
+        bindings: [{ type: "durable_object_namespace", name: "OTHER", class_name: "Counter", script_name: "api-one" }],
+      },
+      esm("export default { fetch() { return new Response('user'); } };"),
+    );
     const r = await refusal(t.cf.workers.scripts.delete("api-one", { account_id: ACCOUNT }));
     expect(r.status).toBe(400);
     expect(r.message).toMatch(/api-user/);
     const params: ScriptDeleteParams = { account_id: ACCOUNT, force: true };
     expect(await t.cf.workers.scripts.delete("api-one", params)).toBeNull();
-    expect(t.requests.at(-1)).toMatchObject({ method: "DELETE", path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one`, query: "?force=true" });
+    expect(t.requests.at(-1)).toMatchObject({
+      method: "DELETE",
+      path: `/client/v4/accounts/${ACCOUNT}/workers/scripts/api-one`,
+      query: "?force=true",
+    });
     const names = (await t.cf.workers.scripts.list({ account_id: ACCOUNT })).result.map((s) => s.id);
     expect(names).not.toContain("api-one");
     const ns = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result;

@@ -25,7 +25,9 @@ describe("dynamic-workers", () => {
   it("lists its commands on --help", async () => {
     const { out } = capture();
     expect(await main(["--help"])).toBe(0);
-    expect(out.join("\n")).toMatch(/Usage: dynamic-workers <command>[\s\S]*\n {2}local +serve the Cloudflare API subset/);
+    expect(out.join("\n")).toMatch(
+      /Usage: dynamic-workers <command>[\s\S]*\n {2}local +serve the Cloudflare API subset/,
+    );
     expect(out.join("\n")).toMatch(/\n {2}preview-comment +turn 'pulumi preview --json' into a pull-request comment/);
   });
 
@@ -44,7 +46,13 @@ describe("dynamic-workers", () => {
   });
 
   it("has defaults for every flag", () => {
-    expect(parseLocalFlags([])).toEqual({ port: 8787, state: ".dynamic-workers/local", host: "127.0.0.1", quiet: false, help: false });
+    expect(parseLocalFlags([])).toEqual({
+      port: 8787,
+      state: ".dynamic-workers/local",
+      host: "127.0.0.1",
+      quiet: false,
+      help: false,
+    });
     expect(parseLocalFlags(["--port", "0", "--quiet"])).toMatchObject({ port: 0, quiet: true });
   });
 });
@@ -63,7 +71,9 @@ describe("dynamic-workers local", () => {
       expect(existsSync(join(state.path, LOCK_FILE))).toBe(true);
       const res = await fetch(`${api}/user/tokens/verify`, { headers: { authorization: "Bearer t" } });
       expect(res.status).toBe(200);
-      await vi.waitFor(() => expect(out).toContainEqual(expect.stringMatching(/^GET \/client\/v4\/user\/tokens\/verify 200 \d+ms$/)));
+      await vi.waitFor(() =>
+        expect(out).toContainEqual(expect.stringMatching(/^GET \/client\/v4\/user\/tokens\/verify 200 \d+ms$/)),
+      );
       process.emit("SIGINT");
       expect(await run).toBe(0);
       expect(out.join("\n")).toMatch(/stopped; state kept in/);
@@ -93,7 +103,12 @@ describe("dynamic-workers local", () => {
     const state = tempDir("dw-local-cli-");
     try {
       const first = await startTarget({ state: state.path, quiet: true });
-      await upload(first.cf, "hello", { main_module: "index.js", compatibility_date: DATE }, esm("export default { fetch() { return new Response('hello'); } };"));
+      await upload(
+        first.cf,
+        "hello",
+        { main_module: "index.js", compatibility_date: DATE },
+        esm("export default { fetch() { return new Response('hello'); } };"),
+      );
       await first.stop();
       const { out } = capture();
       const run = main(["local", "--port", "0", "--state", state.path]);

@@ -71,7 +71,9 @@ export async function startTarget(opts: { state?: string; quiet?: boolean } = {}
 /** The Content-Disposition and Content-Type of each part of a multipart body. */
 function multipartParts(body: string): NonNullable<RecordedRequest["parts"]> {
   const out: NonNullable<RecordedRequest["parts"]> = [];
-  for (const m of body.matchAll(/Content-Disposition: form-data; name="([^"]*)"(?:; filename="([^"]*)")?\r\n(?:Content-Type: ([^\r\n]*)\r\n)?/gi)) {
+  for (const m of body.matchAll(
+    /Content-Disposition: form-data; name="([^"]*)"(?:; filename="([^"]*)")?\r\n(?:Content-Type: ([^\r\n]*)\r\n)?/gi,
+  )) {
     out.push({ field: m[1]!, filename: m[2] ?? null, type: m[3] ?? null });
   }
   return out;
@@ -95,7 +97,11 @@ export function upload(cf: Cloudflare, name: string, metadata: ScriptMetadata, m
 export function uploadUnchecked(cf: Cloudflare, name: string, metadata: unknown, modules: UploadModule[]) {
   const files = modules.map((m) => new File([m.content as string], m.name, { type: MODULE_CONTENT_TYPES[m.kind] }));
   const meta = new File([JSON.stringify(metadata)], "metadata.json", { type: "application/json" });
-  return cf.workers.scripts.update(name, { account_id: ACCOUNT, metadata: meta as never, files }, UPLOAD_REQUEST_OPTIONS as never);
+  return cf.workers.scripts.update(
+    name,
+    { account_id: ACCOUNT, metadata: meta as never, files },
+    UPLOAD_REQUEST_OPTIONS as never,
+  );
 }
 
 /** A one-module ES module script. */
@@ -112,7 +118,11 @@ export async function refusal(p: Promise<unknown>): Promise<{ status: number; co
   } catch (e) {
     if (e instanceof Cloudflare.APIError) {
       const errors = (e.errors ?? []) as { code: number; message: string }[];
-      return { status: e.status as number, codes: errors.map((x) => x.code), message: errors.map((x) => x.message).join(" | ") };
+      return {
+        status: e.status as number,
+        codes: errors.map((x) => x.code),
+        message: errors.map((x) => x.message).join(" | "),
+      };
     }
     throw e;
   }
@@ -129,11 +139,23 @@ export interface HttpAnswer {
  * An HTTP request to the target with a chosen Host header: *.localhost does
  * not resolve on every machine (browsers and curl map it to loopback; Node does not).
  */
-export function hostRequest(target: LocalTarget, host: string, path = "/", init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export function hostRequest(
+  target: LocalTarget,
+  host: string,
+  path = "/",
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   const base = new URL(target.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: base.hostname, port: base.port, path, method: init.method ?? "GET", headers: { ...init.headers, host: `${host}:${base.port}` }, agent: false },
+      {
+        host: base.hostname,
+        port: base.port,
+        path,
+        method: init.method ?? "GET",
+        headers: { ...init.headers, host: `${host}:${base.port}` },
+        agent: false,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

@@ -6,7 +6,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../../provider/control-client/client.js";
-import { HOST_COMPATIBILITY_DATE, HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../provider/cloudflare/host-script.js";
+import {
+  HOST_COMPATIBILITY_DATE,
+  HOST_COMPATIBILITY_FLAGS,
+  HOST_DURABLE_OBJECTS,
+  hostBundle,
+} from "../../provider/cloudflare/host-script.js";
 import { startLocalTarget } from "../../provider/local/index.js";
 import { LOCK_FILE } from "../../provider/local/lock.js";
 import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
@@ -33,11 +38,17 @@ function hostMetadata(migrate: boolean): ScriptMetadata {
     compatibility_flags: HOST_COMPATIBILITY_FLAGS,
     bindings: [
       { type: "worker_loader", name: "LOADER" },
-      ...Object.entries(HOST_DURABLE_OBJECTS).map(([name, className]) => ({ type: "durable_object_namespace" as const, name, class_name: className })),
+      ...Object.entries(HOST_DURABLE_OBJECTS).map(([name, className]) => ({
+        type: "durable_object_namespace" as const,
+        name,
+        class_name: className,
+      })),
       { type: "secret_text", name: "CONTROL_TOKEN", text: TOKEN },
       { type: "json", name: "PLATFORM_CONFIG", json: { appsDomain: "host.localhost", cacheTtlSeconds: 1 } },
     ],
-    ...(migrate ? { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: Object.values(HOST_DURABLE_OBJECTS) }] } } : {}),
+    ...(migrate
+      ? { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: Object.values(HOST_DURABLE_OBJECTS) }] } }
+      : {}),
   };
 }
 

@@ -57,7 +57,12 @@ describe("serving", () => {
   });
 
   it("runs a script with its bindings at <script>.localhost and, alone, at the bare address", async () => {
-    await upload(t.cf, "web", META({ migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["Counter"] }] } }), esm(ENV_ECHO("v1")));
+    await upload(
+      t.cf,
+      "web",
+      META({ migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["Counter"] }] } }),
+      esm(ENV_ECHO("v1")),
+    );
     expect(t.logs).toContain(`script web: ${t.target.scriptUrl("web")}`);
     const byName = await hostRequest(t.target, "web.localhost", "/a?b=1");
     expect(byName.status).toBe(200);
@@ -78,7 +83,9 @@ describe("serving", () => {
   });
 
   it("sends <anything>.<script>.localhost to the script with the Host header intact, and strips mf-* headers", async () => {
-    const res = await hostRequest(t.target, "todo.web.localhost", "/p", { headers: { "MF-Route-Override": "other", "MF-Original-URL": "http://evil/" } });
+    const res = await hostRequest(t.target, "todo.web.localhost", "/p", {
+      headers: { "MF-Route-Override": "other", "MF-Original-URL": "http://evil/" },
+    });
     const body = JSON.parse(res.text) as { host: string; url: string; mf: string[] };
     expect(body.host).toMatch(/^todo\.web\.localhost:/);
     expect(body.url).toMatch(/^http:\/\/todo\.web\.localhost:\d+\/p$/);
@@ -87,7 +94,12 @@ describe("serving", () => {
 
   it("answers 404 for an unknown script name and, with several scripts, at the bare address", async () => {
     expect((await hostRequest(t.target, "nobody.localhost")).status).toBe(404);
-    await upload(t.cf, "web2", META({ migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["Counter"] }] } }), esm(ENV_ECHO("w2")));
+    await upload(
+      t.cf,
+      "web2",
+      META({ migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["Counter"] }] } }),
+      esm(ENV_ECHO("w2")),
+    );
     const bare = await hostRequest(t.target, "127.0.0.1");
     expect(bare.status).toBe(404);
     expect(bare.text).toContain("http://web.localhost:");
@@ -99,8 +111,14 @@ describe("serving", () => {
   it("serves /_scripts/<script>/… as <script>.localhost/…, for clients that cannot resolve *.localhost", async () => {
     const port = new URL(t.target.url).port;
     const res = await fetch(`${t.target.url}/_scripts/web2/a/b?c=1`);
-    expect(JSON.parse(await res.text())).toMatchObject({ tag: "w2", url: `http://web2.localhost:${port}/a/b?c=1`, host: `web2.localhost:${port}` });
-    expect(JSON.parse(await (await fetch(`${t.target.url}/_scripts/web2`)).text()).url).toBe(`http://web2.localhost:${port}/`);
+    expect(JSON.parse(await res.text())).toMatchObject({
+      tag: "w2",
+      url: `http://web2.localhost:${port}/a/b?c=1`,
+      host: `web2.localhost:${port}`,
+    });
+    expect(JSON.parse(await (await fetch(`${t.target.url}/_scripts/web2`)).text()).url).toBe(
+      `http://web2.localhost:${port}/`,
+    );
     const unknown = await fetch(`${t.target.url}/_scripts/nobody/`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toMatch(/no script named 'nobody'/);
@@ -117,9 +135,14 @@ describe("serving", () => {
   });
 
   it("streams request and response bodies through", async () => {
-    await upload(t.cf, "echo", { main_module: "index.js", compatibility_date: DATE }, esm(
-      "export default { async fetch(r) { return new Response(r.body, { headers: { 'x-len': r.headers.get('content-length') ?? 'none' } }); } };",
-    ));
+    await upload(
+      t.cf,
+      "echo",
+      { main_module: "index.js", compatibility_date: DATE },
+      esm(
+        "export default { async fetch(r) { return new Response(r.body, { headers: { 'x-len': r.headers.get('content-length') ?? 'none' } }); } };",
+      ),
+    );
     const big = "x".repeat(3_000_000);
     const res = await hostRequest(t.target, "echo.localhost", "/", { method: "POST", body: big });
     expect(res.text.length).toBe(big.length);
@@ -130,7 +153,14 @@ describe("concurrency", () => {
   it("takes 10 parallel uploads and list calls, all consistent", async () => {
     const names = Array.from({ length: 10 }, (_, i) => `par-${i}`);
     const results = await Promise.all([
-      ...names.map((n) => upload(t.cf, n, { main_module: "index.js", compatibility_date: DATE }, esm(`export default { fetch() { return new Response(${JSON.stringify(n)}); } };`))),
+      ...names.map((n) =>
+        upload(
+          t.cf,
+          n,
+          { main_module: "index.js", compatibility_date: DATE },
+          esm(`export default { fetch() { return new Response(${JSON.stringify(n)}); } };`),
+        ),
+      ),
       ...names.map(() => t.cf.workers.scripts.list({ account_id: ACCOUNT })),
     ]);
     expect(results.slice(0, 10).map((r) => (r as { id: string }).id)).toEqual(names);
@@ -144,7 +174,11 @@ describe("websockets", () => {
   it("pipes a WebSocket upgrade to the script", async () => {
     const own = await startTarget({ quiet: true });
     try {
-      await upload(own.cf, "ws", { main_module: "index.js", compatibility_date: DATE }, esm(`export default {
+      await upload(
+        own.cf,
+        "ws",
+        { main_module: "index.js", compatibility_date: DATE },
+        esm(`export default {
         fetch(request) {
           if (request.headers.get("upgrade") !== "websocket") return new Response("no upgrade", { status: 426 });
           const [client, server] = Object.values(new WebSocketPair());
@@ -152,7 +186,8 @@ describe("websockets", () => {
           server.addEventListener("message", (e) => server.send("echo:" + e.data));
           return new Response(null, { status: 101, webSocket: client });
         },
-      };`));
+      };`),
+      );
       const ws = new WebSocket(`${own.target.url.replace("http", "ws")}/socket`);
       const reply = await new Promise<string>((resolve, reject) => {
         ws.addEventListener("open", () => ws.send("hi"));

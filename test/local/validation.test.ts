@@ -4,7 +4,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UPLOAD_REQUEST_OPTIONS } from "../../provider/cloudflare/upload-form.js";
 import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
-import { ACCOUNT, DATE, esm, hostRequest, refusal, startTarget, upload, uploadUnchecked, type Started } from "./helpers.js";
+import {
+  ACCOUNT,
+  DATE,
+  esm,
+  hostRequest,
+  refusal,
+  startTarget,
+  upload,
+  uploadUnchecked,
+  type Started,
+} from "./helpers.js";
 
 const CLASSES = `
 import { DurableObject } from "cloudflare:workers";
@@ -13,33 +23,53 @@ export class B extends DurableObject {}
 export class C extends DurableObject {}
 export default { fetch() { return new Response("v1"); } };`;
 
-const base = (extra: Partial<ScriptMetadata> = {}): ScriptMetadata => ({ main_module: "index.js", compatibility_date: DATE, ...extra });
+const base = (extra: Partial<ScriptMetadata> = {}): ScriptMetadata => ({
+  main_module: "index.js",
+  compatibility_date: DATE,
+  ...extra,
+});
 
 let t: Started;
 beforeAll(async () => {
   t = await startTarget({ quiet: true });
   // "val" has classes A (SQLite) and B at tag v1.
-  await upload(t.cf, "val", base({
-    bindings: [{ type: "durable_object_namespace", name: "A", class_name: "A" }],
-    migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["A"], new_classes: ["B"] }] },
-  }), esm(CLASSES));
+  await upload(
+    t.cf,
+    "val",
+    base({
+      bindings: [{ type: "durable_object_namespace", name: "A", class_name: "A" }],
+      migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: ["A"], new_classes: ["B"] }] },
+    }),
+    esm(CLASSES),
+  );
 });
 afterAll(() => t?.stop());
 
 async function expectUnchanged() {
   const s = (await t.cf.workers.scripts.list({ account_id: ACCOUNT })).result.find((x) => x.id === "val");
   expect(s?.migration_tag).toBe("v1");
-  const classes = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result.filter((n) => n.script === "val").map((n) => n.class).sort();
+  const classes = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result
+    .filter((n) => n.script === "val")
+    .map((n) => n.class)
+    .sort();
   expect(classes).toEqual(["A", "B"]);
   expect((await hostRequest(t.target, "val.localhost")).text).toBe("v1");
 }
 
 describe("the SDK's broken default upload shape (cloudflare-typescript#2799)", () => {
-  const broken = { main_module: "index.js", compatibility_date: DATE, bindings: [{ type: "plain_text" as const, name: "X", text: "y" }] };
-  const file = new File(["export default { fetch() { return new Response('x'); } };"], "index.js", { type: "application/javascript+module" });
+  const broken = {
+    main_module: "index.js",
+    compatibility_date: DATE,
+    bindings: [{ type: "plain_text" as const, name: "X", text: "y" }],
+  };
+  const file = new File(["export default { fetch() { return new Response('x'); } };"], "index.js", {
+    type: "application/javascript+module",
+  });
 
   it("refuses plain-object metadata sent as application/javascript with 10021", async () => {
-    const r = await refusal(t.cf.workers.scripts.update("val", { account_id: ACCOUNT, metadata: broken, files: [file] }));
+    const r = await refusal(
+      t.cf.workers.scripts.update("val", { account_id: ACCOUNT, metadata: broken, files: [file] }),
+    );
     expect(r).toMatchObject({ status: 400, codes: [10021] });
     expect(r.message).toMatch(/^could not read content for part metadata/);
     expect(t.requests.at(-1)!.contentType).toBe("application/javascript");
@@ -47,7 +77,13 @@ describe("the SDK's broken default upload shape (cloudflare-typescript#2799)", (
   });
 
   it("refuses bracket-encoded metadata fields even in a multipart body", async () => {
-    const r = await refusal(t.cf.workers.scripts.update("val", { account_id: ACCOUNT, metadata: broken, files: [file] }, UPLOAD_REQUEST_OPTIONS as never));
+    const r = await refusal(
+      t.cf.workers.scripts.update(
+        "val",
+        { account_id: ACCOUNT, metadata: broken, files: [file] },
+        UPLOAD_REQUEST_OPTIONS as never,
+      ),
+    );
     expect(r).toMatchObject({ status: 400, codes: [10021] });
     expect(r.message).toMatch(/could not read content for part metadata.*metadata\[/);
     expect(t.requests.at(-1)!.parts!.some((p) => p.field.startsWith("metadata["))).toBe(true);
@@ -59,7 +95,8 @@ describe("metadata and modules", () => {
   const cases: [string, () => Promise<unknown>, number, RegExp][] = [
     [
       "an unknown binding type",
-      () => uploadUnchecked(t.cf, "val", base({ bindings: [{ type: "kv_namespace", name: "KV" } as never] }), esm(CLASSES)),
+      () =>
+        uploadUnchecked(t.cf, "val", base({ bindings: [{ type: "kv_namespace", name: "KV" } as never] }), esm(CLASSES)),
       10021,
       /bindings\[0\].*unknown binding type "kv_namespace"/,
     ],
@@ -77,7 +114,18 @@ describe("metadata and modules", () => {
     ],
     [
       "a binding name used twice",
-      () => upload(t.cf, "val", base({ bindings: [{ type: "plain_text", name: "X", text: "1" }, { type: "json", name: "X", json: 2 }] }), esm(CLASSES)),
+      () =>
+        upload(
+          t.cf,
+          "val",
+          base({
+            bindings: [
+              { type: "plain_text", name: "X", text: "1" },
+              { type: "json", name: "X", json: 2 },
+            ],
+          }),
+          esm(CLASSES),
+        ),
       10021,
       /'X' is used more than once/,
     ],
@@ -99,14 +147,21 @@ describe("metadata and modules", () => {
     const form = new FormData();
     form.set("metadata", new File([JSON.stringify(base())], "metadata.json", { type: "application/json" }));
     form.append("files[]", new File(["export default {}"], "other.js", { type: "application/javascript+module" }));
-    const res = await fetch(`${t.target.apiBaseUrl}/accounts/${ACCOUNT}/workers/scripts/val`, { method: "PUT", body: form, headers: { authorization: "Bearer x" } });
+    const res = await fetch(`${t.target.apiBaseUrl}/accounts/${ACCOUNT}/workers/scripts/val`, {
+      method: "PUT",
+      body: form,
+      headers: { authorization: "Bearer x" },
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: { code: number; message: string }[] };
     expect(body.errors[0]).toMatchObject({ code: 10021, message: expect.stringMatching(/No such module "index.js"/) });
   });
 
   it("refuses an invalid script name", async () => {
-    expect(await refusal(upload(t.cf, "Bad_Name", base(), esm(CLASSES)))).toMatchObject({ status: 400, codes: [10016] });
+    expect(await refusal(upload(t.cf, "Bad_Name", base(), esm(CLASSES)))).toMatchObject({
+      status: 400,
+      codes: [10016],
+    });
   });
 });
 
@@ -178,20 +233,35 @@ describe("durable object bindings and migrations", () => {
   });
 
   it("refuses a new version that no longer exports a class existing objects depend on", async () => {
-    const r = await refusal(upload(t.cf, "val", base(), esm("export default { fetch() { return new Response('v2'); } };")));
+    const r = await refusal(
+      upload(t.cf, "val", base(), esm("export default { fetch() { return new Response('v2'); } };")),
+    );
     expect(r).toMatchObject({ status: 400, codes: [10064] });
     expect(r.message).toMatch(/does not export class '(A|B)'/);
     await expectUnchanged();
   });
 
   it("applies rename and delete steps in order, keeping the renamed namespace's id", async () => {
-    const before = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result.find((n) => n.script === "val" && n.class === "B")!;
+    const before = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result.find(
+      (n) => n.script === "val" && n.class === "B",
+    )!;
     const source = CLASSES.replace("export class B ", "export class B2 ");
-    await upload(t.cf, "val", base({
-      bindings: [{ type: "durable_object_namespace", name: "A", class_name: "A" }],
-      migrations: { old_tag: "v1", new_tag: "v2", steps: [{ renamed_classes: [{ from: "B", to: "B2" }] }, { new_classes: ["C"] }, { deleted_classes: ["C"] }] },
-    }), esm(source));
-    const after = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result.filter((n) => n.script === "val");
+    await upload(
+      t.cf,
+      "val",
+      base({
+        bindings: [{ type: "durable_object_namespace", name: "A", class_name: "A" }],
+        migrations: {
+          old_tag: "v1",
+          new_tag: "v2",
+          steps: [{ renamed_classes: [{ from: "B", to: "B2" }] }, { new_classes: ["C"] }, { deleted_classes: ["C"] }],
+        },
+      }),
+      esm(source),
+    );
+    const after = (await t.cf.durableObjects.namespaces.list({ account_id: ACCOUNT })).result.filter(
+      (n) => n.script === "val",
+    );
     expect(after.find((n) => n.class === "B2")?.id).toBe(before.id);
     expect(after.map((n) => n.class).sort()).toEqual(["A", "B2"]);
     const s = (await t.cf.workers.scripts.list({ account_id: ACCOUNT })).result.find((x) => x.id === "val");

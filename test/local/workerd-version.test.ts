@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { useOwnWorkerd } from "../../provider/local/runtime.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  dependencies: Record<string, string>;
+};
 
 describe("the local target's workerd", () => {
   const before = process.env.MINIFLARE_WORKERD_PATH;

@@ -79,7 +79,11 @@ async function state(name: string, source: string, extra: Patch = {}): Promise<A
     extra,
   );
   const { versionHash: _, source: _s, ...code } = base.code;
-  const p = await prepareVersion({ ...code, modules: { "index.js": { type: "js", content: source } }, env: { ...code.env, ...base.secrets } });
+  const p = await prepareVersion({
+    ...code,
+    modules: { "index.js": { type: "js", content: source } },
+    env: { ...code.env, ...base.secrets },
+  });
   return patch(base, { code: { versionHash: p.versionHash } });
 }
 
@@ -92,9 +96,18 @@ describe("App provider", () => {
     const failures = checkApp(
       patch(s, {
         name: "Bad Name",
-        code: { compatibilityDate: "2026-13-01", compatibilityFlags: ["OK", "fine_flag"], durableObject: "1x", env: { "bad-name": "x", SHARED: "1" } },
+        code: {
+          compatibilityDate: "2026-13-01",
+          compatibilityFlags: ["OK", "fine_flag"],
+          durableObject: "1x",
+          env: { "bad-name": "x", SHARED: "1" },
+        },
         secrets: { SHARED: "2" },
-        settings: { quota: { maxObjects: -1 } as never, outbound: { allow: ["http://evil"] }, dataOnDelete: "sometimes" as never },
+        settings: {
+          quota: { maxObjects: -1 } as never,
+          outbound: { allow: ["http://evil"] },
+          dataOnDelete: "sometimes" as never,
+        },
       }),
     );
     expect(failures.map((f) => f.property)).toEqual([
@@ -109,12 +122,15 @@ describe("App provider", () => {
       "dataOnDelete",
     ]);
     expect(checkApp(patch(s, { settings: { tags: ["disposable", "Bad Tag", "disposable"] } }))).toEqual([
-      { property: "tags", reason: "[1]: must be 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit" },
+      {
+        property: "tags",
+        reason: "[1]: must be 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit",
+      },
       { property: "tags", reason: "must not repeat a tag" },
     ]);
-    expect(checkApp(patch(s, { settings: { quota: { maxObjects: 20 } }, control: { maxQuota: { maxObjects: 10 } } }))).toEqual([
-      { property: "quota.maxObjects", reason: "20 is above the platform ceiling of 10" },
-    ]);
+    expect(
+      checkApp(patch(s, { settings: { quota: { maxObjects: 20 } }, control: { maxQuota: { maxObjects: 10 } } })),
+    ).toEqual([{ property: "quota.maxObjects", reason: "20 is above the platform ceiling of 10" }]);
   });
 
   it("diff: code, quota and settings update; a new name replaces", async () => {
@@ -122,26 +138,47 @@ describe("App provider", () => {
     const b = await state("d", COUNTER("b"));
     expect(diffApp(a, a)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
     expect(diffApp(a, b)).toMatchObject({ changes: true, replaces: [] });
-    expect(diffApp(a, patch(a, { settings: { quota: { maxObjects: 5 } } }))).toMatchObject({ changes: true, replaces: [] });
+    expect(diffApp(a, patch(a, { settings: { quota: { maxObjects: 5 } } }))).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     expect(diffApp(a, patch(a, { name: "e" }))).toMatchObject({ changes: true, replaces: ["name"] });
-    expect(diffApp(a, patch(a, { control: { url: "http://elsewhere/_control" } }))).toMatchObject({ changes: true, replaces: ["control"] });
+    expect(diffApp(a, patch(a, { control: { url: "http://elsewhere/_control" } }))).toMatchObject({
+      changes: true,
+      replaces: ["control"],
+    });
     // A new token or dataOnDelete changes only state: an update that makes no host call.
-    expect(diffApp(a, patch(a, { controlToken: "rotated" }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-    expect(diffApp(a, patch(a, { settings: { dataOnDelete: "delete" } }))).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(diffApp(a, patch(a, { controlToken: "rotated" }))).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(diffApp(a, patch(a, { settings: { dataOnDelete: "delete" } }))).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("tags: a tags-only change is an update that calls no host", async () => {
     let calls = 0;
     const counter: Server = createServer((_req, res) => {
       calls++;
-      res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "unauthorized", message: "counted" } }));
+      res
+        .writeHead(401, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: { code: "unauthorized", message: "counted" } }));
     });
     await new Promise<void>((ok) => counter.listen(0, "127.0.0.1", ok));
     try {
-      const a = await state("tagged", COUNTER("a"), { control: { url: `http://127.0.0.1:${(counter.address() as { port: number }).port}` } });
+      const a = await state("tagged", COUNTER("a"), {
+        control: { url: `http://127.0.0.1:${(counter.address() as { port: number }).port}` },
+      });
       const b = patch(a, { settings: { tags: ["disposable"] } });
       expect(diffApp(a, b)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-      expect(diffApp(b, patch(b, { settings: { tags: ["disposable", "x"] } }))).toMatchObject({ changes: true, replaces: [] });
+      expect(diffApp(b, patch(b, { settings: { tags: ["disposable", "x"] } }))).toMatchObject({
+        changes: true,
+        replaces: [],
+      });
       expect(await updateApp(a, b)).toEqual(b);
       expect(await updateApp(b, a)).toEqual(a);
       expect(calls).toBe(0);
@@ -166,7 +203,17 @@ describe("App provider", () => {
   });
 
   it("create refuses a name that another deploy owns, changing nothing", async () => {
-    await host.control.rollOut("taken", { mainModule: "index.js", modules: { "index.js": { type: "js", content: "export default { fetch() { return new Response('theirs') } }" } }, compatibilityDate: "2026-07-01" }, { quota: { maxObjects: 1 } });
+    await host.control.rollOut(
+      "taken",
+      {
+        mainModule: "index.js",
+        modules: {
+          "index.js": { type: "js", content: "export default { fetch() { return new Response('theirs') } }" },
+        },
+        compatibilityDate: "2026-07-01",
+      },
+      { quota: { maxObjects: 1 } },
+    );
     await expect(createApp(await state("taken", COUNTER("mine")))).rejects.toThrow(/already exists on the platform/);
     expect(await get("taken")).toBe("theirs");
     expect((await host.control.getApp("taken"))?.settings.quota).toEqual({ maxObjects: 1 });
@@ -175,7 +222,13 @@ describe("App provider", () => {
   it("read shows drift made outside the stack, and update refuses to overwrite it until refreshed", async () => {
     const a = await state("drift", COUNTER("a"), { secrets: { KEY: "s" } });
     await createApp(a);
-    const outside = await prepareVersion({ mainModule: "index.js", modules: { "index.js": { type: "js", content: COUNTER("outside") } }, compatibilityDate: "2026-07-01", durableObject: "Counter", env: { KEY: "s" } });
+    const outside = await prepareVersion({
+      mainModule: "index.js",
+      modules: { "index.js": { type: "js", content: COUNTER("outside") } },
+      compatibilityDate: "2026-07-01",
+      durableObject: "Counter",
+      env: { KEY: "s" },
+    });
     await host.control.putVersion("drift", outside);
     await host.control.deploy("drift", outside.versionHash, a.code.versionHash);
     await host.control.putApp("drift", { quota: { maxObjects: 9 } });
@@ -217,9 +270,11 @@ describe("App provider", () => {
 
   it("re-bundles from the source when the cache lost a module, and refuses when it cannot", async () => {
     const s = await state("nocache", COUNTER("x"));
-    await expect(createApp(patch(s, { code: { modules: { "index.js": { ...s.code.modules["index.js"]!, sha256: "f".repeat(64) } } } }))).rejects.toThrow(
-      /neither in the bundle cache.*nor reproducible/,
-    );
+    await expect(
+      createApp(
+        patch(s, { code: { modules: { "index.js": { ...s.code.modules["index.js"]!, sha256: "f".repeat(64) } } } }),
+      ),
+    ).rejects.toThrow(/neither in the bundle cache.*nor reproducible/);
   });
 
   it("retries through a target that fails the first attempts", async () => {
@@ -227,7 +282,9 @@ describe("App provider", () => {
     const target = new URL(host.url);
     const flaky: Server = createServer(async (req, res) => {
       if (failures-- > 0) {
-        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "internal", message: "warming up" } }));
+        res
+          .writeHead(503, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { code: "internal", message: "warming up" } }));
         return;
       }
       const body = await new Promise<Buffer>((ok) => {
@@ -239,7 +296,9 @@ describe("App provider", () => {
         headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json" },
         body: body.length ? body : undefined,
       });
-      res.writeHead(upstream.status, { "content-type": "application/json" }).end(Buffer.from(await upstream.arrayBuffer()));
+      res
+        .writeHead(upstream.status, { "content-type": "application/json" })
+        .end(Buffer.from(await upstream.arrayBuffer()));
     });
     await new Promise<void>((ok) => flaky.listen(0, "127.0.0.1", ok));
     try {
@@ -258,10 +317,15 @@ describe("App provider", () => {
     try {
       mkdirSync(join(dir.path, "lib"));
       writeFileSync(join(dir.path, "lib", "greet.ts"), "export const greet = (n: string): string => `hi ${n}`;\n");
-      writeFileSync(join(dir.path, "index.ts"), 'import { greet } from "./lib/greet.ts";\nexport default { fetch() { return new Response(greet("a")); } };\n');
+      writeFileSync(
+        join(dir.path, "index.ts"),
+        'import { greet } from "./lib/greet.ts";\nexport default { fetch() { return new Response(greet("a")); } };\n',
+      );
       const bundled = async (name: string) => {
         const b = await bundleApp(dir.path);
-        return state(name, b.modules["index.js"]!.content, { code: { durableObject: null, source: { root: relative(process.cwd(), b.root), entry: b.entry } } });
+        return state(name, b.modules["index.js"]!.content, {
+          code: { durableObject: null, source: { root: relative(process.cwd(), b.root), entry: b.entry } },
+        });
       };
       const a = await bundled("srcs");
       await createApp(a);

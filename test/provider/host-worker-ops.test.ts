@@ -40,8 +40,22 @@ const controlOf = (script: string, token: string) =>
 describe("HostWorker operations", () => {
   it("check names each bad input", () => {
     expect(checkHostInputs(inputs())).toEqual([]);
-    const failures = checkHostInputs(inputs({ scriptName: "-x", compatibilityDate: "2025-01-01", accountId: "", dataOnDelete: "maybe" as never, platformConfig: { versionsKept: 0 } }));
-    expect(failures.map((f) => f.property)).toEqual(["scriptName", "platformConfig", "compatibilityDate", "accountId", "dataOnDelete"]);
+    const failures = checkHostInputs(
+      inputs({
+        scriptName: "-x",
+        compatibilityDate: "2025-01-01",
+        accountId: "",
+        dataOnDelete: "maybe" as never,
+        platformConfig: { versionsKept: 0 },
+      }),
+    );
+    expect(failures.map((f) => f.property)).toEqual([
+      "scriptName",
+      "platformConfig",
+      "compatibilityDate",
+      "accountId",
+      "dataOnDelete",
+    ]);
     expect(failures[1]!.reason).toMatch(/versionsKept/);
   });
 
@@ -53,7 +67,11 @@ describe("HostWorker operations", () => {
     expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
     expect(Object.keys(out.namespaceIds).sort()).toEqual(["APP_CONTROL", "APP_OBJECTS", "CATALOG"]);
     const control = controlOf("host-a", token);
-    await control.rollOut("probe", { mainModule: "index.js", modules: { "index.js": { type: "js", content: "export default { fetch() { return new Response('up') } }" } }, compatibilityDate: "2026-07-01" });
+    await control.rollOut("probe", {
+      mainModule: "index.js",
+      modules: { "index.js": { type: "js", content: "export default { fetch() { return new Response('up') } }" } },
+      compatibilityDate: "2026-07-01",
+    });
     expect(await (await fetch(`${t.target.url}/_scripts/host-a/apps/probe/`)).text()).toBe("up");
     await expect(controlOf("host-a", "wrong").listApps()).rejects.toMatchObject({ status: 401 });
     // The secret binding is not readable back through the API.
@@ -68,7 +86,13 @@ describe("HostWorker operations", () => {
     const out = await uploadHost(cf, inputs({ platformConfig: { cacheTtlSeconds: 0, versionsKept: 5 } }), rotated);
     expect(out.namespaceIds).toEqual(before!.namespaceIds);
     expect((await controlOf("host-a", rotated).getApp("probe"))?.currentVersion).toMatch(/^[0-9a-f]{64}$/);
-    expect(((await controlOf("host-a", rotated).request("GET", "/platform")) as { platform: { config: { versionsKept: number } } }).platform.config.versionsKept).toBe(5);
+    expect(
+      (
+        (await controlOf("host-a", rotated).request("GET", "/platform")) as {
+          platform: { config: { versionsKept: number } };
+        }
+      ).platform.config.versionsKept,
+    ).toBe(5);
   });
 
   it("refuses to overwrite a host deployed at a migration tag it does not know", async () => {
@@ -86,19 +110,28 @@ describe("HostWorker operations", () => {
         {
           name: "newer.js",
           kind: "esm",
-          content: "import { DurableObject } from 'cloudflare:workers'; export * from './host.js'; export class Newer extends DurableObject {} export default { fetch() { return new Response('newer') } }",
+          content:
+            "import { DurableObject } from 'cloudflare:workers'; export * from './host.js'; export class Newer extends DurableObject {} export default { fetch() { return new Response('newer') } }",
         },
       ],
     );
-    await cf.workers.scripts.update("host-a", { account_id: "local", metadata: form.metadata as never, files: form.files }, UPLOAD_REQUEST_OPTIONS as never);
+    await cf.workers.scripts.update(
+      "host-a",
+      { account_id: "local", metadata: form.metadata as never, files: form.files },
+      UPLOAD_REQUEST_OPTIONS as never,
+    );
     expect((await deployedMigrationTag(cf, "local", "host-a")).tag).toBe("v99");
-    await expect(uploadHost(cf, inputs(), newControlToken())).rejects.toThrow(/migration tag 'v99'.*does not know.*Refusing to overwrite/);
+    await expect(uploadHost(cf, inputs(), newControlToken())).rejects.toThrow(
+      /migration tag 'v99'.*does not know.*Refusing to overwrite/,
+    );
     expect(await (await fetch(`${t.target.url}/_scripts/host-a/`)).text()).toBe("newer");
   });
 
   it("refuses a bundle other than the one planned", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
-    await expect(uploadHost(cf, inputs({ scriptName: "host-b", bundleSha256: "0".repeat(64) }), newControlToken())).rejects.toThrow(/package changed between preview and update/);
+    await expect(
+      uploadHost(cf, inputs({ scriptName: "host-b", bundleSha256: "0".repeat(64) }), newControlToken()),
+    ).rejects.toThrow(/package changed between preview and update/);
     expect((await deployedMigrationTag(cf, "local", "host-b")).exists).toBe(false);
   });
 

@@ -27,18 +27,38 @@ describe("App state", () => {
   it("stores no field at its default, and no empty group but code and control", () => {
     expect(storedState(full)).toEqual({
       name: "todo",
-      code: { versionHash: "v1", mainModule: "index.js", modules: full.code.modules, source: full.code.source, compatibilityDate: "2026-07-01" },
+      code: {
+        versionHash: "v1",
+        mainModule: "index.js",
+        modules: full.code.modules,
+        source: full.code.source,
+        compatibilityDate: "2026-07-01",
+      },
       control: { url: full.control.url },
       controlToken: "t",
     });
-    expect(storedState({ ...full, settings: { ...full.settings, tags: [] }, control: { ...full.control, maxQuota: {} } })).toEqual(storedState(full));
+    expect(
+      storedState({ ...full, settings: { ...full.settings, tags: [] }, control: { ...full.control, maxQuota: {} } }),
+    ).toEqual(storedState(full));
   });
 
   it("stores what differs from a default, and reads it back as it was", () => {
     const s: AppState = {
       ...full,
-      code: { ...full.code, compatibilityFlags: ["nodejs_compat"], durableObject: "Todo", env: { MODE: "x" }, source: null },
-      settings: { quota: { maxObjects: 3 }, outbound: { allow: ["api.example.com"] }, logs: true, dataOnDelete: "delete", tags: ["disposable"] },
+      code: {
+        ...full.code,
+        compatibilityFlags: ["nodejs_compat"],
+        durableObject: "Todo",
+        env: { MODE: "x" },
+        source: null,
+      },
+      settings: {
+        quota: { maxObjects: 3 },
+        outbound: { allow: ["api.example.com"] },
+        logs: true,
+        dataOnDelete: "delete",
+        tags: ["disposable"],
+      },
       secrets: { KEY: "s" },
       control: { ...full.control, maxQuota: { maxObjects: 10 } },
     };
@@ -46,7 +66,11 @@ describe("App state", () => {
     expect(stored.settings).toEqual(s.settings);
     expect(stored.secrets).toEqual({ KEY: "s" });
     expect(stored.control.maxQuota).toEqual({ maxObjects: 10 });
-    expect(stored.code).toMatchObject({ compatibilityFlags: ["nodejs_compat"], durableObject: "Todo", env: { MODE: "x" } });
+    expect(stored.code).toMatchObject({
+      compatibilityFlags: ["nodejs_compat"],
+      durableObject: "Todo",
+      env: { MODE: "x" },
+    });
     expect("source" in stored.code).toBe(false);
     expect(readAppState(stored)).toEqual(s);
     expect(readAppState(storedState(full))).toEqual(full);
@@ -62,7 +86,11 @@ describe("App state", () => {
   it("keeps a value of the wrong kind, even an empty one, so check names it before any deploy", () => {
     const wrong = storedState({ ...full, settings: { ...full.settings, quota: [] as never, logs: "yes" as never } });
     expect(wrong.settings).toEqual({ quota: [], logs: "yes" });
-    expect(checkApp(wrong).map((f) => f.property).sort()).toEqual(["logs", "quota"]);
+    expect(
+      checkApp(wrong)
+        .map((f) => f.property)
+        .sort(),
+    ).toEqual(["logs", "quota"]);
   });
 
   it("check accepts lean state and still names a bad field", () => {
@@ -78,7 +106,13 @@ describe("state formats a release wrote", () => {
 
   it("reads 0.2.0's App state: no change, no failure, and it is stored back the same", () => {
     const s = readAppState(v020);
-    expect(s.settings).toEqual({ quota: v020.settings.quota, outbound: "none", logs: false, dataOnDelete: "retain", tags: ["demo"] });
+    expect(s.settings).toEqual({
+      quota: v020.settings.quota,
+      outbound: "none",
+      logs: false,
+      dataOnDelete: "retain",
+      tags: ["demo"],
+    });
     expect(s.code).toMatchObject({ durableObject: "TodoList", compatibilityFlags: [], env: { GREETING: "hi" } });
     expect(checkApp(v020)).toEqual([]);
     expect(diffApp(v020, storedState(s))).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });

@@ -72,8 +72,8 @@ describe("version hash", () => {
       [
         base,
         { ...base, modules: { "m.js": { type: "js" as const, content: "2" } } },
-        { ...base, modules: { ...base.modules, "x": { type: "text" as const, content: "1" } } },
-        { ...base, modules: { ...base.modules, "x": { type: "json" as const, content: "1" } } },
+        { ...base, modules: { ...base.modules, x: { type: "text" as const, content: "1" } } },
+        { ...base, modules: { ...base.modules, x: { type: "json" as const, content: "1" } } },
         { ...base, compatibilityDate: "2026-07-02" },
         { ...base, compatibilityFlags: ["x"] },
         { ...base, durableObject: "X" },
@@ -84,7 +84,11 @@ describe("version hash", () => {
   });
 
   it("is the same whether a module comes with content or only its sha256 (the host's case)", async () => {
-    const spec = { mainModule: "m.js", modules: { "m.js": { type: "js" as const, content: "1" } }, compatibilityDate: "2026-07-01" };
+    const spec = {
+      mainModule: "m.js",
+      modules: { "m.js": { type: "js" as const, content: "1" } },
+      compatibilityDate: "2026-07-01",
+    };
     const client = await prepareVersion(spec);
     const bySha = AppVersionSpec.parse({ ...spec, modules: { "m.js": { type: "js", sha256: sha("1") } } });
     const host = await buildVersion(bySha);

@@ -1,6 +1,10 @@
 // Migration plans from each earlier tag, and refusal of an unknown one.
 import { describe, expect, it } from "vitest";
-import { HOST_MIGRATIONS, planHostMigrations, type TaggedMigration } from "../../provider/cloudflare/host-migrations.js";
+import {
+  HOST_MIGRATIONS,
+  planHostMigrations,
+  type TaggedMigration,
+} from "../../provider/cloudflare/host-migrations.js";
 
 const history: TaggedMigration[] = [
   { tag: "v1", step: { new_sqlite_classes: ["A", "B"] } },
@@ -16,7 +20,11 @@ describe("planHostMigrations", () => {
     ["v1", 1],
     ["v2", 2],
   ])("sends only the steps after %s", (tag, from) => {
-    expect(planHostMigrations(tag, history)).toEqual({ old_tag: tag, new_tag: "v3", steps: history.slice(from).map((h) => h.step) });
+    expect(planHostMigrations(tag, history)).toEqual({
+      old_tag: tag,
+      new_tag: "v3",
+      steps: history.slice(from).map((h) => h.step),
+    });
   });
   it("sends nothing when the script is up to date", () => {
     expect(planHostMigrations("v3", history)).toBeUndefined();

@@ -29,10 +29,16 @@ describe("HostWorker provider", () => {
 
   it("diff compares every input: upload fields update, where the script is replaces, dataOnDelete alone changes state", async () => {
     const outs = { ...inputs(), controlToken: "t", namespaceIds: {} } as never;
-    expect(await hostWorkerProvider.diff!("id", outs, inputs())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(await hostWorkerProvider.diff!("id", outs, inputs())).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     expect(Object.keys(inputs()).sort()).toEqual([...HOST_UPLOAD_FIELDS, "dataOnDelete"].sort());
     const d = await hostWorkerProvider.diff!("id", outs, inputs({ bundleSha256: "cd", dataOnDelete: "delete" }));
     expect(d).toMatchObject({ changes: true, replaces: [] });
-    expect((await hostWorkerProvider.diff!("id", outs, inputs({ scriptName: "host-b" }))).replaces).toEqual(["scriptName"]);
+    expect((await hostWorkerProvider.diff!("id", outs, inputs({ scriptName: "host-b" }))).replaces).toEqual([
+      "scriptName",
+    ]);
   });
 });

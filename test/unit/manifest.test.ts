@@ -19,7 +19,8 @@ pulumi.runtime.setMocks(
     newResource(args) {
       made.push({ type: args.type, name: args.name, inputs: args.inputs });
       const state = { ...args.inputs };
-      if (args.type.endsWith("HostWorker")) Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
+      if (args.type.endsWith("HostWorker"))
+        Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
       return { id: `${args.name}-id`, state };
     },
     call: () => ({}),
@@ -30,7 +31,9 @@ pulumi.runtime.setMocks(
 );
 
 const { Platform, loadApps, ManifestError } = await import("../../provider/index.js");
-const { appManifestJsonSchemaText, parseManifest, readAppFolders, stripJsonc } = await import("../../provider/gitops/manifest.js");
+const { appManifestJsonSchemaText, parseManifest, readAppFolders, stripJsonc } = await import(
+  "../../provider/gitops/manifest.js"
+);
 
 afterAll(() => cache.remove());
 
@@ -54,7 +57,8 @@ function problemsOf(fn: () => unknown): { folder: string; file: string | null; p
   try {
     fn();
   } catch (e) {
-    if (e instanceof ManifestError) return e.problems.map((p) => ({ ...p, folder: p.folder.slice(root.path.length + 1) }));
+    if (e instanceof ManifestError)
+      return e.problems.map((p) => ({ ...p, folder: p.folder.slice(root.path.length + 1) }));
     throw e;
   }
   throw new Error("no ManifestError thrown");
@@ -71,7 +75,12 @@ describe("stripJsonc", () => {
 }`;
     const stripped = stripJsonc(text);
     expect(stripped.split("\n").length).toBe(text.split("\n").length);
-    expect(JSON.parse(stripped)).toEqual({ url: "http://x/*not a comment*/", a: [1, 2], s: 'a " // still a string,]', o: { k: 1 } });
+    expect(JSON.parse(stripped)).toEqual({
+      url: "http://x/*not a comment*/",
+      a: [1, 2],
+      s: 'a " // still a string,]',
+      o: { k: 1 },
+    });
   });
 
   it("leaves valid JSON as it is", () => {
@@ -98,12 +107,24 @@ describe("parseManifest", () => {
       }),
     );
     expect(r.problems).toEqual([]);
-    expect(r.manifest).toMatchObject({ name: "todo", quota: { maxObjects: 5 }, dataOnDelete: "delete", tags: ["disposable"] });
+    expect(r.manifest).toMatchObject({
+      name: "todo",
+      quota: { maxObjects: 5 },
+      dataOnDelete: "delete",
+      tags: ["disposable"],
+    });
   });
 
   it("names each bad field and what is allowed", () => {
     const r = parseManifest(
-      JSON.stringify({ name: "Bad_Name", quota: { maxObjects: -1, maxObject: 3 }, dataOnDelete: "drop", outbound: { allow: ["http://x.com/"] }, tags: ["ok", "No"], colour: "red" }),
+      JSON.stringify({
+        name: "Bad_Name",
+        quota: { maxObjects: -1, maxObject: 3 },
+        dataOnDelete: "drop",
+        outbound: { allow: ["http://x.com/"] },
+        tags: ["ok", "No"],
+        colour: "red",
+      }),
     );
     const byPath = Object.fromEntries(r.problems.map((p) => [p.path, p.message]));
     expect(byPath.name).toMatch(/DNS label/);
@@ -129,7 +150,10 @@ describe("parseManifest", () => {
 describe("readAppFolders", () => {
   it("reads every folder with a manifest, defaults the name to the folder's, and skips the others", () => {
     folder("hello", { "app.json": "{}", "index.ts": CODE });
-    folder("todo", { "app.jsonc": '{\n  // state\n  "durableObject": "TodoList",\n  "entry": "src/worker.ts",\n}', "src/worker.ts": CODE });
+    folder("todo", {
+      "app.jsonc": '{\n  // state\n  "durableObject": "TodoList",\n  "entry": "src/worker.ts",\n}',
+      "src/worker.ts": CODE,
+    });
     folder("notes", { "README.md": "no manifest" });
     folder(".hidden", { "app.json": "{}", "index.ts": CODE });
     const apps = readAppFolders(root.path);
@@ -153,7 +177,9 @@ describe("readAppFolders", () => {
     const line = (f: string) => problems.filter((p) => p.folder === f).map((p) => `${p.file}: ${p.path}: ${p.message}`);
     expect(line("quota")).toEqual([expect.stringMatching(/^app\.json: quota\.requestsPerMinute: .*>=1/)]);
     expect(line("syntax")).toEqual([expect.stringMatching(/^app\.json: \(root\): is not valid JSON/)]);
-    expect(line("Upper")).toEqual([expect.stringMatching(/name: is not set and the folder name 'Upper' is not a valid app name .*set "name"/)]);
+    expect(line("Upper")).toEqual([
+      expect.stringMatching(/name: is not set and the folder name 'Upper' is not a valid app name .*set "name"/),
+    ]);
     expect(line("noentry")).toEqual([expect.stringMatching(/entry: is not set and the folder has none of index\.ts/)]);
     expect(line("badentry")).toEqual([expect.stringMatching(/entry: must stay inside the app folder/)]);
     expect(line("missing")).toEqual([expect.stringMatching(/entry: 'src\/nope\.ts' is not a file/)]);
@@ -187,7 +213,9 @@ describe("readAppFolders", () => {
 
 describe("schema/app.schema.json", () => {
   it("is what scripts/gen-schema.mjs generates now (run `npm run gen:schema` after changing a schema)", () => {
-    expect(readFileSync(join(import.meta.dirname, "../../schema/app.schema.json"), "utf8")).toBe(appManifestJsonSchemaText());
+    expect(readFileSync(join(import.meta.dirname, "../../schema/app.schema.json"), "utf8")).toBe(
+      appManifestJsonSchemaText(),
+    );
   });
 
   it("refuses unknown fields and names the reused field patterns", () => {
@@ -203,9 +231,13 @@ describe("loadApps", () => {
   const value = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
 
   it("declares one App per folder with the manifest's settings", async () => {
-    folder("hello", { "app.json": '{"env": {"GREETING": "hi"}, "quota": {"requestsPerMinute": 60}}', "index.ts": CODE });
+    folder("hello", {
+      "app.json": '{"env": {"GREETING": "hi"}, "quota": {"requestsPerMinute": 60}}',
+      "index.ts": CODE,
+    });
     folder("todo", {
-      "app.jsonc": '{ "name": "todos", "durableObject": "TodoList", "dataOnDelete": "delete", "tags": ["disposable"], "outbound": {"allow": ["api.example.com"]}, }',
+      "app.jsonc":
+        '{ "name": "todos", "durableObject": "TodoList", "dataOnDelete": "delete", "tags": ["disposable"], "outbound": {"allow": ["api.example.com"]}, }',
       "index.ts": `import { DurableObject } from 'cloudflare:workers';\nexport class TodoList extends DurableObject {}\n${CODE}`,
     });
     const platform = new Platform("p", { accountId: "local" });
@@ -231,7 +263,9 @@ describe("loadApps", () => {
     folder("fine", { "app.json": "{}", "index.ts": CODE });
     folder("bad", { "app.json": '{"quota": {"cpuMs": "fast"}}', "index.ts": CODE });
     const platform = new Platform("p2", { accountId: "local" });
-    expect(() => loadApps(platform, root.path, { resourcePrefix: "p2-" })).toThrow(/bad[/\\]app\.json: quota\.cpuMs: .*number/);
+    expect(() => loadApps(platform, root.path, { resourcePrefix: "p2-" })).toThrow(
+      /bad[/\\]app\.json: quota\.cpuMs: .*number/,
+    );
     await value(platform.controlUrl);
     await new Promise((r) => setTimeout(r, 50));
     expect(made.filter((m) => m.type.endsWith(":App") && m.name.startsWith("p2-"))).toEqual([]);
@@ -240,6 +274,8 @@ describe("loadApps", () => {
   it("refuses secrets for an app no folder declares", () => {
     folder("fine", { "app.json": "{}", "index.ts": CODE });
     const platform = new Platform("p3", { accountId: "local" });
-    expect(() => loadApps(platform, root.path, { secrets: { fien: { K: "v" } } })).toThrow(/secrets\.fien: no app folder declares the app 'fien' \(apps: fine\)/);
+    expect(() => loadApps(platform, root.path, { secrets: { fien: { K: "v" } } })).toThrow(
+      /secrets\.fien: no app folder declares the app 'fien' \(apps: fine\)/,
+    );
   });
 });

@@ -21,7 +21,8 @@ pulumi.runtime.setMocks(
     newResource(args) {
       made.push({ type: args.type, name: args.name, inputs: args.inputs });
       const state = { ...args.inputs };
-      if (args.type.endsWith("HostWorker")) Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
+      if (args.type.endsWith("HostWorker"))
+        Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
       return { id: `${args.name}-id`, state };
     },
     call: () => ({}),
@@ -41,7 +42,10 @@ beforeAll(() => {
   appDir = tempDir("dw-app-");
   mkdirSync(join(appDir.path, "src"));
   writeFileSync(join(appDir.path, "src", "util.ts"), "export const greet = (n: string): string => `hi ${n}`;\n");
-  writeFileSync(join(appDir.path, "index.ts"), 'import { greet } from "./src/util";\nexport default { fetch() { return new Response(greet("x")); } };\n');
+  writeFileSync(
+    join(appDir.path, "index.ts"),
+    'import { greet } from "./src/util";\nexport default { fetch() { return new Response(greet("x")); } };\n',
+  );
 });
 afterAll(() => {
   appDir.remove();
@@ -50,7 +54,11 @@ afterAll(() => {
 
 describe("Platform", () => {
   it("uploads the host with its settings and gives a local URL", async () => {
-    const p = new Platform("p", { accountId: "local", limits: { maxApps: 5, maxQuota: { maxObjects: 10 } }, cacheTtlSeconds: 1 });
+    const p = new Platform("p", {
+      accountId: "local",
+      limits: { maxApps: 5, maxQuota: { maxObjects: 10 } },
+      cacheTtlSeconds: 1,
+    });
     expect(await value(p.controlUrl)).toBe("http://127.0.0.1:8787/_scripts/dynamic-workers");
     expect(await value(p.appsUrl("todo"))).toBe("http://todo.dynamic-workers.localhost:8787/");
     const host = byType(":HostWorker").find((m) => m.name === "p-host")!;
@@ -59,7 +67,11 @@ describe("Platform", () => {
     expect(host.inputs).toMatchObject({
       accountId: "local",
       scriptName: "dynamic-workers",
-      platformConfig: { appsDomain: "dynamic-workers.localhost", cacheTtlSeconds: 1, limits: { maxApps: 5, maxQuota: { maxObjects: 10 } } },
+      platformConfig: {
+        appsDomain: "dynamic-workers.localhost",
+        cacheTtlSeconds: 1,
+        limits: { maxApps: 5, maxQuota: { maxObjects: 10 } },
+      },
     });
     expect(host.inputs.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(host.inputs)).not.toContain("mock-token");
@@ -76,9 +88,20 @@ describe("Platform", () => {
     });
     expect(await value(p.appsUrl("todo"))).toBe("https://todo.apps.example.com/");
     await value(p.url);
-    expect(byType("WorkersScriptSubdomain:WorkersScriptSubdomain")[0]?.inputs).toMatchObject({ accountId: "acc123", scriptName: "ai-apps", enabled: true });
-    expect(byType("WorkersRoute:WorkersRoute")[0]?.inputs).toMatchObject({ pattern: "*.apps.example.com/*", zoneId: "z1", script: "ai-apps" });
-    expect(byType("WorkersCustomDomain:WorkersCustomDomain")[0]?.inputs).toMatchObject({ hostname: "apps.example.com", service: "ai-apps" });
+    expect(byType("WorkersScriptSubdomain:WorkersScriptSubdomain")[0]?.inputs).toMatchObject({
+      accountId: "acc123",
+      scriptName: "ai-apps",
+      enabled: true,
+    });
+    expect(byType("WorkersRoute:WorkersRoute")[0]?.inputs).toMatchObject({
+      pattern: "*.apps.example.com/*",
+      zoneId: "z1",
+      script: "ai-apps",
+    });
+    expect(byType("WorkersCustomDomain:WorkersCustomDomain")[0]?.inputs).toMatchObject({
+      hostname: "apps.example.com",
+      service: "ai-apps",
+    });
   });
 
   it("refuses bad or conflicting arguments before making anything", () => {
@@ -86,9 +109,14 @@ describe("Platform", () => {
     expect(() => new Platform("bad1", { accountId: "local", workersDev: { subdomain: "x" } })).toThrow(/local target/);
     expect(() => new Platform("bad2", { accountId: "acc" })).toThrow(/workersDev or customDomain/);
     expect(() => new Platform("bad3", { accountId: "local", versionsKept: 0 })).toThrow(/versionsKept/);
-    expect(() => new Platform("bad4", { accountId: "local", limits: { maxQuota: { maxObjects: 5 } }, defaults: { quota: { maxObjects: 9 } } })).toThrow(
-      /defaults\.quota\.maxObjects: 9 is above the platform ceiling of 5/,
-    );
+    expect(
+      () =>
+        new Platform("bad4", {
+          accountId: "local",
+          limits: { maxQuota: { maxObjects: 5 } },
+          defaults: { quota: { maxObjects: 9 } },
+        }),
+    ).toThrow(/defaults\.quota\.maxObjects: 9 is above the platform ceiling of 5/);
     expect(() => new Platform("bad5", { accountId: "local", scriptName: "Bad_Name" })).toThrow(/scriptName/);
     expect(made.length).toBe(before);
   });
@@ -97,7 +125,13 @@ describe("Platform", () => {
 describe("App", () => {
   it("bundles the source and hands the engine only hashes and settings", async () => {
     const p = new Platform("pa", { accountId: "local", scriptName: "pa" });
-    const app = new App("todo", { platform: p, source: appDir.path, quota: { maxObjects: 3 }, secrets: { KEY: pulumi.secret("s3cret") }, env: { MODE: "x" } });
+    const app = new App("todo", {
+      platform: p,
+      source: appDir.path,
+      quota: { maxObjects: 3 },
+      secrets: { KEY: pulumi.secret("s3cret") },
+      env: { MODE: "x" },
+    });
     const hash = await value(app.versionHash);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     const m = byType(":App").find((x) => x.name === "todo")!;
@@ -110,14 +144,29 @@ describe("App", () => {
     });
     // Fields at their default are left out of state (see StoredAppState).
     expect(m.inputs.settings).toEqual({ quota: { maxObjects: 3 } });
-    expect(Object.keys(m.inputs.code).sort()).toEqual(["compatibilityDate", "env", "mainModule", "modules", "source", "versionHash"]);
+    expect(Object.keys(m.inputs.code).sort()).toEqual([
+      "compatibilityDate",
+      "env",
+      "mainModule",
+      "modules",
+      "source",
+      "versionHash",
+    ]);
     // Secrets and the control token reach the engine as secrets.
     const SECRET_SIG = "4dabf18193072939515e22adb298388d";
     expect(m.inputs.secrets).toMatchObject({ [SECRET_SIG]: expect.any(String), value: { KEY: "s3cret" } });
     expect(m.inputs.controlToken).toEqual({ [SECRET_SIG]: expect.any(String), value: "mock-token" });
     expect(m.inputs.control).toEqual({ url: "http://127.0.0.1:8787/_scripts/pa" });
     // Few top-level properties: each costs every preview (see AppState); the secret stays out of `code`.
-    expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "controlToken", "name", "secrets", "settings"]);
+    expect(Object.keys(m.inputs).sort()).toEqual([
+      "__provider",
+      "code",
+      "control",
+      "controlToken",
+      "name",
+      "secrets",
+      "settings",
+    ]);
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
@@ -128,7 +177,16 @@ describe("App", () => {
 
   it("leaves out every property at its default: no settings, no secrets", async () => {
     const p = new Platform("pd", { accountId: "local", scriptName: "pd", limits: { maxQuota: { maxObjects: 10 } } });
-    await value(new App("plain", { platform: p, source: appDir.path, outbound: "none", logs: false, dataOnDelete: "retain", quota: {} }).versionHash);
+    await value(
+      new App("plain", {
+        platform: p,
+        source: appDir.path,
+        outbound: "none",
+        logs: false,
+        dataOnDelete: "retain",
+        quota: {},
+      }).versionHash,
+    );
     const m = byType(":App").find((x) => x.name === "plain")!;
     expect(Object.keys(m.inputs).sort()).toEqual(["__provider", "code", "control", "controlToken", "name"]);
     expect(m.inputs.control).toEqual({ url: "http://127.0.0.1:8787/_scripts/pd", maxQuota: { maxObjects: 10 } });
@@ -142,7 +200,10 @@ describe("App", () => {
     const a = await value(new App("same1", { platform: p, name: "same", source: appDir.path }).versionHash);
     const b = await value(new App("same2", { platform: p, name: "same", source: appDir.path }).versionHash);
     expect(a).toBe(b);
-    const c = await value(new App("inline", { platform: p, modules: { "index.js": { type: "js", content: "export default {}" } } }).versionHash);
+    const c = await value(
+      new App("inline", { platform: p, modules: { "index.js": { type: "js", content: "export default {}" } } })
+        .versionHash,
+    );
     expect(c).not.toBe(a);
   });
 

@@ -34,9 +34,13 @@ describe("previewComment on real previews", () => {
   it("a code change, a quota raised over 10×, a rename of an app with data, an app added", () => {
     const md = previewComment(fixture("changes"));
     expect(md).toContain("**Apps:** 1 added, 2 changed, 1 replaced, 0 deleted; 3 resources unchanged");
-    expect(md).toMatch(/\| `hello` \| change \| 1 module changed, [\d.]+ K?B → [\d.]+ K?B \| – \| – \| no stored data \|/);
+    expect(md).toMatch(
+      /\| `hello` \| change \| 1 module changed, [\d.]+ K?B → [\d.]+ K?B \| – \| – \| no stored data \|/,
+    );
     expect(md).toMatch(/\| `chat` \| change \| unchanged \| requestsPerMinute 1200 → 50000 ⬆️ \|/);
-    expect(md).toMatch(/\| `todos` \| replace \| unchanged \| – \| – \| ⚠️ old app 'todo' stops serving; data retained \|/);
+    expect(md).toMatch(
+      /\| `todos` \| replace \| unchanged \| – \| – \| ⚠️ old app 'todo' stops serving; data retained \|/,
+    );
     expect(md).toMatch(/\| `extra-0` \| add \|/);
     expect(md).toContain("> - `chat`: quota `requestsPerMinute` raised more than 10× (1200 → 50000)");
     expect(md).toMatch(/> - `todos` is replaced \(name\) and holds stored data/);
@@ -61,7 +65,9 @@ describe("previewComment's warnings", () => {
     todo.op = "delete";
     todo.oldState.inputs.settings.dataOnDelete = "delete";
     const md = previewComment(p);
-    expect(md).toMatch(/\| `chat` \| change \| unchanged \| requestsPerMinute 1200 → 50000 ⬆️ \| ⚠️ added: `\*\.evil\.example` \| ⚠️ dataOnDelete "delete" \|/);
+    expect(md).toMatch(
+      /\| `chat` \| change \| unchanged \| requestsPerMinute 1200 → 50000 ⬆️ \| ⚠️ added: `\*\.evil\.example` \| ⚠️ dataOnDelete "delete" \|/,
+    );
     expect(md).toContain("> - `chat`: outbound allow-list widens: `*.evil.example`");
     expect(md).toContain('> - `chat` sets `dataOnDelete: "delete"`: deleting it later erases its databases');
     expect(md).toContain("| `todo` | delete | ");
@@ -78,7 +84,9 @@ describe("previewComment's size", () => {
       const s = clone(template);
       s.urn = s.urn.replace(/extra-0$/, `app-${i}`);
       s.newState.inputs.name = `app-${i}`;
-      s.newState.inputs.settings.outbound = { allow: Array.from({ length: 20 }, (_, j) => `host-${j}.a-rather-long-partner-domain-${i}.example.com`) };
+      s.newState.inputs.settings.outbound = {
+        allow: Array.from({ length: 20 }, (_, j) => `host-${j}.a-rather-long-partner-domain-${i}.example.com`),
+      };
       p.steps!.push(s);
     }
     const md = previewComment(p);
@@ -103,10 +111,14 @@ describe("previewComment on a real 200-app preview", () => {
 
 describe("dynamic-workers preview-comment", () => {
   const cli = (args: string[], input?: string) =>
-    spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "bin", "dynamic-workers.mjs"), "preview-comment", ...args], {
-      encoding: "utf8",
-      ...(input !== undefined && { input }),
-    });
+    spawnSync(
+      process.execPath,
+      [join(import.meta.dirname, "..", "..", "bin", "dynamic-workers.mjs"), "preview-comment", ...args],
+      {
+        encoding: "utf8",
+        ...(input !== undefined && { input }),
+      },
+    );
 
   it("reads a file, or stdin, and writes the same Markdown", () => {
     const file = join(FIXTURES, "changes.json");
@@ -134,10 +146,15 @@ describe("dynamic-workers preview-comment", () => {
 });
 
 describe("appStateOf", () => {
-  it("reads an App step's state as preview JSON shows it, with secrets as \"[secret]\", as the provider reads it", () => {
+  it('reads an App step\'s state as preview JSON shows it, with secrets as "[secret]", as the provider reads it', () => {
     const grouped = {
       name: "todo",
-      code: { versionHash: "a".repeat(64), modules: { "index.js": { type: "js" as const, sha256: "b".repeat(64), size: 9 } }, source: null, durableObject: "TodoList" },
+      code: {
+        versionHash: "a".repeat(64),
+        modules: { "index.js": { type: "js" as const, sha256: "b".repeat(64), size: 9 } },
+        source: null,
+        durableObject: "TodoList",
+      },
       settings: { quota: { maxObjects: 2 }, outbound: "none" as const, dataOnDelete: "delete" as const },
       secrets: "[secret]",
       control: { url: "http://h/_control" },

@@ -72,7 +72,12 @@ const HOST_SCRIPT = `async (p) => p.check({}, { accountId: "local", apiBaseUrl: 
 function expectAppProvider(out: unknown) {
   expect(out).toMatchObject({
     methods: ["check", "create", "delete", "diff", "read", "update"],
-    check: { failures: expect.arrayContaining([expect.objectContaining({ property: "name" }), { property: "quota.maxObjects", reason: "11 is above the platform ceiling of 10" }]) },
+    check: {
+      failures: expect.arrayContaining([
+        expect.objectContaining({ property: "name" }),
+        { property: "quota.maxObjects", reason: "11 is above the platform ceiling of 10" },
+      ]),
+    },
     diff: { changes: true, replaces: ["name"] },
     read: expect.stringMatching(/^GET \/apps\/todo: .*fetch failed/),
   });
@@ -99,22 +104,36 @@ describe("provider texts", () => {
   it("a project without the package gets an error that says what to install", async () => {
     const elsewhere = tempDir("dw-no-package-");
     try {
-      const out = await roundTrip(providerSource("app", "appProvider"), `async () => "loaded"`, elsewhere.path).catch((e) => String(e.stderr));
-      expect(out).toMatch(/cannot load pulumi-dynamic-workers\/providers\/app from .*; install pulumi-dynamic-workers \(this stack's version or later\) in the project/);
+      const out = await roundTrip(providerSource("app", "appProvider"), `async () => "loaded"`, elsewhere.path).catch(
+        (e) => String(e.stderr),
+      );
+      expect(out).toMatch(
+        /cannot load pulumi-dynamic-workers\/providers\/app from .*; install pulumi-dynamic-workers \(this stack's version or later\) in the project/,
+      );
     } finally {
       elsewhere.remove();
     }
   });
 
   it("a package without the export gets the same advice, not a TypeError later", async () => {
-    const out = await roundTrip(providerSource("app", "noSuchProvider"), `async () => "loaded"`).catch((e) => String(e.stderr));
-    expect(out).toMatch(/pulumi-dynamic-workers\/providers\/app from .* has no noSuchProvider; install pulumi-dynamic-workers/);
+    const out = await roundTrip(providerSource("app", "noSuchProvider"), `async () => "loaded"`).catch((e) =>
+      String(e.stderr),
+    );
+    expect(out).toMatch(
+      /pulumi-dynamic-workers\/providers\/app from .* has no noSuchProvider; install pulumi-dynamic-workers/,
+    );
   });
 
   it("the package exports exactly the entry points that provider texts name", async () => {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { exports: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      exports: Record<string, unknown>;
+    };
     const named = (["app", "host-worker"] satisfies ProviderModuleName[]).map((m) => `./providers/${m}`);
-    expect(Object.keys(pkg.exports).filter((k) => k.startsWith("./providers/")).sort()).toEqual(named.sort());
+    expect(
+      Object.keys(pkg.exports)
+        .filter((k) => k.startsWith("./providers/"))
+        .sort(),
+    ).toEqual(named.sort());
     const load = createRequire(`${process.cwd()}/`);
     expect(typeof load("pulumi-dynamic-workers/providers/app").appProvider).toBe("object");
     expect(typeof load("pulumi-dynamic-workers/providers/host-worker").hostWorkerProvider).toBe("object");

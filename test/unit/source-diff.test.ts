@@ -17,7 +17,11 @@ import { tempDir } from "../helpers/host.js";
 const ROOT = join(import.meta.dirname, "..", "..");
 const FIXTURES = join(ROOT, "test", "fixtures", "preview");
 const fixture = (name: string): PreviewJson =>
-  JSON.parse(name.endsWith(".gz") ? gunzipSync(readFileSync(join(FIXTURES, name))).toString("utf8") : readFileSync(join(FIXTURES, `${name}.json`), "utf8"));
+  JSON.parse(
+    name.endsWith(".gz")
+      ? gunzipSync(readFileSync(join(FIXTURES, name))).toString("utf8")
+      : readFileSync(join(FIXTURES, `${name}.json`), "utf8"),
+  );
 /** The change make-preview-fixtures.mjs made to hello for changes.json. */
 const HELLO_CHANGE = "\nexport const added = 'a change';\n";
 
@@ -49,16 +53,28 @@ describe("source diffs of a real preview", () => {
     const hello = [...diffs].find(([urn]) => urn.endsWith("::hello"))![1];
     expect(hello.files.map((f) => [f.path, f.status, f.added, f.removed])).toEqual([["index.ts", "modified", 2, 0]]);
     // The old version is the one in the step's old state, fetched from that app's control URL.
-    const oldHash = (preview.steps!.find((s) => s.urn.endsWith("::hello"))!.oldState!.outputs as { code: { versionHash: string } }).code.versionHash;
-    expect(calls).toContainEqual({ name: "hello", controlUrl: "http://127.0.0.1:8787/_scripts/dynamic-workers", versionHash: oldHash });
+    const oldHash = (
+      preview.steps!.find((s) => s.urn.endsWith("::hello"))!.oldState!.outputs as { code: { versionHash: string } }
+    ).code.versionHash;
+    expect(calls).toContainEqual({
+      name: "hello",
+      controlUrl: "http://127.0.0.1:8787/_scripts/dynamic-workers",
+      versionHash: oldHash,
+    });
     // A rename and a quota change leave the code alone: no diff.
     expect([...diffs.keys()].map((u) => u.split("::").pop()).sort()).toEqual(["extra-0", "hello"]);
-    expect(diffs.get([...diffs.keys()].find((u) => u.endsWith("::extra-0"))!)!.files[0]).toMatchObject({ path: "index.ts", status: "added", removed: 0 });
+    expect(diffs.get([...diffs.keys()].find((u) => u.endsWith("::extra-0"))!)!.files[0]).toMatchObject({
+      path: "index.ts",
+      status: "added",
+      removed: 0,
+    });
 
     const md = previewComment(preview, { sourceDiffs: diffs });
     expect(md).toContain("#### Source changes");
     expect(md).toContain("<details><summary><code>hello</code>: 1 file changed (+2 −0)</summary>");
-    expect(md).toMatch(/```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n@@ -\d+,\d+ \+\d+,\d+ @@\n[\s\S]*\n\+export const added = 'a change';\n```/);
+    expect(md).toMatch(
+      /```diff\n--- a\/index\.ts\n\+\+\+ b\/index\.ts\n@@ -\d+,\d+ \+\d+,\d+ @@\n[\s\S]*\n\+export const added = 'a change';\n```/,
+    );
     expect(md).toMatch(/<code>extra-0<\/code>: 1 file changed \(\+\d+ −0\)/);
     // The table comes first, unchanged.
     expect(md.startsWith(previewComment(preview))).toBe(true);
@@ -84,16 +100,29 @@ describe("source diffs of a real preview", () => {
       "- `hello`: the deployed sources could not be fetched: GET /apps/hello/versions/x/sources: 0 network: connect ECONNREFUSED",
     );
     const none = await collectSourceDiffs(fixture("changes"), { cwd, fetchOld: async () => null });
-    expect(previewComment(fixture("changes"), { sourceDiffs: none.diffs })).toContain("- `hello`: the deployed version keeps no source files");
-    const gone = await collectSourceDiffs(fixture("changes"), { cwd: join(work.path, "nowhere", "at", "all"), fetchOld: deployed });
-    expect(previewComment(fixture("changes"), { sourceDiffs: gone.diffs })).toMatch(/- `hello`: the new source files could not be read: .*does not exist/);
+    expect(previewComment(fixture("changes"), { sourceDiffs: none.diffs })).toContain(
+      "- `hello`: the deployed version keeps no source files",
+    );
+    const gone = await collectSourceDiffs(fixture("changes"), {
+      cwd: join(work.path, "nowhere", "at", "all"),
+      fetchOld: deployed,
+    });
+    expect(previewComment(fixture("changes"), { sourceDiffs: gone.diffs })).toMatch(
+      /- `hello`: the new source files could not be read: .*does not exist/,
+    );
   });
 
   it("a real control client that cannot connect: a note without the token", async () => {
     const token = "secret-token-that-must-not-leak-0123456789";
-    const { diffs } = await collectSourceDiffs(fixture("changes"), { cwd, controlToken: token, controlUrl: "http://127.0.0.1:1" });
+    const { diffs } = await collectSourceDiffs(fixture("changes"), {
+      cwd,
+      controlToken: token,
+      controlUrl: "http://127.0.0.1:1",
+    });
     const md = previewComment(fixture("changes"), { sourceDiffs: diffs });
-    expect(md).toMatch(/- `hello`: the deployed sources could not be fetched: GET \/apps\/hello\/versions\/[0-9a-f]{64}\/sources: 0 network/);
+    expect(md).toMatch(
+      /- `hello`: the deployed sources could not be fetched: GET \/apps\/hello\/versions\/[0-9a-f]{64}\/sources: 0 network/,
+    );
     expect(md).not.toContain(token);
   });
 
@@ -116,18 +145,26 @@ describe("source diffs of a real preview", () => {
     expect(md.startsWith(plain)).toBe(true);
     const shown = md.match(/<details>/g)?.length ?? 0;
     expect(shown).toBeGreaterThan(10);
-    expect(md).toContain(`…and ${200 - shown} more apps' source diffs left out, to stay within GitHub's comment limit.`);
+    expect(md).toContain(
+      `…and ${200 - shown} more apps' source diffs left out, to stay within GitHub's comment limit.`,
+    );
   });
 });
 
 describe("dynamic-workers preview-comment with --cwd", () => {
   it("diffs the working tree; without a token it says why the changed app has no diff", () => {
-    const r = spawnSync(process.execPath, [join(ROOT, "bin", "dynamic-workers.mjs"), "preview-comment", join(FIXTURES, "changes.json"), "--cwd", cwd], {
-      encoding: "utf8",
-      env: { ...process.env, DYNAMIC_WORKERS_CONTROL_TOKEN: "" },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "bin", "dynamic-workers.mjs"), "preview-comment", join(FIXTURES, "changes.json"), "--cwd", cwd],
+      {
+        encoding: "utf8",
+        env: { ...process.env, DYNAMIC_WORKERS_CONTROL_TOKEN: "" },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain("Old source files could not be fetched: no control token (set DYNAMIC_WORKERS_CONTROL_TOKEN).");
+    expect(r.stdout).toContain(
+      "Old source files could not be fetched: no control token (set DYNAMIC_WORKERS_CONTROL_TOKEN).",
+    );
     expect(r.stdout).toContain("- `hello`: the deployed sources could not be fetched: no control token");
     expect(r.stdout).toMatch(/<code>extra-0<\/code>: 1 file changed \(\+\d+ −0\)/);
   });
@@ -148,7 +185,13 @@ describe("renderSourceDiffs", () => {
     expect(diff.files[0]).toMatchObject({ added: 800, removed: 800 });
     expect(diff.files[0]!.lines.slice(0, 2)).toEqual(["@@ -1,800 +1,800 @@", "-line 0 old"]);
     for (const budget of [2_000, 20_000, 60_000]) {
-      const md = renderSourceDiffs([{ app: "big", diff }, { app: "small", diff: { files: diffFiles({ "a.ts": "a\n" }, { "a.ts": "b\n" }) } }], budget);
+      const md = renderSourceDiffs(
+        [
+          { app: "big", diff },
+          { app: "small", diff: { files: diffFiles({ "a.ts": "a\n" }, { "a.ts": "b\n" }) } },
+        ],
+        budget,
+      );
       expect(md.length, String(budget)).toBeLessThanOrEqual(budget);
       expect(md).toContain("<code>small</code>: 1 file changed (+1 −1)");
       expect(md).toMatch(/… \d+ more lines of src\/f\d\.ts/);
@@ -157,13 +200,18 @@ describe("renderSourceDiffs", () => {
       else expect(md.match(/… 1201 more lines of src\/f\d\.ts\n/g)).toHaveLength(10);
     }
     // A file past the per-file cap is cut there and the next file still shows.
-    const two = { files: diffFiles({ "a.ts": lines(1000, "old"), "b.ts": "x\n" }, { "a.ts": lines(1000, "new"), "b.ts": "y\n" }) };
+    const two = {
+      files: diffFiles({ "a.ts": lines(1000, "old"), "b.ts": "x\n" }, { "a.ts": lines(1000, "new"), "b.ts": "y\n" }),
+    };
     const md = renderSourceDiffs([{ app: "two", diff: two }], 1_000_000);
     expect(md).toMatch(/… 1601 more lines of a\.ts\n--- a\/b\.ts\n\+\+\+ b\/b\.ts\n/);
   });
 
   it("fences a diff longer than any backtick run in it, and escapes HTML in the summary", () => {
-    const md = renderSourceDiffs([{ app: "md", diff: { files: diffFiles({}, { "README.md": "```js\nx\n```\n" }) } }], 10_000);
+    const md = renderSourceDiffs(
+      [{ app: "md", diff: { files: diffFiles({}, { "README.md": "```js\nx\n```\n" }) } }],
+      10_000,
+    );
     expect(md).toContain("````diff\n--- /dev/null\n+++ b/README.md\n");
     expect(md).toContain("+```js\n");
     expect(md).toMatch(/\n````\n\n<\/details>\n$/);

@@ -54,8 +54,10 @@ describe("repository structure", () => {
   });
 
   it("1. provider/shared imports only provider/shared and zod", () => expectNone(checkBoundary(files, sharedBoundary)));
-  it("2. provider/host imports only host, shared, zod and cloudflare:*", () => expectNone(checkBoundary(files, hostBoundary)));
-  it("2b. what runs in the app's isolate imports only app-isolate/", () => expectNone(checkBoundary(files, appIsolateBoundary)));
+  it("2. provider/host imports only host, shared, zod and cloudflare:*", () =>
+    expectNone(checkBoundary(files, hostBoundary)));
+  it("2b. what runs in the app's isolate imports only app-isolate/", () =>
+    expectNone(checkBoundary(files, appIsolateBoundary)));
   it("3. nothing outside provider/host imports provider/host", () => expectNone(checkBoundary(files, nodeBoundary)));
   it("4. provider/ has no import cycles", () => expectNone(checkCycles(files)));
   it("5. no source file is over 400 lines", () => expectNone(checkFileLengths(files, fileLengthScope)));
@@ -80,7 +82,16 @@ describe("structure checker", () => {
       `build({ entryPoints: ["provider/host/index.ts"] }); // import "i"`,
     ].join("\n");
     const refs = collectImports({ path: "x.ts", text });
-    expect(refs.map((r) => `${r.line} ${r.specifier}`)).toEqual(["1 a", "2 b", "3 c", "4 d", "5 e", "6 f", "7 g", "8 h"]);
+    expect(refs.map((r) => `${r.line} ${r.specifier}`)).toEqual([
+      "1 a",
+      "2 b",
+      "3 c",
+      "4 d",
+      "5 e",
+      "6 f",
+      "7 g",
+      "8 h",
+    ]);
   });
 
   it("resolves NodeNext specifiers to the files of the tree", () => {

@@ -113,7 +113,10 @@ function patchConsole(line: (level: string, message: string) => void): void {
   }
 }
 
-function handOver(state: { sink: LogSink | null; lines: LogLine[]; pendingSince: number; last: number }, ctx: Ctx): void {
+function handOver(
+  state: { sink: LogSink | null; lines: LogLine[]; pendingSince: number; last: number },
+  ctx: Ctx,
+): void {
   if (!state.lines.length || !state.sink || !ctx || typeof ctx.waitUntil !== "function") return;
   const now = Date.now();
   if (state.pendingSince && now - state.pendingSince < 5000) return;

@@ -26,7 +26,10 @@ export function mainModuleSource(mainModule: string, values: AppValues): string 
     `const __dw_wrapped = __dw_wrap(__dw_app, ${JSON.stringify(values)});`,
   ];
   if (values.durableObject) {
-    lines.push(`const __dw_do = __dw_wrapped.durableObject;`, `export { __dw_do as ${JSON.stringify(values.durableObject)} };`);
+    lines.push(
+      `const __dw_do = __dw_wrapped.durableObject;`,
+      `export { __dw_do as ${JSON.stringify(values.durableObject)} };`,
+    );
   }
   lines.push(`export default __dw_wrapped.main;`);
   return lines.join("\n");

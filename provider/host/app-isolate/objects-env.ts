@@ -20,7 +20,8 @@ function objectStub(api: ObjectsApi, name: unknown): unknown {
     get(_, prop) {
       if (typeof prop !== "string" || prop === "then") return undefined;
       if (prop === "name") return name;
-      if (prop === "fetch") return (input: RequestInfo, init?: RequestInit) => api.objectFetch(name, new Request(input, init));
+      if (prop === "fetch")
+        return (input: RequestInfo, init?: RequestInit) => api.objectFetch(name, new Request(input, init));
       return (...args: unknown[]) => api.objectCall(name, prop, args);
     },
   });
@@ -34,7 +35,10 @@ export function envWrapper(onSink: (sink: unknown) => void): (env: unknown) => u
     let w = wrapped.get(env);
     if (!w) {
       const api = (env as AppEnv).OBJECTS!;
-      const OBJECTS = Object.freeze({ get: (name: unknown) => objectStub(api, name), delete: (name: string) => api.objectDelete(name) });
+      const OBJECTS = Object.freeze({
+        get: (name: unknown) => objectStub(api, name),
+        delete: (name: string) => api.objectDelete(name),
+      });
       const { [LOGS_BINDING]: sink, ...own } = env as AppEnv;
       if (sink) onSink(sink);
       w = Object.freeze({ ...own, OBJECTS });

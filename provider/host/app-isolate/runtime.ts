@@ -38,7 +38,9 @@ export function wrapApp(app: Record<string, unknown>, values: AppValues): { main
   if (!values.durableObject) return { main };
   const cls = app[values.durableObject];
   if (typeof cls !== "function") {
-    throw new Error(`the app declares durableObject ${JSON.stringify(values.durableObject)} but its main module does not export such a class`);
+    throw new Error(
+      `the app declares durableObject ${JSON.stringify(values.durableObject)} but its main module does not export such a class`,
+    );
   }
   if (typeof main === "object" && main !== null && typeof (main as { fetch?: unknown }).fetch !== "function") {
     (main as Record<string, unknown>).fetch = (request: Request, env: unknown) =>
@@ -74,7 +76,8 @@ function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: 
       const h = (def as Record<string, unknown>)[k];
       main[k] =
         typeof h === "function"
-          ? (arg: unknown, env: unknown, ctx: unknown) => capture.watch(() => (h as Handler).call(def, arg, wrapEnv(env), ctx), ctx)
+          ? (arg: unknown, env: unknown, ctx: unknown) =>
+              capture.watch(() => (h as Handler).call(def, arg, wrapEnv(env), ctx), ctx)
           : h;
     }
   }
@@ -82,7 +85,12 @@ function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: 
 }
 
 /** The app's class with the storage guard, no nested facets, and the supervisor's storage method. */
-function guardedClass(cls: Constructor, guardKey: string, wrapEnv: (env: unknown) => unknown, capture: Capture): Constructor {
+function guardedClass(
+  cls: Constructor,
+  guardKey: string,
+  wrapEnv: (env: unknown) => unknown,
+  capture: Capture,
+): Constructor {
   return class extends cls {
     #dwGuard: StorageGuard;
     #dwCtx: unknown;

@@ -55,5 +55,6 @@ export function guardStorage(ctx: DurableObjectState): StorageGuard {
 /** An app's objects are counted and sized one database each: no nested facets. */
 export function hideFacets(ctx: DurableObjectState): void {
   Object.defineProperty(ctx, "facets", { value: undefined });
-  if ((ctx as { facets?: unknown }).facets !== undefined) throw new Error("the host could not isolate this object's storage");
+  if ((ctx as { facets?: unknown }).facets !== undefined)
+    throw new Error("the host could not isolate this object's storage");
 }

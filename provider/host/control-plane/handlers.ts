@@ -57,7 +57,9 @@ const handlers: ControlHandlers = {
     return { deleted: app, data, objects: objects.length };
   },
 
-  missingModules: async ({ env, params: { app }, body }) => ({ missing: await appControlStub(env, app).missingModules(body.hashes) }),
+  missingModules: async ({ env, params: { app }, body }) => ({
+    missing: await appControlStub(env, app).missingModules(body.hashes),
+  }),
 
   putVersion: async ({ env, params: { app }, body: spec }) => {
     const { manifest, versionHash, blobs } = await buildVersion(spec);

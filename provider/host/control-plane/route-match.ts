@@ -47,17 +47,31 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, prefix = "
   const r = schema.safeParse(value);
   if (!r.success) {
     const issues = formatIssues(r.error, prefix);
-    throw new ControlError("invalid_request", `invalid ${prefix || "request"}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, {
-      issues,
-    });
+    throw new ControlError(
+      "invalid_request",
+      `invalid ${prefix || "request"}: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      {
+        issues,
+      },
+    );
   }
   return r.data;
 }
 
-type AnyCall = Omit<Call<RouteName>, "params" | "query" | "body"> & { params: Record<string, string>; query: unknown; body: unknown };
+type AnyCall = Omit<Call<RouteName>, "params" | "query" | "body"> & {
+  params: Record<string, string>;
+  query: unknown;
+  body: unknown;
+};
 
 /** Validates in the order a reader expects: path parameters, then the query, then the body. */
-async function callOf(route: ControlRoute, request: Request, env: Env, url: URL, raw: Record<string, string>): Promise<AnyCall> {
+async function callOf(
+  route: ControlRoute,
+  request: Request,
+  env: Env,
+  url: URL,
+  raw: Record<string, string>,
+): Promise<AnyCall> {
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     const p = PATH_PARAMS[k as PathParamName];

@@ -20,7 +20,11 @@ export class Egress extends WorkerEntrypoint<Env, EgressProps> {
     if (!decision.allowed) {
       throw new Error(`outbound request refused by the platform: ${decision.reason}`);
     }
-    this.ctx.waitUntil(appControlStub(this.env, app).countOutbound().catch(() => {}));
+    this.ctx.waitUntil(
+      appControlStub(this.env, app)
+        .countOutbound()
+        .catch(() => {}),
+    );
     return fetch(new Request(request, { redirect: "manual" }));
   }
 }

@@ -50,7 +50,9 @@ export class AppLogs extends WorkerEntrypoint<Env, { app: string }> {
       scheduler.wait(BATCH_MS).then(async () => {
         const lines = pending.get(app) ?? [];
         pending.delete(app);
-        await appControlStub(this.env, app).appendLogs(lines).catch(() => {});
+        await appControlStub(this.env, app)
+          .appendLogs(lines)
+          .catch(() => {});
       }),
     );
   }

@@ -11,7 +11,16 @@ import type { ObjectTarget } from "../objects/app-types.js";
 import { resolveApp } from "./version-cache.js";
 
 /** Names that are not the app's own RPC methods. */
-const NOT_CALLABLE = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "then", STORAGE_METHOD]);
+const NOT_CALLABLE = new Set([
+  "constructor",
+  "fetch",
+  "alarm",
+  "webSocketMessage",
+  "webSocketClose",
+  "webSocketError",
+  "then",
+  STORAGE_METHOD,
+]);
 
 interface ObjectsBindingProps {
   app: string;
@@ -21,7 +30,8 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
   // ES-private: TypeScript-private methods are still callable over RPC.
   async #target(name: unknown): Promise<ObjectTarget> {
     const parsed = ObjectName.safeParse(name);
-    if (!parsed.success) throw new TypeError(`OBJECTS.get(name): ${describeIssues(formatIssues(parsed.error, "name"))}`);
+    if (!parsed.success)
+      throw new TypeError(`OBJECTS.get(name): ${describeIssues(formatIssues(parsed.error, "name"))}`);
     const { app } = this.ctx.props;
     const resolved = await resolveApp(this.env, app);
     if (!resolved) throw new Error(`app '${app}' is not deployed`);

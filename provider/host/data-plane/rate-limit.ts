@@ -67,7 +67,9 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
     const window = Math.floor(now / WINDOW_MS);
     let b = budgets.get(app);
     if (!b || b.window !== window) {
-      const carried = b ? { unreported: b.unreported, unreportedWindow: b.unreportedWindow, lastFlush: b.lastFlush } : { unreported: 0, unreportedWindow: window, lastFlush: now };
+      const carried = b
+        ? { unreported: b.unreported, unreportedWindow: b.unreportedWindow, lastFlush: b.lastFlush }
+        : { unreported: 0, unreportedWindow: window, lastFlush: now };
       b = { window, tokens: 0, exhausted: false, leasingSince: 0, ...carried };
       budgets.set(app, b);
     }
@@ -91,7 +93,12 @@ export async function admit(env: Env, ctx: ExecutionContext, resolved: ResolvedA
     const report = takeReport(budget);
     budget.leasingSince = now;
     try {
-      const { granted } = await appControlStub(env, app).leaseRequests(window, sliceOf(limit), report.used, report.window);
+      const { granted } = await appControlStub(env, app).leaseRequests(
+        window,
+        sliceOf(limit),
+        report.used,
+        report.window,
+      );
       budget.tokens += granted;
       if (granted === 0) budget.exhausted = true;
     } catch {

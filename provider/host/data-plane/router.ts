@@ -39,7 +39,12 @@ export function routeApp(url: URL, appsDomain: string | undefined): AppRoute | n
  * isolate: no Durable Object call, no validation beyond the cache lookup
  * (only valid names are cached).
  */
-export function serveApp(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> | Response {
+export function serveApp(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  route: AppRoute,
+): Promise<Response> | Response {
   const resolved = cachedApp(route.app);
   if (resolved === undefined) return resolveThenServe(request, env, ctx, route);
   if (resolved === null) return notDeployed(route.app);
@@ -60,7 +65,13 @@ async function resolveThenServe(request: Request, env: Env, ctx: ExecutionContex
   return admitThenServe(request, env, ctx, route, resolved);
 }
 
-async function admitThenServe(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
+async function admitThenServe(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  route: AppRoute,
+  resolved: ResolvedApp,
+): Promise<Response> {
   const admission = await admit(env, ctx, resolved);
   if (!admission.ok) {
     return errorResponse(
@@ -74,7 +85,13 @@ async function admitThenServe(request: Request, env: Env, ctx: ExecutionContext,
   return forward(request, env, ctx, route, resolved);
 }
 
-async function forward(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute, resolved: ResolvedApp): Promise<Response> {
+async function forward(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  route: AppRoute,
+  resolved: ResolvedApp,
+): Promise<Response> {
   // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
   const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
   try {

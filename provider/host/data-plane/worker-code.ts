@@ -18,7 +18,8 @@ import { LOGS_BINDING, WRAPPER_MODULE } from "../app-isolate/names.js";
  * part of the key too (a quota change loads the app afresh).
  */
 export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean, limits: Limits): string {
-  const id = outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
+  const id =
+    outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
   return `${logs ? `${id}+logs` : id}/${limits.cpuMs}/${limits.subRequests}`;
 }
 
@@ -61,13 +62,21 @@ export function cachedLoadPlan(resolved: ResolvedApp): LoadPlan {
 /** The same, computed each call: for a ResolvedApp that arrived over RPC (a new object per call). */
 export function loadPlan(resolved: ResolvedApp): LoadPlan {
   const limits = appLimits(resolved);
-  return { id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs, limits), options: { limits } };
+  return {
+    id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs, limits),
+    options: { limits },
+  };
 }
 
 type EntrypointFactory = (o: { props: unknown }) => Fetcher;
 
 /** The Worker Loader stub of an app's current version; fetches its modules only on a cache miss. */
-export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: ResolvedApp, id = cachedLoadPlan(resolved).id): WorkerStub {
+export function loadAppWorker(
+  env: Env,
+  exports: Cloudflare.Exports,
+  resolved: ResolvedApp,
+  id = cachedLoadPlan(resolved).id,
+): WorkerStub {
   const { app, versionHash, outbound, logs } = resolved;
   return env.LOADER.get(id, async () => {
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
@@ -81,10 +90,16 @@ export function loadAppWorker(env: Env, exports: Cloudflare.Exports, resolved: R
       mainModule: WRAPPER_MODULE,
       modules: {
         ...code.modules,
-        ...hostModules(code.mainModule, { durableObject: code.durableObject, guardKey: await guardKey(env, resolved, id), logs }),
+        ...hostModules(code.mainModule, {
+          durableObject: code.durableObject,
+          guardKey: await guardKey(env, resolved, id),
+          logs,
+        }),
       },
       // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
-      env: logs ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) } : { ...code.env, OBJECTS: objects },
+      env: logs
+        ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) }
+        : { ...code.env, OBJECTS: objects },
       // "none": no network at all. An allow-list: every request passes the Egress check.
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
     };
@@ -103,7 +118,13 @@ export async function guardKey(env: Env, resolved: ResolvedApp, id = cachedLoadP
   const known = guardKeys.get(id);
   if (known) return known;
   const enc = new TextEncoder();
-  const k = await crypto.subtle.importKey("raw", enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const k = await crypto.subtle.importKey(
+    "raw",
+    enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(id)));
   const key = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
   if (guardKeys.size > 10_000) guardKeys.clear();

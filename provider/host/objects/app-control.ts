@@ -42,7 +42,6 @@ const STEPS = [
   `CREATE TABLE _dw_version_sources (version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path));`,
 ];
 
-
 const ERRORS_KEPT = 50;
 
 /** What the data plane asks for again and again, derived from the app's row and current manifest. */
@@ -260,7 +259,11 @@ export class AppControl extends DurableObject<Env> {
   }
 
   /** Replaces a stored version's source files (path → sha256; `contents` for those sent). Not part of the version. */
-  putSources(hash: string, files: Record<string, string>, contents: Record<string, Uint8Array>): Result<{ files: number }> {
+  putSources(
+    hash: string,
+    files: Record<string, string>,
+    contents: Record<string, Uint8Array>,
+  ): Result<{ files: number }> {
     if (!this.row() || !this.manifestOf(hash)) return fail("not_found", `version ${hash} is not stored for this app`);
     const issues = this.sources.unknown(files, contents).map((path) => ({
       path: `files[${JSON.stringify(path)}]`,
@@ -332,7 +335,9 @@ export class AppControl extends DurableObject<Env> {
 
   errors(): { at: string; requestId: string; message: string }[] {
     return this.sql
-      .exec<{ at: number; request_id: string; message: string }>("SELECT at, request_id, message FROM _dw_errors ORDER BY id DESC")
+      .exec<{ at: number; request_id: string; message: string }>(
+        "SELECT at, request_id, message FROM _dw_errors ORDER BY id DESC",
+      )
       .toArray()
       .map((r) => ({ at: new Date(r.at).toISOString(), requestId: r.request_id, message: r.message }));
   }
@@ -373,7 +378,19 @@ export class AppControl extends DurableObject<Env> {
     const existed = !!this.row();
     this.changed();
     this.ctx.storage.transactionSync(() => {
-      for (const t of ["_dw_app", "_dw_versions", "_dw_version_modules", "_dw_version_sources", "_dw_blobs", "_dw_blob_sizes", "_dw_deploys", "_dw_errors", "_dw_counters", "_dw_windows", "_dw_logs"]) {
+      for (const t of [
+        "_dw_app",
+        "_dw_versions",
+        "_dw_version_modules",
+        "_dw_version_sources",
+        "_dw_blobs",
+        "_dw_blob_sizes",
+        "_dw_deploys",
+        "_dw_errors",
+        "_dw_counters",
+        "_dw_windows",
+        "_dw_logs",
+      ]) {
         this.sql.exec(`DELETE FROM ${t}`);
       }
     });

@@ -103,7 +103,10 @@ export class AppObject extends DurableObject<Env> {
   /** Sets the facet read-only or not; returns its database size. */
   private async setStorage(readOnly: boolean): Promise<number> {
     const { facet, key } = this.guard!;
-    return (facet as unknown as Record<string, (key: string, readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!(key, readOnly);
+    return (facet as unknown as Record<string, (key: string, readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!(
+      key,
+      readOnly,
+    );
   }
 
   async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {

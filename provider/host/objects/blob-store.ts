@@ -26,7 +26,12 @@ export class BlobStore {
   put(sha: string, bytes: Uint8Array): void {
     if (this.has(sha)) return;
     for (let i = 0, chunk = 0; i < bytes.byteLength || chunk === 0; i += CHUNK_BYTES, chunk++) {
-      this.sql.exec("INSERT INTO _dw_blobs (sha256, chunk, data) VALUES (?, ?, ?)", sha, chunk, bytes.slice(i, i + CHUNK_BYTES));
+      this.sql.exec(
+        "INSERT INTO _dw_blobs (sha256, chunk, data) VALUES (?, ?, ?)",
+        sha,
+        chunk,
+        bytes.slice(i, i + CHUNK_BYTES),
+      );
     }
     this.sql.exec("INSERT INTO _dw_blob_sizes (sha256, size) VALUES (?, ?)", sha, bytes.byteLength);
   }

@@ -6,9 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import { migrate } from "./sql.js";
 
-const STEPS = [
-  `CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
-];
+const STEPS = [`CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`];
 
 export interface CatalogEntry {
   name: string;

@@ -31,6 +31,9 @@ export class ObjectRegistry {
   }
 
   names(): string[] {
-    return this.sql.exec<{ name: string }>("SELECT name FROM _dw_objects ORDER BY name").toArray().map((r) => r.name);
+    return this.sql
+      .exec<{ name: string }>("SELECT name FROM _dw_objects ORDER BY name")
+      .toArray()
+      .map((r) => r.name);
   }
 }

@@ -31,7 +31,10 @@ export class SourceStore {
   /** The files as text, in path order; null when none were stored for the version. */
   get(version: string): Record<string, string> | null {
     const rows = this.sql
-      .exec<{ path: string; sha256: string }>("SELECT path, sha256 FROM _dw_version_sources WHERE version = ? ORDER BY path", version)
+      .exec<{ path: string; sha256: string }>(
+        "SELECT path, sha256 FROM _dw_version_sources WHERE version = ? ORDER BY path",
+        version,
+      )
       .toArray();
     if (rows.length === 0) return null;
     const decoder = new TextDecoder();

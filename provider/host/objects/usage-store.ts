@@ -14,7 +14,6 @@ export interface LogLine {
   message: string;
 }
 
-
 export class UsageStore {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -27,11 +26,15 @@ export class UsageStore {
   }
 
   counter(name: string): number {
-    return this.sql.exec<{ value: number }>("SELECT value FROM _dw_counters WHERE name = ?", name).toArray()[0]?.value ?? 0;
+    return (
+      this.sql.exec<{ value: number }>("SELECT value FROM _dw_counters WHERE name = ?", name).toArray()[0]?.value ?? 0
+    );
   }
 
   private usedIn(window: number): number {
-    return this.sql.exec<{ used: number }>("SELECT used FROM _dw_windows WHERE window = ?", window).toArray()[0]?.used ?? 0;
+    return (
+      this.sql.exec<{ used: number }>("SELECT used FROM _dw_windows WHERE window = ?", window).toArray()[0]?.used ?? 0
+    );
   }
 
   /**
@@ -49,7 +52,9 @@ export class UsageStore {
       );
     }
     if (want <= 0) return 0;
-    const granted = this.sql.exec<{ granted: number }>("SELECT granted FROM _dw_windows WHERE window = ?", window).toArray()[0]?.granted ?? 0;
+    const granted =
+      this.sql.exec<{ granted: number }>("SELECT granted FROM _dw_windows WHERE window = ?", window).toArray()[0]
+        ?.granted ?? 0;
     const give = Math.max(0, Math.min(want, limit - granted));
     this.sql.exec(
       "INSERT INTO _dw_windows (window, granted, used) VALUES (?, ?, 0) ON CONFLICT(window) DO UPDATE SET granted = granted + excluded.granted",
@@ -64,7 +69,12 @@ export class UsageStore {
     const window = Math.floor(Date.now() / 60_000);
     const outbound = info.settings.outbound;
     return {
-      requests: { total: this.counter("requests"), thisMinute: this.usedIn(window), lastMinute: this.usedIn(window - 1), limitPerMinute: info.quota.requestsPerMinute },
+      requests: {
+        total: this.counter("requests"),
+        thisMinute: this.usedIn(window),
+        lastMinute: this.usedIn(window - 1),
+        limitPerMinute: info.quota.requestsPerMinute,
+      },
       errors: this.counter("errors"),
       objects: { count: info.objects, limit: info.quota.maxObjects },
       outbound: { total: this.counter("outbound"), allow: outbound === "none" ? "none" : outbound.allow },
@@ -74,7 +84,12 @@ export class UsageStore {
 
   appendLogs(lines: LogLine[]): void {
     for (const l of lines.slice(-LOGS_KEPT)) {
-      this.sql.exec("INSERT INTO _dw_logs (at, level, message) VALUES (?, ?, ?)", l.at, l.level.slice(0, 16), l.message.slice(0, 4096));
+      this.sql.exec(
+        "INSERT INTO _dw_logs (at, level, message) VALUES (?, ?, ?)",
+        l.at,
+        l.level.slice(0, 16),
+        l.message.slice(0, 4096),
+      );
     }
     this.sql.exec("DELETE FROM _dw_logs WHERE id <= (SELECT MAX(id) FROM _dw_logs) - ?", LOGS_KEPT);
   }

@@ -19,7 +19,9 @@ export class VersionStore {
   ) {}
 
   manifestOf(hash: string): VersionManifest | undefined {
-    const r = this.sql.exec<{ manifest: string }>("SELECT manifest FROM _dw_versions WHERE hash = ?", hash).toArray()[0];
+    const r = this.sql
+      .exec<{ manifest: string }>("SELECT manifest FROM _dw_versions WHERE hash = ?", hash)
+      .toArray()[0];
     return r ? (JSON.parse(r.manifest) as VersionManifest) : undefined;
   }
 
@@ -87,7 +89,9 @@ export class VersionStore {
   }
 
   detail(hash: string, current: string | null, withContents: boolean): VersionDetail | undefined {
-    const r = this.sql.exec<VersionRow>("SELECT hash, created_at, size, manifest FROM _dw_versions WHERE hash = ?", hash).toArray()[0];
+    const r = this.sql
+      .exec<VersionRow>("SELECT hash, created_at, size, manifest FROM _dw_versions WHERE hash = ?", hash)
+      .toArray()[0];
     if (!r) return undefined;
     const manifest = JSON.parse(r.manifest) as VersionManifest;
     const detail: VersionDetail = { ...infoOf(r, manifest, current), manifest };
@@ -105,7 +109,8 @@ export class VersionStore {
     const manifest = this.manifestOf(hash);
     if (!manifest) return undefined;
     const modules: Record<string, WorkerLoaderModule> = {};
-    for (const [name, m] of Object.entries(manifest.modules)) modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
+    for (const [name, m] of Object.entries(manifest.modules))
+      modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
     const { mainModule, compatibilityDate, compatibilityFlags, durableObject, env } = manifest;
     return { mainModule, compatibilityDate, compatibilityFlags, durableObject, env, modules };
   }

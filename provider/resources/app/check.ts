@@ -31,7 +31,11 @@ export interface CheckFailure {
  */
 export function checkApp(s: StoredAppState): CheckFailure[] {
   const failures: CheckFailure[] = [];
-  const field = (property: string, schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) => {
+  const field = (
+    property: string,
+    schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
+    value: unknown,
+  ) => {
     const r = schema.safeParse(value);
     if (!r.success) {
       for (const i of formatIssues(r.error as never)) {
@@ -43,12 +47,15 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
   const settings: Partial<AppState["settings"]> = s.settings ?? {};
   field("name", AppName, s.name);
   field("compatibilityDate", CompatibilityDate, code.compatibilityDate);
-  for (const [i, f] of (code.compatibilityFlags ?? []).entries()) field(`compatibilityFlags[${i}]`, CompatibilityFlag, f);
-  if (code.durableObject !== null && code.durableObject !== undefined) field("durableObject", ClassName, code.durableObject);
+  for (const [i, f] of (code.compatibilityFlags ?? []).entries())
+    field(`compatibilityFlags[${i}]`, CompatibilityFlag, f);
+  if (code.durableObject !== null && code.durableObject !== undefined)
+    field("durableObject", ClassName, code.durableObject);
   for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);
   for (const k of Object.keys(s.secrets ?? {})) {
     field(`secrets.${k}`, EnvVarName, k);
-    if (k in (code.env ?? {})) failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
+    if (k in (code.env ?? {}))
+      failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
   }
   // Every setting, at preview: the host refuses a bad host setting too, but only at deploy.
   for (const k of APP_SETTING_NAMES) field(k, APP_SETTINGS[k].schema, settings[k] ?? APP_SETTINGS[k].default);
@@ -66,14 +73,18 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
  * or host settings roll out; anything else (the token, `dataOnDelete`, tags,
  * where the source is) only changes what state records.
  */
-export function diffApp(stored: StoredAppState, next: StoredAppState): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export function diffApp(
+  stored: StoredAppState,
+  next: StoredAppState,
+): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
   const [olds, news] = [readAppState(stored), readAppState(next)];
   const replaces: string[] = [];
   if (!same(olds.name, news.name)) replaces.push("name");
   if (!same(olds.control.url, news.control.url)) replaces.push("control");
   // State that spells out defaults is equal to lean state: no change.
-  const changes = replaces.length > 0 || (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
+  const changes =
+    replaces.length > 0 ||
+    (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
   // A rename may not free the old name's data: create the new app first, then delete the old.
   return { changes, replaces, deleteBeforeReplace: false };
 }
-

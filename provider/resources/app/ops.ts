@@ -14,10 +14,11 @@ import { readAppState, same, storedState, type AppCode, type AppState, type Stor
 import { appSources } from "../../bundle/source-files.js";
 import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
 
-
 /** The folder bundles are cached in: DYNAMIC_WORKERS_CACHE, else .dynamic-workers/cache under the project. */
 export function moduleCache(): ModuleCache {
-  return new ModuleCache(resolve(process.env.DYNAMIC_WORKERS_CACHE ?? join(process.cwd(), ".dynamic-workers", "cache")));
+  return new ModuleCache(
+    resolve(process.env.DYNAMIC_WORKERS_CACHE ?? join(process.cwd(), ".dynamic-workers", "cache")),
+  );
 }
 
 /** The settings the host keeps for an app (see AppSettingsInput). */
@@ -56,7 +57,10 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
           `run this from the project folder the preview ran in, or change the app so it is bundled again`,
       );
     }
-    modules[name] = { type: m.type, content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8") };
+    modules[name] = {
+      type: m.type,
+      content: m.type === "data" || m.type === "wasm" ? bytes.toString("base64") : bytes.toString("utf8"),
+    };
   }
   return {
     mainModule: code.mainModule,
@@ -71,7 +75,9 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
 async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: string | null): Promise<void> {
   const prepared = await prepareVersion(await versionSpec(s));
   if (prepared.versionHash !== s.code.versionHash) {
-    throw new Error(`app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`);
+    throw new Error(
+      `app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`,
+    );
   }
   await c.putVersion(s.name, prepared);
   await uploadSources(c, s);
@@ -93,9 +99,13 @@ export async function uploadSources(c: ControlClient, s: AppState): Promise<bool
     if (e instanceof BundleError) return false;
     throw e;
   }
-  const bundled = Object.entries(found.bundle.modules).map(([n, m]) => [n, createHash("sha256").update(m.content).digest("hex")]);
+  const bundled = Object.entries(found.bundle.modules).map(([n, m]) => [
+    n,
+    createHash("sha256").update(m.content).digest("hex"),
+  ]);
   const modules = s.code.modules;
-  if (bundled.length !== Object.keys(modules).length || bundled.some(([n, sha]) => modules[n!]?.sha256 !== sha)) return false;
+  if (bundled.length !== Object.keys(modules).length || bundled.some(([n, sha]) => modules[n!]?.sha256 !== sha))
+    return false;
   try {
     await c.putSources(s.name, s.code.versionHash, found.files);
   } catch (e) {
@@ -147,7 +157,8 @@ export async function updateApp(stored: StoredAppState, given: StoredAppState): 
     try {
       await uploadAndDeploy(c, news, info.currentVersion);
     } catch (e) {
-      if (e instanceof ControlApiError && e.status === 409) throw conflict(news.name, (e.body.current as string) ?? null, was);
+      if (e instanceof ControlApiError && e.status === 409)
+        throw conflict(news.name, (e.body.current as string) ?? null, was);
       throw e;
     }
   }
@@ -192,4 +203,3 @@ export async function deleteApp(stored: StoredAppState): Promise<void> {
     throw e;
   }
 }
-

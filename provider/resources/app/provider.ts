@@ -10,10 +10,15 @@ const checks = () => import("./check.js");
 const ops = () => import("./ops.js");
 
 export const appProvider: pulumi.dynamic.ResourceProvider = {
-  check: async (_olds: StoredAppState, news: StoredAppState) => ({ inputs: news, failures: (await checks()).checkApp(news) }),
+  check: async (_olds: StoredAppState, news: StoredAppState) => ({
+    inputs: news,
+    failures: (await checks()).checkApp(news),
+  }),
   diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => (await checks()).diffApp(olds, news),
   create: async (inputs: StoredAppState) => ({ id: inputs.name, outs: await (await ops()).createApp(inputs) }),
-  update: async (_id: string, olds: StoredAppState, news: StoredAppState) => ({ outs: await (await ops()).updateApp(olds, news) }),
+  update: async (_id: string, olds: StoredAppState, news: StoredAppState) => ({
+    outs: await (await ops()).updateApp(olds, news),
+  }),
   // Returning the read state as inputs too makes the next `up` restore the declared app.
   read: async (id: string, props: StoredAppState) => {
     const read = await (await ops()).readApp(props);

@@ -72,7 +72,8 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   }
   const modules: AppCode["modules"] = {};
   for (const [moduleName, m] of Object.entries(bundle.modules) as [string, InlineModule][]) {
-    const bytes = m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
+    const bytes =
+      m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
     modules[moduleName] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
   }
   if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
@@ -80,12 +81,17 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
     mainModule: bundle.mainModule,
     modules,
     contents: bundle.modules as Record<string, InlineModule>,
-    source: bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
+    source:
+      bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
   };
 }
 
 /** The code's hashes and settings, with the version hash of the whole (see shared/version-hash.ts). */
-async function codeOf({ contents, ...prepared }: PreparedCode, args: AppArgs, secrets: Record<string, string>): Promise<AppCode> {
+async function codeOf(
+  { contents, ...prepared }: PreparedCode,
+  args: AppArgs,
+  secrets: Record<string, string>,
+): Promise<AppCode> {
   const code: Omit<AppCode, "versionHash"> = {
     ...prepared,
     compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
@@ -104,7 +110,11 @@ export class App extends pulumi.CustomResource {
   /** The code as hashes, with its version hash. */
   declare readonly code: pulumi.Output<StoredAppState["code"]>;
   private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: string };
-  private derived: { versionHash?: pulumi.Output<string>; modules?: pulumi.Output<AppCode["modules"]>; url?: pulumi.Output<string> } = {};
+  private derived: {
+    versionHash?: pulumi.Output<string>;
+    modules?: pulumi.Output<AppCode["modules"]>;
+    url?: pulumi.Output<string>;
+  } = {};
 
   constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
     if ((args.source === undefined) === (args.modules === undefined)) {
@@ -131,9 +141,14 @@ export class App extends pulumi.CustomResource {
       const code =
         args.secrets === undefined
           ? pulumi.output(prepared.then((c) => codeOf(c, args, {})).then(storedCode))
-          : pulumi.unsecret(pulumi.all([prepared, pulumi.output(args.secrets)]).apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)));
+          : pulumi.unsecret(
+              pulumi
+                .all([prepared, pulumi.output(args.secrets)])
+                .apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)),
+            );
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
-      const maxQuota = args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
+      const maxQuota =
+        args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
       const settings = storedSettings(settingValues(args));
       // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
       const state: { [K in keyof StoredAppState]: unknown } = {

@@ -4,7 +4,13 @@
  * (readAppState), which the provider, the pull-request comment and the
  * policy pack all use.
  */
-import { APP_SETTINGS, APP_SETTING_NAMES, type AppSettingValues, type ModuleType, type QuotaInput } from "../../shared/schema/index.js";
+import {
+  APP_SETTINGS,
+  APP_SETTING_NAMES,
+  type AppSettingValues,
+  type ModuleType,
+  type QuotaInput,
+} from "../../shared/schema/index.js";
 
 /**
  * The App resource's inputs as the provider works with them: small values
@@ -79,7 +85,9 @@ export interface StoredAppState {
 export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 const isEmpty = (v: unknown) =>
-  v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v as object).length === 0);
+  v === undefined ||
+  v === null ||
+  (Array.isArray(v) ? v.length === 0 : typeof v === "object" && Object.keys(v as object).length === 0);
 
 /**
  * `group` without the fields equal to their default. Only equal ones: a value
@@ -111,7 +119,10 @@ export function storedState(s: AppState): StoredAppState {
     code: storedCode(s.code),
     ...(settings ? { settings } : {}),
     ...(Object.keys(s.secrets ?? {}).length > 0 ? { secrets: s.secrets } : {}),
-    control: lean({ url: s.control.url, maxQuota: readMaxQuota(s.control) }, DEFAULTS.control) as StoredAppState["control"],
+    control: lean(
+      { url: s.control.url, maxQuota: readMaxQuota(s.control) },
+      DEFAULTS.control,
+    ) as StoredAppState["control"],
     controlToken: s.controlToken,
   };
 }
@@ -139,10 +150,12 @@ export function readAppState(raw: unknown): AppState {
 }
 
 /** The `code` group, its defaults filled in. */
-export const readAppCode = (raw: unknown): AppCode => ({ ...DEFAULTS.code, ...present(group(raw)) }) as unknown as AppCode;
+export const readAppCode = (raw: unknown): AppCode =>
+  ({ ...DEFAULTS.code, ...present(group(raw)) }) as unknown as AppCode;
 
 /** The `settings` group: every setting, its default when left out. */
-export const readAppSettings = (raw: unknown): AppSettingsState => ({ ...DEFAULTS.settings, ...present(group(raw)) }) as AppSettingsState;
+export const readAppSettings = (raw: unknown): AppSettingsState =>
+  ({ ...DEFAULTS.settings, ...present(group(raw)) }) as AppSettingsState;
 
 /** The platform's ceilings from the `control` group (reading nothing else of it); an empty ceiling is none. */
 export function readMaxQuota(rawControl: unknown): QuotaInput | null {

@@ -28,13 +28,24 @@ export interface HostWorkerInputs {
 }
 
 /** Inputs whose change needs a new upload (dataOnDelete only changes what delete will do). */
-export const HOST_UPLOAD_FIELDS = ["accountId", "apiBaseUrl", "scriptName", "compatibilityDate", "bundleSha256", "platformConfig", "rotateControlToken"] as const;
+export const HOST_UPLOAD_FIELDS = [
+  "accountId",
+  "apiBaseUrl",
+  "scriptName",
+  "compatibilityDate",
+  "bundleSha256",
+  "platformConfig",
+  "rotateControlToken",
+] as const;
 
 /** Validates the inputs the way the upload will need them; one message per bad field. */
 export function checkHostInputs(inputs: HostWorkerInputs): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
   if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(inputs.scriptName ?? "")) {
-    failures.push({ property: "scriptName", reason: "must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'" });
+    failures.push({
+      property: "scriptName",
+      reason: "must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'",
+    });
   }
   const config = PlatformConfig.safeParse(inputs.platformConfig ?? {});
   if (!config.success) {
@@ -45,10 +56,17 @@ export function checkHostInputs(inputs: HostWorkerInputs): { property: string; r
       failures.push({ property: "platformConfig", reason: `${i.path}: ${i.message}` });
     }
   }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(inputs.compatibilityDate ?? "") || inputs.compatibilityDate < HOST_COMPATIBILITY_DATE) {
-    failures.push({ property: "compatibilityDate", reason: `must be a date YYYY-MM-DD on or after ${HOST_COMPATIBILITY_DATE} (the host needs it)` });
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(inputs.compatibilityDate ?? "") ||
+    inputs.compatibilityDate < HOST_COMPATIBILITY_DATE
+  ) {
+    failures.push({
+      property: "compatibilityDate",
+      reason: `must be a date YYYY-MM-DD on or after ${HOST_COMPATIBILITY_DATE} (the host needs it)`,
+    });
   }
-  if (!inputs.accountId) failures.push({ property: "accountId", reason: "must be a Cloudflare account id, or 'local'" });
+  if (!inputs.accountId)
+    failures.push({ property: "accountId", reason: "must be a Cloudflare account id, or 'local'" });
   if (inputs.dataOnDelete !== "retain" && inputs.dataOnDelete !== "delete") {
     failures.push({ property: "dataOnDelete", reason: "must be 'retain' or 'delete'" });
   }

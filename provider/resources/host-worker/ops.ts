@@ -17,7 +17,6 @@ import type { ScriptMetadata, WorkerBinding } from "../../cloudflare/metadata.js
 /** The host's main module name inside the upload. */
 export const HOST_MAIN_MODULE = "host.js";
 
-
 export interface HostWorkerOutputs extends HostWorkerInputs {
   /** Secret: the control API's bearer token. */
   controlToken: string;
@@ -45,7 +44,6 @@ export function newControlToken(): string {
   return randomBytes(32).toString("hex");
 }
 
-
 /** The host's bindings: the loader, its three Durable Object namespaces, the token and the settings. */
 export function hostBindings(controlToken: string, platformConfig: PlatformConfigInput): WorkerBinding[] {
   return [
@@ -59,14 +57,22 @@ export function hostBindings(controlToken: string, platformConfig: PlatformConfi
 }
 
 /** The script's current migration tag, or undefined when the script does not exist. */
-export async function deployedMigrationTag(cf: Cloudflare, accountId: string, scriptName: string): Promise<{ exists: boolean; tag?: string }> {
+export async function deployedMigrationTag(
+  cf: Cloudflare,
+  accountId: string,
+  scriptName: string,
+): Promise<{ exists: boolean; tag?: string }> {
   for await (const script of cf.workers.scripts.list({ account_id: accountId })) {
     if (script.id === scriptName) return { exists: true, tag: script.migration_tag || undefined };
   }
   return { exists: false };
 }
 
-export async function namespaceIds(cf: Cloudflare, accountId: string, scriptName: string): Promise<Record<string, string>> {
+export async function namespaceIds(
+  cf: Cloudflare,
+  accountId: string,
+  scriptName: string,
+): Promise<Record<string, string>> {
   const byClass = new Map<string, string>();
   for await (const ns of cf.durableObjects.namespaces.list({ account_id: accountId })) {
     if (ns.script === scriptName && ns.class && ns.id) byClass.set(ns.class, ns.id);
@@ -80,7 +86,11 @@ export async function namespaceIds(cf: Cloudflare, accountId: string, scriptName
 }
 
 /** Uploads the host with the migrations it still needs; returns what the resource outputs. */
-export async function uploadHost(cf: Cloudflare, inputs: HostWorkerInputs, controlToken: string): Promise<HostWorkerOutputs> {
+export async function uploadHost(
+  cf: Cloudflare,
+  inputs: HostWorkerInputs,
+  controlToken: string,
+): Promise<HostWorkerOutputs> {
   const bundle = hostBundle();
   if (bundle.sha256 !== inputs.bundleSha256) {
     throw new Error(

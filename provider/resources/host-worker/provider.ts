@@ -17,11 +17,14 @@ const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify
 
 /** The inputs whose value is not the one `olds` has (the provider text aside). */
 function changedInputs(olds: Partial<HostWorkerOutputs> | undefined, news: HostWorkerInputs): string[] {
-  return (Object.keys(news) as (keyof HostWorkerInputs)[]).filter((f) => (f as string) !== "__provider" && differs(olds?.[f], news[f]));
+  return (Object.keys(news) as (keyof HostWorkerInputs)[]).filter(
+    (f) => (f as string) !== "__provider" && differs(olds?.[f], news[f]),
+  );
 }
 
 /** The Cloudflare API client for where the script lives (the local target takes any token). */
-const clientFor = (ops: Ops, p: Pick<HostWorkerInputs, "apiBaseUrl" | "accountId">) => ops.cloudflareClient(p.apiBaseUrl, ops.apiToken({}, p.accountId === "local"));
+const clientFor = (ops: Ops, p: Pick<HostWorkerInputs, "apiBaseUrl" | "accountId">) =>
+  ops.cloudflareClient(p.apiBaseUrl, ops.apiToken({}, p.accountId === "local"));
 
 export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
   /** The `cloudflare:apiToken` config secret reaches the provider here, never through state. */
@@ -56,7 +59,10 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
     if (!HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
       return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
     }
-    const token = olds.rotateControlToken === news.rotateControlToken && olds.controlToken ? olds.controlToken : ops.newControlToken();
+    const token =
+      olds.rotateControlToken === news.rotateControlToken && olds.controlToken
+        ? olds.controlToken
+        : ops.newControlToken();
     return { outs: await ops.uploadHost(clientFor(ops, news), news, token) };
   },
 

@@ -80,7 +80,10 @@ export class Platform extends pulumi.ComponentResource {
     // Conflicting or bad arguments are refused before any resource is made.
     const { inputs, config } = hostInputs(name, args);
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
-    const where = args.accountId === "local" ? this.localUrls(host, inputs.apiBaseUrl, config) : this.cloudflareUrls(name, args, host, config);
+    const where =
+      args.accountId === "local"
+        ? this.localUrls(host, inputs.apiBaseUrl, config)
+        : this.cloudflareUrls(name, args, host, config);
     this.url = where.url;
     this.controlUrl = where.controlUrl;
     this.appsUrlOf = where.appsUrlOf;
@@ -115,19 +118,34 @@ export class Platform extends pulumi.ComponentResource {
     const scriptName = args.scriptName ?? "dynamic-workers";
     const after = { parent: this, dependsOn: [host] };
     if (args.workersDev) {
-      new cloudflare.WorkersScriptSubdomain(`${name}-workers-dev`, { accountId: args.accountId, scriptName, enabled: true }, after);
+      new cloudflare.WorkersScriptSubdomain(
+        `${name}-workers-dev`,
+        { accountId: args.accountId, scriptName, enabled: true },
+        after,
+      );
     }
     (args.routes ?? []).forEach((r, i) => {
-      new cloudflare.WorkersRoute(`${name}-route-${i}`, { zoneId: r.zoneId, pattern: r.pattern, script: scriptName }, after);
+      new cloudflare.WorkersRoute(
+        `${name}-route-${i}`,
+        { zoneId: r.zoneId, pattern: r.pattern, script: scriptName },
+        after,
+      );
     });
-    const base = args.customDomain ? `https://${args.customDomain.hostname}` : `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
-    const appsUrlOf = (app: string) => (config.appsDomain ? `https://${app}.${config.appsDomain}/` : `${base}/apps/${app}/`);
+    const base = args.customDomain
+      ? `https://${args.customDomain.hostname}`
+      : `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
+    const appsUrlOf = (app: string) =>
+      config.appsDomain ? `https://${app}.${config.appsDomain}/` : `${base}/apps/${app}/`;
     if (!args.customDomain) {
       const url = host.scriptName.apply(() => base);
       return { url, controlUrl: url, appsUrlOf };
     }
     const { hostname, zoneId } = args.customDomain;
-    const domain = new cloudflare.WorkersCustomDomain(`${name}-domain`, { accountId: args.accountId, hostname, service: scriptName, zoneId }, after);
+    const domain = new cloudflare.WorkersCustomDomain(
+      `${name}-domain`,
+      { accountId: args.accountId, hostname, service: scriptName, zoneId },
+      after,
+    );
     const url = pulumi.interpolate`https://${domain.hostname}`;
     return { url, controlUrl: url, appsUrlOf };
   }
@@ -148,7 +166,9 @@ interface Urls {
 function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInputs; config: PlatformConfig } {
   const local = args.accountId === "local";
   if (local && (args.workersDev || args.customDomain || args.routes?.length)) {
-    throw new Error(`Platform '${name}': workersDev, customDomain and routes are Cloudflare features; the local target ("local") takes none`);
+    throw new Error(
+      `Platform '${name}': workersDev, customDomain and routes are Cloudflare features; the local target ("local") takes none`,
+    );
   }
   if (!local && !args.workersDev && !args.customDomain) {
     throw new Error(`Platform '${name}': on Cloudflare give workersDev or customDomain, so the host has a URL`);
@@ -159,7 +179,10 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
     ...(appsDomain ? { appsDomain } : {}),
     ...(args.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: args.cacheTtlSeconds } : {}),
     ...(args.versionsKept !== undefined ? { versionsKept: args.versionsKept } : {}),
-    limits: { ...(args.limits?.maxApps !== undefined ? { maxApps: args.limits.maxApps } : {}), maxQuota: args.limits?.maxQuota ?? {} },
+    limits: {
+      ...(args.limits?.maxApps !== undefined ? { maxApps: args.limits.maxApps } : {}),
+      maxQuota: args.limits?.maxQuota ?? {},
+    },
     defaults: { quota: args.defaults?.quota ?? {} },
   };
   const inputs: HostWorkerInputs = {
@@ -173,6 +196,7 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
     dataOnDelete: args.dataOnDelete ?? "retain",
   };
   const failures = checkHostInputs(inputs);
-  if (failures.length) throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  if (failures.length)
+    throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   return { inputs, config: PlatformConfig.parse(platformConfig) };
 }

@@ -9,7 +9,14 @@
  */
 import type { z } from "zod";
 import { AppName, AppSettingsInput, AppVersionSpec, Sha256, VersionSourcesRequest } from "../schema/index.js";
-import { DeleteQuery, DeployRequest, ListQuery, MissingModulesRequest, RollbackRequest, VersionQuery } from "./requests.js";
+import {
+  DeleteQuery,
+  DeployRequest,
+  ListQuery,
+  MissingModulesRequest,
+  RollbackRequest,
+  VersionQuery,
+} from "./requests.js";
 import type * as A from "./responses.js";
 
 /** Every route's path is under this prefix. */
@@ -50,8 +57,14 @@ export interface ControlRoute<
 
 /** Declares a route answering `R`; a path parameter without a PATH_PARAMS entry fails typecheck. */
 function route<R>() {
-  return <const P extends string, B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-    spec: { method: HttpMethod; path: P; body?: B; query?: Q } & ([ParamNames<P>] extends [PathParamName] ? unknown : never),
+  return <
+    const P extends string,
+    B extends z.ZodType | undefined = undefined,
+    Q extends z.ZodType | undefined = undefined,
+  >(
+    spec: { method: HttpMethod; path: P; body?: B; query?: Q } & ([ParamNames<P>] extends [PathParamName]
+      ? unknown
+      : never),
   ): ControlRoute<P, B, Q, R> => spec;
 }
 
@@ -61,11 +74,19 @@ export const CONTROL_ROUTES = {
   putApp: route<A.AppAnswer>()({ method: "PUT", path: "/apps/:app", body: AppSettingsInput }),
   getApp: route<A.AppAnswer>()({ method: "GET", path: "/apps/:app" }),
   deleteApp: route<A.DeleteOutcome>()({ method: "DELETE", path: "/apps/:app", query: DeleteQuery }),
-  missingModules: route<A.MissingModules>()({ method: "POST", path: "/apps/:app/modules/missing", body: MissingModulesRequest }),
+  missingModules: route<A.MissingModules>()({
+    method: "POST",
+    path: "/apps/:app/modules/missing",
+    body: MissingModulesRequest,
+  }),
   putVersion: route<A.VersionStored>()({ method: "POST", path: "/apps/:app/versions", body: AppVersionSpec }),
   listVersions: route<A.VersionList>()({ method: "GET", path: "/apps/:app/versions" }),
   getVersion: route<A.VersionAnswer>()({ method: "GET", path: "/apps/:app/versions/:hash", query: VersionQuery }),
-  putSources: route<A.SourcesStored>()({ method: "PUT", path: "/apps/:app/versions/:hash/sources", body: VersionSourcesRequest }),
+  putSources: route<A.SourcesStored>()({
+    method: "PUT",
+    path: "/apps/:app/versions/:hash/sources",
+    body: VersionSourcesRequest,
+  }),
   getSources: route<A.VersionSources>()({ method: "GET", path: "/apps/:app/versions/:hash/sources" }),
   deploy: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/deploy", body: DeployRequest }),
   rollback: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/rollback", body: RollbackRequest }),
@@ -80,12 +101,20 @@ type SchemaOut<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export type RouteParams<K extends RouteName> = Record<ParamNames<RouteOf<K>["path"]>, string>;
 export type RouteBody<K extends RouteName> = RouteOf<K> extends ControlRoute<string, infer B> ? SchemaOut<B> : never;
-export type RouteQuery<K extends RouteName> = RouteOf<K> extends ControlRoute<string, z.ZodType | undefined, infer Q> ? SchemaOut<Q> : never;
-export type RouteAnswer<K extends RouteName> = RouteOf<K> extends ControlRoute<string, z.ZodType | undefined, z.ZodType | undefined, infer R> ? R : never;
+export type RouteQuery<K extends RouteName> =
+  RouteOf<K> extends ControlRoute<string, z.ZodType | undefined, infer Q> ? SchemaOut<Q> : never;
+export type RouteAnswer<K extends RouteName> =
+  RouteOf<K> extends ControlRoute<string, z.ZodType | undefined, z.ZodType | undefined, infer R> ? R : never;
 
 /** What a caller gives to call route K: path parameters, body and query, each where the route has them. */
-export type RouteArgs<K extends RouteName> = ([ParamNames<RouteOf<K>["path"]>] extends [never] ? { params?: undefined } : { params: RouteParams<K> }) &
-  (RouteOf<K> extends ControlRoute<string, infer B> ? (B extends z.ZodType ? { body: z.input<B> } : { body?: undefined }) : never) &
+export type RouteArgs<K extends RouteName> = ([ParamNames<RouteOf<K>["path"]>] extends [never]
+  ? { params?: undefined }
+  : { params: RouteParams<K> }) &
+  (RouteOf<K> extends ControlRoute<string, infer B>
+    ? B extends z.ZodType
+      ? { body: z.input<B> }
+      : { body?: undefined }
+    : never) &
   (RouteOf<K> extends ControlRoute<string, z.ZodType | undefined, infer Q>
     ? Q extends z.ZodType
       ? { query?: z.input<Q> }
@@ -93,7 +122,11 @@ export type RouteArgs<K extends RouteName> = ([ParamNames<RouteOf<K>["path"]>] e
     : never);
 
 /** A route's path (without CONTROL_API_PREFIX) with its parameters URI-encoded, and the query's defined values. */
-export function routePath(pattern: string, params: Record<string, string> = {}, query: Record<string, unknown> = {}): string {
+export function routePath(
+  pattern: string,
+  params: Record<string, string> = {},
+  query: Record<string, unknown> = {},
+): string {
   const path = pattern.replace(/:(\w+)/g, (_, k: string) => {
     const v = params[k];
     if (v === undefined) throw new Error(`${pattern}: no value for path parameter '${k}'`);

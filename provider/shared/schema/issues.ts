@@ -11,7 +11,8 @@ export interface FieldIssue {
 export function formatIssues(error: z.ZodError, prefix = ""): FieldIssue[] {
   return error.issues.map((issue) => {
     // A refused record key carries the key schema's own message one level down.
-    const nested = issue.code === "invalid_key" ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
+    const nested =
+      issue.code === "invalid_key" ? (issue as { issues?: { message: string }[] }).issues?.[0]?.message : undefined;
     return { path: formatPath(issue.path, prefix), message: nested ? `key ${nested}` : issue.message };
   });
 }

@@ -26,8 +26,7 @@ const APP_NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
 export const AppName = z
   .string()
   .regex(APP_NAME_RE, {
-    message:
-      "must be a DNS label: 1-63 characters of a-z, 0-9 and '-', starting with a letter",
+    message: "must be a DNS label: 1-63 characters of a-z, 0-9 and '-', starting with a letter",
   })
   .refine((s) => !s.endsWith("-"), { message: "must not end with '-'" })
   .refine((s) => !RESERVED_APP_NAMES.includes(s), {
@@ -59,9 +58,11 @@ export const Sha256 = z
 
 /** Words a class cannot be named (ECMAScript reserved words, and names the wrapper must not shadow). */
 const RESERVED_WORDS = new Set(
-  ("await break case catch class const continue debugger default delete do else enum export extends false finally for " +
+  (
+    "await break case catch class const continue debugger default delete do else enum export extends false finally for " +
     "function if implements import in instanceof interface let new null package private protected public return static " +
-    "super switch this throw true try typeof var void while with yield arguments eval undefined NaN Infinity").split(" "),
+    "super switch this throw true try typeof var void while with yield arguments eval undefined NaN Infinity"
+  ).split(" "),
 );
 
 /** The name of an exported JavaScript class. */
@@ -69,7 +70,9 @@ export const ClassName = z
   .string()
   .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,127}$/, { message: "must be a JavaScript class name" })
   .refine((s) => !RESERVED_WORDS.has(s), { message: "must not be a JavaScript reserved word" })
-  .refine((s) => !s.startsWith(HOST_MODULE_PREFIX), { message: `must not start with '${HOST_MODULE_PREFIX}' (reserved for the host)` });
+  .refine((s) => !s.startsWith(HOST_MODULE_PREFIX), {
+    message: `must not start with '${HOST_MODULE_PREFIX}' (reserved for the host)`,
+  });
 
 /** Binding names the host puts in an app's env itself. */
 export const RESERVED_ENV_NAMES: readonly string[] = ["OBJECTS", "__proto__"];
@@ -82,7 +85,9 @@ export const EnvVarName = z
   .refine((s) => !RESERVED_ENV_NAMES.includes(s), {
     message: `is reserved for the host: ${RESERVED_ENV_NAMES.join(", ")}`,
   })
-  .refine((s) => !s.startsWith(HOST_MODULE_PREFIX), { message: `must not start with '${HOST_MODULE_PREFIX}' (reserved for the host)` });
+  .refine((s) => !s.startsWith(HOST_MODULE_PREFIX), {
+    message: `must not start with '${HOST_MODULE_PREFIX}' (reserved for the host)`,
+  });
 
 /**
  * A record whose keys are names. JSON.parse keeps a "__proto__" key as an own
@@ -90,13 +95,16 @@ export const EnvVarName = z
  * refused here, naming it, before zod sees it.
  */
 export function nameRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
-  return z.preprocess((input, ctx) => {
-    if (input !== null && typeof input === "object" && Object.hasOwn(input, "__proto__")) {
-      ctx.addIssue({ code: "custom", path: ["__proto__"], message: "'__proto__' cannot be a name" });
-    }
-    return input;
-    // The preprocess step changes no type: keep the record's input type for callers.
-  }, z.record(key, value)) as unknown as z.ZodRecord<K, V>;
+  return z.preprocess(
+    (input, ctx) => {
+      if (input !== null && typeof input === "object" && Object.hasOwn(input, "__proto__")) {
+        ctx.addIssue({ code: "custom", path: ["__proto__"], message: "'__proto__' cannot be a name" });
+      }
+      return input;
+      // The preprocess step changes no type: keep the record's input type for callers.
+    },
+    z.record(key, value),
+  ) as unknown as z.ZodRecord<K, V>;
 }
 
 /** An object name given to `env.OBJECTS.get(name)`. */

@@ -51,7 +51,10 @@ export const QUOTA_FIELDS = Object.keys(QUOTA_DEFAULTS) as (keyof Quota)[];
  * platform's default, else Quota's default lowered to the platform ceiling.
  * Only declared values can be above the ceiling (see quotaOverCeiling).
  */
-export function effectiveQuota(own: QuotaInput, config: { defaults: { quota: QuotaInput }; limits: { maxQuota: QuotaInput } }): Quota {
+export function effectiveQuota(
+  own: QuotaInput,
+  config: { defaults: { quota: QuotaInput }; limits: { maxQuota: QuotaInput } },
+): Quota {
   const quota = Quota.parse({ ...config.defaults.quota, ...own });
   const ceiling = config.limits.maxQuota;
   for (const field of QUOTA_FIELDS) {

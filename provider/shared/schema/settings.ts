@@ -14,10 +14,7 @@ export const HostPattern = z
   );
 
 /** Where an app's code may send requests. @default "none" */
-export const Outbound = z.union([
-  z.literal("none"),
-  z.strictObject({ allow: z.array(HostPattern).min(1).max(100) }),
-]);
+export const Outbound = z.union([z.literal("none"), z.strictObject({ allow: z.array(HostPattern).min(1).max(100) })]);
 export type Outbound = z.infer<typeof Outbound>;
 
 /** A tag: 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit. */
@@ -44,7 +41,12 @@ export const DataOnDelete = z.enum(["retain", "delete"]);
  */
 export const APP_SETTINGS = {
   /** What the app may use; unset fields take the platform's defaults. @default {} */
-  quota: { schema: QuotaInput, default: {}, host: true, describe: "What the app may use; fields left out take the platform's defaults." },
+  quota: {
+    schema: QuotaInput,
+    default: {},
+    host: true,
+    describe: "What the app may use; fields left out take the platform's defaults.",
+  },
   /** Hosts the app may call. @default "none" */
   outbound: {
     schema: Outbound,
@@ -57,9 +59,19 @@ export const APP_SETTINGS = {
    * host's wrapper collects them in the app's isolate, and only for an app
    * that asks. @default false
    */
-  logs: { schema: z.boolean(), default: false, host: true, describe: "Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false." },
+  logs: {
+    schema: z.boolean(),
+    default: false,
+    host: true,
+    describe: "Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false.",
+  },
   /** What deleting the app does to its objects' databases. @default "retain" */
-  dataOnDelete: { schema: DataOnDelete, default: "retain", host: false, describe: 'What deleting the app does to its objects\' databases. Default: "retain".' },
+  dataOnDelete: {
+    schema: DataOnDelete,
+    default: "retain",
+    host: false,
+    describe: 'What deleting the app does to its objects\' databases. Default: "retain".',
+  },
   /**
    * Labels for people and policies, e.g. `["disposable"]` (the policy pack
    * allows `dataOnDelete: "delete"` only on a tagged app). Kept in the
@@ -70,7 +82,8 @@ export const APP_SETTINGS = {
     schema: Tags,
     default: [],
     host: false,
-    describe: 'Labels for people and policies, e.g. ["disposable"] (the policy pack allows dataOnDelete "delete" only on a tagged app). Not sent to the host.',
+    describe:
+      'Labels for people and policies, e.g. ["disposable"] (the policy pack allows dataOnDelete "delete" only on a tagged app). Not sent to the host.',
   },
 } as const satisfies Record<string, { schema: z.ZodType; default: unknown; host: boolean; describe: string }>;
 

@@ -27,12 +27,21 @@ export const VersionSourcesRequest = z
   .superRefine((r, ctx) => {
     const n = Object.keys(r.files).length;
     if (n > SOURCE_LIMITS.maxFiles) {
-      ctx.addIssue({ code: "custom", path: ["files"], message: `must hold at most ${SOURCE_LIMITS.maxFiles} files (got ${n})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["files"],
+        message: `must hold at most ${SOURCE_LIMITS.maxFiles} files (got ${n})`,
+      });
     }
     let bytes = 0;
-    for (const f of Object.values(r.files)) if (f.content !== undefined) bytes += new TextEncoder().encode(f.content).byteLength;
+    for (const f of Object.values(r.files))
+      if (f.content !== undefined) bytes += new TextEncoder().encode(f.content).byteLength;
     if (bytes > SOURCE_LIMITS.maxBytes) {
-      ctx.addIssue({ code: "custom", path: ["files"], message: `are ${bytes} bytes in all; at most ${SOURCE_LIMITS.maxBytes} bytes are allowed` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["files"],
+        message: `are ${bytes} bytes in all; at most ${SOURCE_LIMITS.maxBytes} bytes are allowed`,
+      });
     }
   });
 export type VersionSourcesRequest = z.input<typeof VersionSourcesRequest>;

@@ -25,7 +25,11 @@ export const ModuleUpload = z
   .strictObject({ type: ModuleType, content: z.string().optional(), sha256: Sha256.optional() })
   .superRefine((m, ctx) => {
     if ((m.content === undefined) === (m.sha256 === undefined)) {
-      ctx.addIssue({ code: "custom", path: [], message: "must have either 'content' or 'sha256' (of content the host stores), not both" });
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "must have either 'content' or 'sha256' (of content the host stores), not both",
+      });
       return;
     }
     if (m.content === undefined) return;
@@ -46,9 +50,12 @@ export type ModuleUpload = z.infer<typeof ModuleUpload>;
 export const CompatibilityDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date as YYYY-MM-DD" })
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
-    message: "must be a real calendar date",
-  });
+  .refine(
+    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    {
+      message: "must be a real calendar date",
+    },
+  );
 
 export const CompatibilityFlag = z
   .string()
@@ -78,7 +85,11 @@ export const AppVersionSpec = z
       ctx.addIssue({ code: "custom", path: ["modules"], message: "must hold at least one module" });
     }
     if (names.length > LIMITS.maxModules) {
-      ctx.addIssue({ code: "custom", path: ["modules"], message: `must hold at most ${LIMITS.maxModules} modules (got ${names.length})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["modules"],
+        message: `must hold at most ${LIMITS.maxModules} modules (got ${names.length})`,
+      });
     }
     const main = spec.modules[spec.mainModule];
     if (!main) {
@@ -91,7 +102,8 @@ export const AppVersionSpec = z
       ctx.addIssue({ code: "custom", path: ["mainModule"], message: `must be a 'js' (ES) module, not '${main.type}'` });
     }
     let bytes = 0;
-    for (const m of Object.values(spec.modules)) if (m.content !== undefined) bytes += contentByteLength(m.type, m.content);
+    for (const m of Object.values(spec.modules))
+      if (m.content !== undefined) bytes += contentByteLength(m.type, m.content);
     if (bytes > LIMITS.maxCodeBytes) {
       ctx.addIssue({
         code: "custom",
@@ -101,11 +113,19 @@ export const AppVersionSpec = z
     }
     const envKeys = Object.keys(spec.env);
     if (envKeys.length > LIMITS.maxEnvVars) {
-      ctx.addIssue({ code: "custom", path: ["env"], message: `at most ${LIMITS.maxEnvVars} vars are allowed (got ${envKeys.length})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["env"],
+        message: `at most ${LIMITS.maxEnvVars} vars are allowed (got ${envKeys.length})`,
+      });
     }
     const envBytes = new TextEncoder().encode(JSON.stringify(spec.env)).byteLength;
     if (envBytes > LIMITS.maxEnvBytes) {
-      ctx.addIssue({ code: "custom", path: ["env"], message: `is ${envBytes} bytes as JSON; at most ${LIMITS.maxEnvBytes} bytes are allowed` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["env"],
+        message: `is ${envBytes} bytes as JSON; at most ${LIMITS.maxEnvBytes} bytes are allowed`,
+      });
     }
   });
 export type AppVersionSpecInput = z.input<typeof AppVersionSpec>;

@@ -29,13 +29,17 @@ export default {
   async fetch(request: Request, env: AppEnv): Promise<Response> {
     const url = new URL(request.url);
     const m = /^\/rooms\/([a-z0-9-]{1,40})\/messages$/.exec(url.pathname);
-    if (!m) return Response.json({ error: "not found", routes: ["GET /rooms/:room/messages", "POST /rooms/:room/messages"] }, { status: 404 });
+    if (!m)
+      return Response.json(
+        { error: "not found", routes: ["GET /rooms/:room/messages", "POST /rooms/:room/messages"] },
+        { status: 404 },
+      );
     const room = env.OBJECTS.get(m[1]!);
     if (request.method === "GET") return Response.json(await room.recent());
     if (request.method === "POST") {
       const body = (await request.json().catch(() => ({}))) as { user?: unknown; text?: unknown };
       if (typeof body.user !== "string" || typeof body.text !== "string") {
-        return Response.json({ error: "POST {\"user\": \"…\", \"text\": \"…\"}" }, { status: 400 });
+        return Response.json({ error: 'POST {"user": "…", "text": "…"}' }, { status: 400 });
       }
       return Response.json(await room.post(body.user.slice(0, 40), body.text.slice(0, 2000)), { status: 201 });
     }

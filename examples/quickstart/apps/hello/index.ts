@@ -13,7 +13,8 @@ export default {
       case "/add": {
         const a = Number(url.searchParams.get("a"));
         const b = Number(url.searchParams.get("b"));
-        if (!Number.isFinite(a) || !Number.isFinite(b)) return Response.json({ error: "give numbers a and b" }, { status: 400 });
+        if (!Number.isFinite(a) || !Number.isFinite(b))
+          return Response.json({ error: "give numbers a and b" }, { status: 400 });
         return Response.json({ sum: a + b });
       }
       default:

@@ -24,7 +24,9 @@ export class TodoList extends DurableObject<AppEnv> {
   }
 
   add(text: string): Todo {
-    const row = this.ctx.storage.sql.exec<{ id: number }>("INSERT INTO todos (text) VALUES (?) RETURNING id", text).one();
+    const row = this.ctx.storage.sql
+      .exec<{ id: number }>("INSERT INTO todos (text) VALUES (?) RETURNING id", text)
+      .one();
     return { id: row.id, text, done: false };
   }
 
@@ -35,7 +37,7 @@ export class TodoList extends DurableObject<AppEnv> {
       if (request.method === "POST") {
         const body = (await request.json().catch(() => ({}))) as { text?: unknown };
         if (typeof body.text !== "string" || body.text.trim() === "") {
-          return Response.json({ error: "POST {\"text\": \"…\"}" }, { status: 400 });
+          return Response.json({ error: 'POST {"text": "…"}' }, { status: 400 });
         }
         return Response.json(this.add(body.text.trim()), { status: 201 });
       }
@@ -45,6 +47,9 @@ export class TodoList extends DurableObject<AppEnv> {
       this.ctx.storage.sql.exec("UPDATE todos SET done = 1 WHERE id = ?", Number(done[1]));
       return Response.json(this.list().find((t) => t.id === Number(done[1])) ?? { error: "no such todo" });
     }
-    return Response.json({ error: "not found", routes: ["GET /todos", "POST /todos", "POST /todos/:id/done"] }, { status: 404 });
+    return Response.json(
+      { error: "not found", routes: ["GET /todos", "POST /todos", "POST /todos/:id/done"] },
+      { status: 404 },
+    );
   }
 }

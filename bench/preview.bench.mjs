@@ -252,6 +252,39 @@ async function benchN(n, project) {
   }
 }
 
+/** One N's figures: create, preview and up against the floor, the dependency floor, and state bytes. */
+function reportN(n, r, ms) {
+  const ratioP = r.preview.ours / r.preview.floor;
+  const ratioU = r.up.ours / r.up.floor;
+  console.log("");
+  console.log(`N = ${n} (${n + NAMED_APPS} apps; this N took ${s(ms)} s)`);
+  console.log(
+    `  create (first up)   ours ${s(r.created.ours).padStart(7)} s   floor ${s(r.created.floor).padStart(7)} s   ratio ${(r.created.ours / r.created.floor).toFixed(2)}×`,
+  );
+  console.log(
+    `  preview, 1 changed  ours ${s(r.preview.ours).padStart(7)} s   floor ${s(r.preview.floor).padStart(7)} s   ratio ${ratioP.toFixed(2)}×   ${cpuLine(r.cpu.preview)}`,
+  );
+  console.log(
+    `  up, 1 changed       ours ${s(r.up.ours).padStart(7)} s   floor ${s(r.up.floor).padStart(7)} s   ratio ${ratioU.toFixed(2)}×   ${cpuLine(r.cpu.up)}`,
+  );
+  for (const op of ["preview", "up"]) {
+    const d = r[op];
+    console.log(
+      `  ${op.padEnd(7)} floor whose resources depend on one more (as apps on their platform): ${s(d.floorDep)} s, ` +
+        `${(d.floorDep / d.floor).toFixed(2)}× the floor; ours / that ${(d.ours / d.floorDep).toFixed(2)}×`,
+    );
+  }
+  const o = r.state.ours;
+  const f = r.state.floor;
+  console.log(
+    `  state: export / N   ours ${o.perN.toFixed(0)} B (${o.total} B)   floor ${f.perN.toFixed(0)} B (${f.total} B)`,
+  );
+  console.log(
+    `  state per resource  ours App ${o.res.whole.toFixed(0)} B, of which __provider ${o.res.provider.toFixed(0)} B, ` +
+      `without it ${o.res.lean.toFixed(0)} B   floor ${f.res.whole.toFixed(0)} B (__provider ${f.res.provider.toFixed(0)} B)`,
+  );
+}
+
 async function main() {
   if (!hasPulumi) throw new Error("no Pulumi CLI under .tools/pulumi/bin: run `npm run bootstrap` first");
   if (NS.length === 0) throw new Error(`BENCH_N='${process.env.BENCH_N}' holds no positive integer`);
@@ -264,35 +297,7 @@ async function main() {
     const t0 = performance.now();
     const r = await benchN(n, project);
     results.push(r);
-    const ratioP = r.preview.ours / r.preview.floor;
-    const ratioU = r.up.ours / r.up.floor;
-    console.log("");
-    console.log(`N = ${n} (${n + NAMED_APPS} apps; this N took ${s(performance.now() - t0)} s)`);
-    console.log(
-      `  create (first up)   ours ${s(r.created.ours).padStart(7)} s   floor ${s(r.created.floor).padStart(7)} s   ratio ${(r.created.ours / r.created.floor).toFixed(2)}×`,
-    );
-    console.log(
-      `  preview, 1 changed  ours ${s(r.preview.ours).padStart(7)} s   floor ${s(r.preview.floor).padStart(7)} s   ratio ${ratioP.toFixed(2)}×   ${cpuLine(r.cpu.preview)}`,
-    );
-    console.log(
-      `  up, 1 changed       ours ${s(r.up.ours).padStart(7)} s   floor ${s(r.up.floor).padStart(7)} s   ratio ${ratioU.toFixed(2)}×   ${cpuLine(r.cpu.up)}`,
-    );
-    for (const op of ["preview", "up"]) {
-      const d = r[op];
-      console.log(
-        `  ${op.padEnd(7)} floor whose resources depend on one more (as apps on their platform): ${s(d.floorDep)} s, ` +
-          `${(d.floorDep / d.floor).toFixed(2)}× the floor; ours / that ${(d.ours / d.floorDep).toFixed(2)}×`,
-      );
-    }
-    const o = r.state.ours;
-    const f = r.state.floor;
-    console.log(
-      `  state: export / N   ours ${o.perN.toFixed(0)} B (${o.total} B)   floor ${f.perN.toFixed(0)} B (${f.total} B)`,
-    );
-    console.log(
-      `  state per resource  ours App ${o.res.whole.toFixed(0)} B, of which __provider ${o.res.provider.toFixed(0)} B, ` +
-        `without it ${o.res.lean.toFixed(0)} B   floor ${f.res.whole.toFixed(0)} B (__provider ${f.res.provider.toFixed(0)} B)`,
-    );
+    reportN(n, r, performance.now() - t0);
   }
   console.log("");
   const last = results.at(-1);

@@ -8,7 +8,14 @@ import { bindingKind } from "./bindings/index.js";
 import { CfApiError } from "./errors.js";
 import { planUploadMigrations } from "./upload-migrations.js";
 import { type Runtime, RuntimeStartError } from "./runtime.js";
-import { newId, sha256HexSync, type StateStore, type LocalState, type StoredScript } from "./state.js";
+import {
+  newId,
+  sha256HexSync,
+  type StateStore,
+  type LocalState,
+  type StoredNamespace,
+  type StoredScript,
+} from "./state.js";
 import type { ParsedUpload } from "./upload.js";
 import { workerOptions } from "./worker-options.js";
 import type { WorkerBinding } from "../cloudflare/metadata.js";
@@ -73,12 +80,6 @@ export class Account {
       const prev = this.state.scripts[name];
       const { migrations, keep_bindings, ...rest } = upload.metadata;
       const bindings = keptBindings(rest.bindings ?? [], keep_bindings ?? [], prev);
-      const names = new Set<string>();
-      for (const b of bindings) {
-        if (names.has(b.name))
-          throw new CfApiError("script_invalid", `binding name '${b.name}' is used more than once`);
-        names.add(b.name);
-      }
       const now = new Date().toISOString();
       const plan = planUploadMigrations({
         script: name,
@@ -88,10 +89,7 @@ export class Account {
         bindings,
         now,
       });
-      for (const b of bindings) {
-        const refusal = bindingKind(b).check(b, { script: name, namespaces: plan.namespaces });
-        if (refusal) throw refusal;
-      }
+      checkBindings(name, bindings, plan.namespaces);
       const modules = upload.modules.map((m) => ({
         name: m.name,
         contentType: m.contentType,
@@ -226,4 +224,21 @@ function keptBindings(bindings: WorkerBinding[], keep: string[], prev: StoredScr
   const named = new Set(bindings.map((b) => b.name));
   const kept = (prev.metadata.bindings ?? []).filter((b) => keep.includes(b.type) && !named.has(b.name));
   return [...bindings, ...kept];
+}
+
+/** Each binding name once, and each binding valid for its kind (a Durable Object class must have a namespace). */
+function checkBindings(
+  script: string,
+  bindings: readonly WorkerBinding[],
+  namespaces: readonly StoredNamespace[],
+): void {
+  const names = new Set<string>();
+  for (const b of bindings) {
+    if (names.has(b.name)) throw new CfApiError("script_invalid", `binding name '${b.name}' is used more than once`);
+    names.add(b.name);
+  }
+  for (const b of bindings) {
+    const refusal = bindingKind(b).check(b, { script, namespaces });
+    if (refusal) throw refusal;
+  }
 }

@@ -17,14 +17,16 @@ export interface MigrationPlan {
   migrationTag: string | undefined;
 }
 
-export function planUploadMigrations(opts: {
+interface PlanInput {
   script: string;
   namespaces: readonly StoredNamespace[];
   currentTag: string | undefined;
   migrations: Migrations | undefined;
   bindings: readonly WorkerBinding[];
   now: string;
-}): MigrationPlan {
+}
+
+export function planUploadMigrations(opts: PlanInput): MigrationPlan {
   const { script, migrations } = opts;
   const others = opts.namespaces.filter((ns) => ns.script !== script);
   // Class name → namespace, for this script only; edited in step order.
@@ -40,56 +42,60 @@ export function planUploadMigrations(opts: {
       `Migration tag precondition failed: the upload's old_tag is '${expected}', but the script's current migration tag is '${current}'`,
     );
   }
-  const refuse = (message: string) => new CfApiError("migration_invalid", message);
-  (migrations.steps ?? []).forEach((step, i) => {
-    const at = `migrations.steps[${i}]`;
-    const create = (className: string, sqlite: boolean, field: string) => {
-      if (own.has(className)) {
-        throw refuse(
-          `${at}.${field}: cannot apply a new-class migration to class '${className}', which already exists in script '${script}'`,
-        );
-      }
-      own.set(className, {
-        id: newId(),
-        name: `${script}_${className}`,
-        script,
-        className,
-        sqlite,
-        createdOn: opts.now,
-      });
-    };
-    for (const c of step.new_classes ?? []) create(c, false, "new_classes");
-    for (const c of step.new_sqlite_classes ?? []) create(c, true, "new_sqlite_classes");
-    for (const { from, to } of step.renamed_classes ?? []) {
-      const ns = own.get(from);
-      if (!ns)
-        throw refuse(
-          `${at}.renamed_classes: cannot rename class '${from}', which does not exist in script '${script}'`,
-        );
-      if (own.has(to))
-        throw refuse(
-          `${at}.renamed_classes: cannot rename class '${from}' to '${to}', which already exists in script '${script}'`,
-        );
-      own.delete(from);
-      // The namespace keeps its id, so its objects and their data follow the new name.
-      own.set(to, { ...ns, className: to });
-    }
-    for (const c of step.deleted_classes ?? []) {
-      const ns = own.get(c);
-      if (!ns)
-        throw refuse(`${at}.deleted_classes: cannot delete class '${c}', which does not exist in script '${script}'`);
-      const bound = opts.bindings.find(
-        (b) => b.type === "durable_object_namespace" && b.class_name === c && (b.script_name ?? script) === script,
-      );
-      if (bound) {
-        throw new CfApiError(
-          "do_binding_invalid",
-          `Cannot apply deleted_classes migration to class '${c}' without also removing the binding '${bound.name}' that references it`,
-        );
-      }
-      own.delete(c);
-      deleted.push(ns);
-    }
-  });
+  for (const [i, step] of (migrations.steps ?? []).entries())
+    applyStep(opts, own, deleted, step, `migrations.steps[${i}]`);
   return { namespaces: [...others, ...own.values()], deleted, migrationTag: migrations.new_tag ?? opts.currentTag };
+}
+
+type Step = NonNullable<Migrations["steps"]>[number];
+const refuse = (message: string) => new CfApiError("migration_invalid", message);
+
+/** One migration step, applied to `own` (class name → namespace) in Cloudflare's order: new, renamed, deleted. */
+function applyStep(
+  opts: PlanInput,
+  own: Map<string, StoredNamespace>,
+  deleted: StoredNamespace[],
+  step: Step,
+  at: string,
+): void {
+  const { script } = opts;
+  const create = (className: string, sqlite: boolean, field: string) => {
+    if (own.has(className)) {
+      throw refuse(
+        `${at}.${field}: cannot apply a new-class migration to class '${className}', which already exists in script '${script}'`,
+      );
+    }
+    own.set(className, { id: newId(), name: `${script}_${className}`, script, className, sqlite, createdOn: opts.now });
+  };
+  for (const c of step.new_classes ?? []) create(c, false, "new_classes");
+  for (const c of step.new_sqlite_classes ?? []) create(c, true, "new_sqlite_classes");
+  for (const { from, to } of step.renamed_classes ?? []) {
+    const ns = own.get(from);
+    if (!ns)
+      throw refuse(`${at}.renamed_classes: cannot rename class '${from}', which does not exist in script '${script}'`);
+    if (own.has(to)) {
+      throw refuse(
+        `${at}.renamed_classes: cannot rename class '${from}' to '${to}', which already exists in script '${script}'`,
+      );
+    }
+    own.delete(from);
+    // The namespace keeps its id, so its objects and their data follow the new name.
+    own.set(to, { ...ns, className: to });
+  }
+  for (const c of step.deleted_classes ?? []) {
+    const ns = own.get(c);
+    if (!ns)
+      throw refuse(`${at}.deleted_classes: cannot delete class '${c}', which does not exist in script '${script}'`);
+    const bound = opts.bindings.find(
+      (b) => b.type === "durable_object_namespace" && b.class_name === c && (b.script_name ?? script) === script,
+    );
+    if (bound) {
+      throw new CfApiError(
+        "do_binding_invalid",
+        `Cannot apply deleted_classes migration to class '${c}' without also removing the binding '${bound.name}' that references it`,
+      );
+    }
+    own.delete(c);
+    deleted.push(ns);
+  }
 }

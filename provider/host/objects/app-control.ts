@@ -17,30 +17,10 @@ import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
 import { BlobStore } from "./blob-store.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
+import { APP_CONTROL_TABLES } from "./app-control-tables.js";
 import { migrate } from "./sql.js";
 import { UsageStore, type LogLine } from "./usage-store.js";
 import { VersionStore } from "./version-store.js";
-
-const STEPS = [
-  `CREATE TABLE _dw_app (
-     id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL,
-     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-     settings TEXT NOT NULL, current_version TEXT, deploy_seq INTEGER NOT NULL DEFAULT 0);
-   CREATE TABLE _dw_versions (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
-     created_at INTEGER NOT NULL, manifest TEXT NOT NULL, size INTEGER NOT NULL);
-   CREATE TABLE _dw_version_modules (version TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, sha256));
-   CREATE TABLE _dw_blobs (sha256 TEXT NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (sha256, chunk));
-   CREATE TABLE _dw_blob_sizes (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL);
-   CREATE TABLE _dw_deploys (seq INTEGER PRIMARY KEY, version TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL);
-   CREATE TABLE _dw_objects (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
-   CREATE TABLE _dw_errors (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, request_id TEXT NOT NULL, message TEXT NOT NULL);`,
-  `CREATE TABLE _dw_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-   CREATE TABLE _dw_windows (window INTEGER PRIMARY KEY, granted INTEGER NOT NULL, used INTEGER NOT NULL);
-   CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
-  `ALTER TABLE _dw_objects ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;`,
-  `CREATE TABLE _dw_version_sources (version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path));`,
-];
 
 const ERRORS_KEPT = 50;
 
@@ -78,7 +58,7 @@ export class AppControl extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(this.sql, STEPS);
+    migrate(this.sql, APP_CONTROL_TABLES);
     this.usageStore = new UsageStore(this.sql);
     this.blobs = new BlobStore(this.sql);
     this.sources = new SourceStore(this.sql, this.blobs);
@@ -401,7 +381,7 @@ export class AppControl extends DurableObject<Env> {
   async purge(): Promise<void> {
     this.changed();
     await this.ctx.storage.deleteAll();
-    migrate(this.sql, STEPS);
+    migrate(this.sql, APP_CONTROL_TABLES);
     this.changed();
   }
 }

@@ -1,0 +1,25 @@
+/**
+ * AppControl's SQLite tables, as migration steps: run once each, in order,
+ * by migrate() (sql.ts), so a stored app from any earlier host upgrades in
+ * place. Append a step; never edit one that shipped.
+ */
+export const APP_CONTROL_TABLES = [
+  `CREATE TABLE _dw_app (
+     id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+     settings TEXT NOT NULL, current_version TEXT, deploy_seq INTEGER NOT NULL DEFAULT 0);
+   CREATE TABLE _dw_versions (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL, manifest TEXT NOT NULL, size INTEGER NOT NULL);
+   CREATE TABLE _dw_version_modules (version TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, sha256));
+   CREATE TABLE _dw_blobs (sha256 TEXT NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (sha256, chunk));
+   CREATE TABLE _dw_blob_sizes (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL);
+   CREATE TABLE _dw_deploys (seq INTEGER PRIMARY KEY, version TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL);
+   CREATE TABLE _dw_objects (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+   CREATE TABLE _dw_errors (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, request_id TEXT NOT NULL, message TEXT NOT NULL);`,
+  `CREATE TABLE _dw_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   CREATE TABLE _dw_windows (window INTEGER PRIMARY KEY, granted INTEGER NOT NULL, used INTEGER NOT NULL);
+   CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
+  `ALTER TABLE _dw_objects ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;`,
+  `CREATE TABLE _dw_version_sources (version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path));`,
+];

@@ -12,7 +12,7 @@ import type {
   AppErrors,
   AppInfo,
   AppList,
-  AppLogs,
+  LogsAnswer,
   DeleteOutcome,
   DeployOutcome,
   SourcesStored,
@@ -261,7 +261,7 @@ export class ControlClient {
     return this.call("usage", { params: { app } });
   }
 
-  logs(app: string): Promise<AppLogs> {
+  logs(app: string): Promise<LogsAnswer> {
     return this.call("logs", { params: { app } });
   }
 

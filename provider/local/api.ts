@@ -5,7 +5,7 @@
  * success and refusal; a route that is not here is refused by name.
  */
 import type { Account } from "./account.js";
-import { CfApiError, ok, type Envelope } from "./errors.js";
+import { CfApiError, envelope, type Envelope } from "./errors.js";
 import {
   namespaceItem,
   scriptListItem,
@@ -36,33 +36,33 @@ const route = (method: string, pattern: string, handler: Handler): Route => ({
 
 /** The routes served, in the order they are matched. */
 function apiRoutes(account: Account): Route[] {
-  const active = async () => ok({ id: "local", status: "active" });
+  const active = async () => envelope({ id: "local", status: "active" });
   return [
     route("GET", "/user/tokens/verify", active),
     route("GET", "/accounts/:account_id/tokens/verify", active),
     route("GET", "/accounts/:account_id/workers/scripts", async () =>
-      ok(Object.values(account.snapshot().scripts).sort(byCreation).map(scriptListItem)),
+      envelope(Object.values(account.snapshot().scripts).sort(byCreation).map(scriptListItem)),
     ),
     route("PUT", SCRIPT, async (req, p) => {
       const { script: s, startupMs } = await account.upload(p.script_name!, await readUpload(req));
-      return ok(scriptUploaded(s, startupMs));
+      return envelope(scriptUploaded(s, startupMs));
     }),
     route("GET", SCRIPT, async (_req, p) => scriptContent(account, p.script_name!)),
     route("DELETE", SCRIPT, async (_req, p, url) => {
       await account.remove(p.script_name!, url.searchParams.get("force") === "true");
-      return ok(null);
+      return envelope(null);
     }),
     route("GET", `${SCRIPT}/settings`, async (_req, p) =>
-      ok(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces)),
+      envelope(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces)),
     ),
-    route("GET", `${SCRIPT}/script-settings`, async (_req, p) => ok(scriptSetting(account.script(p.script_name!)))),
-    route("GET", `${SCRIPT}/subdomain`, async (_req, p) => ok(subdomainOf(account.script(p.script_name!)))),
+    route("GET", `${SCRIPT}/script-settings`, async (_req, p) => envelope(scriptSetting(account.script(p.script_name!)))),
+    route("GET", `${SCRIPT}/subdomain`, async (_req, p) => envelope(subdomainOf(account.script(p.script_name!)))),
     route("POST", `${SCRIPT}/subdomain`, async (req, p) => setSubdomain(account, p.script_name!, await jsonBody(req))),
     route("DELETE", `${SCRIPT}/subdomain`, async (_req, p) =>
-      ok(subdomainOf(await account.setSubdomain(p.script_name!, false, false))),
+      envelope(subdomainOf(await account.setSubdomain(p.script_name!, false, false))),
     ),
     route("GET", "/accounts/:account_id/workers/subdomain", async () =>
-      ok({ subdomain: account.snapshot().accountSubdomain }),
+      envelope({ subdomain: account.snapshot().accountSubdomain }),
     ),
     route("GET", "/accounts/:account_id/workers/durable_objects/namespaces", async (_req, _p, url) =>
       listNamespaces(account, url),
@@ -102,7 +102,7 @@ async function setSubdomain(account: Account, name: string, body: Record<string,
   if (body.previews_enabled !== undefined && typeof body.previews_enabled !== "boolean") {
     throw new CfApiError("bad_request", "body.previews_enabled: expected a boolean");
   }
-  return ok(
+  return envelope(
     subdomainOf(
       await account.setSubdomain(name, body.enabled, (body.previews_enabled as boolean | undefined) ?? body.enabled),
     ),
@@ -114,7 +114,7 @@ function listNamespaces(account: Account, url: URL): Envelope<unknown> {
   const page = positiveInt(url, "page", 1);
   const perPage = Math.min(positiveInt(url, "per_page", 20), 1000);
   const items = all.slice((page - 1) * perPage, page * perPage).map(namespaceItem);
-  return ok(items, {
+  return envelope(items, {
     page,
     per_page: perPage,
     count: items.length,

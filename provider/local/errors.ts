@@ -74,6 +74,7 @@ export interface Envelope<T> {
   result_info?: Record<string, number>;
 }
 
-export function ok<T>(result: T, resultInfo?: Record<string, number>): Envelope<T> {
+/** A success in Cloudflare's envelope. */
+export function envelope<T>(result: T, resultInfo?: Record<string, number>): Envelope<T> {
   return { success: true, errors: [], messages: [], result, ...(resultInfo ? { result_info: resultInfo } : {}) };
 }

@@ -4,7 +4,7 @@
  * step naming classes that exist (rename, delete) or do not yet (new).
  * Pure: returns the namespaces after the upload; the caller commits them.
  */
-import type { Migrations, WorkerBinding } from "../cloudflare/metadata.js";
+import type { MigrationStep, Migrations, WorkerBinding } from "../cloudflare/metadata.js";
 import { CfApiError } from "./errors.js";
 import { newId, type StoredNamespace } from "./state.js";
 
@@ -47,7 +47,6 @@ export function planUploadMigrations(opts: PlanInput): MigrationPlan {
   return { namespaces: [...others, ...own.values()], deleted, migrationTag: migrations.new_tag ?? opts.currentTag };
 }
 
-type Step = NonNullable<Migrations["steps"]>[number];
 const refuse = (message: string) => new CfApiError("migration_invalid", message);
 
 /** One migration step, applied to `own` (class name → namespace) in Cloudflare's order: new, renamed, deleted. */
@@ -55,7 +54,7 @@ function applyStep(
   opts: PlanInput,
   own: Map<string, StoredNamespace>,
   deleted: StoredNamespace[],
-  step: Step,
+  step: MigrationStep,
   at: string,
 ): void {
   const { script } = opts;

@@ -1,7 +1,7 @@
 /** Every binding kind the local target runs, in one map; the type makes it exhaustive. */
 import type { WorkerBinding, WorkerBindingType } from "../../cloudflare/metadata.js";
 import { durableObjectNamespace } from "./durable-object-namespace.js";
-import { json } from "./json.js";
+import { jsonBinding } from "./json.js";
 import { plainText } from "./plain-text.js";
 import { secretText } from "./secret-text.js";
 import type { BindingKind } from "./types.js";
@@ -14,7 +14,7 @@ export const BINDING_KINDS: { readonly [K in WorkerBindingType]: BindingKind<K> 
   durable_object_namespace: durableObjectNamespace,
   secret_text: secretText,
   plain_text: plainText,
-  json,
+  json: jsonBinding,
 };
 
 /** The translator of one binding, typed by its kind. */

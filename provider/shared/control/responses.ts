@@ -124,7 +124,7 @@ export interface AppLogLine {
 }
 
 /** `GET /apps/:app/logs`: recent console lines and exceptions, for an app with `logs: true`. */
-export interface AppLogs {
+export interface LogsAnswer {
   logs: AppLogLine[];
 }
 

@@ -92,7 +92,7 @@ export const CONTROL_ROUTES = {
   rollback: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/rollback", body: RollbackRequest }),
   errors: route<A.AppErrors>()({ method: "GET", path: "/apps/:app/errors" }),
   usage: route<A.UsageAnswer>()({ method: "GET", path: "/apps/:app/usage" }),
-  logs: route<A.AppLogs>()({ method: "GET", path: "/apps/:app/logs" }),
+  logs: route<A.LogsAnswer>()({ method: "GET", path: "/apps/:app/logs" }),
 };
 
 export type RouteName = keyof typeof CONTROL_ROUTES;

@@ -1,8 +1,9 @@
 // Bundles the host Worker (provider/host/index.ts) into one ES module,
 // dist/host.js, and writes its sha256 beside it (dist/host.sha256). The code
 // that runs in each app's own isolate (provider/host/app-isolate/runtime.ts)
-// is bundled first, on its own, and reaches the host as text through the
-// virtual module "app-isolate:runtime" (as miniflare imports its *.worker.ts).
+// is bundled first, on its own, into a script declaring `__dw_runtime`, and
+// reaches the host as text through the virtual module "app-isolate:runtime"
+// (as miniflare imports its *.worker.ts).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -31,7 +32,13 @@ const appIsolateText = {
   setup(b) {
     b.onResolve({ filter: /^app-isolate:runtime$/ }, (args) => ({ path: args.path, namespace: "app-isolate" }));
     b.onLoad({ filter: /.*/, namespace: "app-isolate" }, async () => {
-      const runtime = await build({ ...COMMON, entryPoints: [join(root, "provider/host/app-isolate/runtime.ts")] });
+      // A script, not a module: the host writes it into each app's main module, whose own lines call it.
+      const runtime = await build({
+        ...COMMON,
+        format: "iife",
+        globalName: "__dw_runtime",
+        entryPoints: [join(root, "provider/host/app-isolate/runtime.ts")],
+      });
       return { contents: `export default ${JSON.stringify(runtime.outputFiles[0].text)};`, loader: "js" };
     });
   },

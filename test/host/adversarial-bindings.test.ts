@@ -195,8 +195,8 @@ describe("host bindings", () => {
     expect(res.status, res.text).toBe(200);
     expectNothingOfTheHost(res.text);
     const out = JSON.parse(res.text);
-    // The virtual file system holds the app's own modules (and the host's wrapper of them, with its runtime) only.
-    expect(JSON.stringify(out.root)).toContain('"bundle":["index.js","__dw_main.js","__dw_runtime.js"]');
+    // The virtual file system holds the app's own modules (and the host's wrapper of them) only.
+    expect(JSON.stringify(out.root)).toContain('"bundle":["index.js","__dw_main.js"]');
     expect(out.processEnv).toEqual(["OWN_VAR"]);
     for (const [f, v] of out.reads as [string, string][]) {
       if (f !== "/dev/null") expect(v, f).toMatch(/^ERR /);

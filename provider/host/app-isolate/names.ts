@@ -6,9 +6,6 @@
 /** The host's own main module; it imports the app's main module. */
 export const WRAPPER_MODULE = "__dw_main.js";
 
-/** The module every app's wrapper imports: this folder's code, bundled (the same text for every app). */
-export const RUNTIME_MODULE = "__dw_runtime.js";
-
 /** The method AppObject calls on the facet: sets read-only, returns the database size in bytes. */
 export const STORAGE_METHOD = "__dw_storage";
 

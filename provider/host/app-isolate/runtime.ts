@@ -1,10 +1,9 @@
 /**
  * host/app-isolate/: what runs inside an app's own isolate. This folder is
- * bundled by esbuild into one module, `__dw_runtime.js`, the same text for
- * every app (scripts/build-host.mjs, imported by the host as text); the only
- * code generated per app is the few-line main module of main-module.ts,
- * which imports the app's main module and this runtime and hands it the
- * app's values. It:
+ * bundled by esbuild into one script declaring `__dw_runtime`, the same text
+ * for every app (scripts/build-host.mjs; the host imports it as text), which
+ * main-module.ts writes into each app's `__dw_main.js` with the few lines
+ * that import the app's main module and pass the app's values. It:
  * - gives the app a friendly `env.OBJECTS` over the host's objects entrypoint;
  * - sends requests to object "main" when the app has a Durable Object class
  *   but no fetch handler;

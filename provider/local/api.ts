@@ -55,7 +55,9 @@ function apiRoutes(account: Account): Route[] {
     route("GET", `${SCRIPT}/settings`, async (_req, p) =>
       envelope(scriptSettings(account.script(p.script_name!), account.snapshot().namespaces)),
     ),
-    route("GET", `${SCRIPT}/script-settings`, async (_req, p) => envelope(scriptSetting(account.script(p.script_name!)))),
+    route("GET", `${SCRIPT}/script-settings`, async (_req, p) =>
+      envelope(scriptSetting(account.script(p.script_name!))),
+    ),
     route("GET", `${SCRIPT}/subdomain`, async (_req, p) => envelope(subdomainOf(account.script(p.script_name!)))),
     route("POST", `${SCRIPT}/subdomain`, async (req, p) => setSubdomain(account, p.script_name!, await jsonBody(req))),
     route("DELETE", `${SCRIPT}/subdomain`, async (_req, p) =>

@@ -156,7 +156,7 @@ export function rawHttp(
   host: TestHost,
   path: string,
   hostHeader: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(

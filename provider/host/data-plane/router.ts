@@ -18,6 +18,8 @@ export interface AppRoute {
   app: string;
   /** The URL the app sees: its own root; null when it is the request's own URL. */
   url: string | null;
+  /** Set when the request names no app it could be for (a malformed name): why, for a 400. */
+  refusal?: string;
 }
 
 const PATH_ROUTE = /^\/apps\/([^/]+)(\/.*)?$/;
@@ -30,8 +32,18 @@ export function routeApp(url: URL, appsDomain: string | undefined): AppRoute | n
   }
   const m = PATH_ROUTE.exec(url.pathname);
   if (!m) return null;
+  let app: string;
+  try {
+    app = decodeURIComponent(m[1]!);
+  } catch {
+    return {
+      app: "",
+      url: null,
+      refusal: `the app name in the path ('${m[1]!.slice(0, 100)}') is not valid percent-encoding`,
+    };
+  }
   // The pathname is already normalized and encoded, so its tail is a valid path as it is.
-  return { app: decodeURIComponent(m[1]!), url: `${url.origin}${m[2] ?? "/"}${url.search}` };
+  return { app, url: `${url.origin}${m[2] ?? "/"}${url.search}` };
 }
 
 /**
@@ -45,6 +57,7 @@ export function serveApp(
   ctx: ExecutionContext,
   route: AppRoute,
 ): Promise<Response> | Response {
+  if (route.refusal !== undefined) return errorResponse({ code: "invalid_request", message: route.refusal });
   const resolved = cachedApp(route.app);
   if (resolved === undefined) return resolveThenServe(request, env, ctx, route);
   if (resolved === null) return notDeployed(route.app);

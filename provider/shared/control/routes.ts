@@ -17,6 +17,7 @@ import {
   RollbackRequest,
   VersionQuery,
 } from "./requests.js";
+import { ControlError } from "./errors.js";
 import type * as A from "./responses.js";
 
 /** Every route's path is under this prefix. */
@@ -156,6 +157,15 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   const m = re.exec(path);
   if (!m) return null;
   const params: Record<string, string> = {};
-  for (const [i, k] of keys.entries()) params[k] = decodeURIComponent(m[i + 1]!);
+  for (const [i, k] of keys.entries()) {
+    try {
+      params[k] = decodeURIComponent(m[i + 1]!);
+    } catch {
+      const field = PATH_PARAMS[k as PathParamName]?.field ?? k;
+      throw new ControlError("invalid_request", `invalid path: ${field}: is not valid percent-encoding`, {
+        issues: [{ path: field, message: "is not valid percent-encoding" }],
+      });
+    }
+  }
   return params;
 }

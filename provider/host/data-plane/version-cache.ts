@@ -1,12 +1,13 @@
 /**
  * The per-isolate view of each app's current version. A warm request makes
- * no Durable Object call; a deploy is seen everywhere within the TTL.
+ * no Durable Object call; a deploy is seen everywhere within the TTL; a name
+ * that is no app costs one Catalog read per TTL and never wakes an AppControl.
  * Only values are shared between requests, never promises: Workers may not
  * await another request's I/O. While one request refreshes an expired entry,
  * others keep using the value it replaces.
  */
 import type { ResolvedApp } from "../objects/app-types.js";
-import { appControlStub, platformConfig } from "../env.js";
+import { appControlStub, catalogStub, platformConfig } from "../env.js";
 
 interface Entry {
   expires: number;
@@ -40,7 +41,10 @@ export async function resolveApp(env: Env, app: string): Promise<ResolvedApp | n
   if (hit && (hit.expires > now || now - hit.refreshingSince < REFRESH_STALE_MS)) return hit.value;
   if (hit) hit.refreshingSince = now;
   try {
-    const value = await appControlStub(env, app).resolve();
+    // An AppControl is asked only for a name the Catalog knows (or that this isolate saw as an app):
+    // a request for a made-up name creates no Durable Object, and so no storage.
+    const known = hit?.value !== null && hit?.value !== undefined;
+    const value = known || (await catalogStub(env).has(app)) ? await appControlStub(env, app).resolve() : null;
     const ttlMs = platformConfig(env).cacheTtlSeconds * 1000;
     cache.delete(app);
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);

@@ -35,6 +35,11 @@ export class Catalog extends DurableObject<Env> {
     return ok({ created: true });
   }
 
+  /** Whether the app was created through the control API (and not deleted since). */
+  has(name: string): boolean {
+    return this.sql.exec("SELECT 1 FROM _dw_apps WHERE name = ?", name).toArray().length > 0;
+  }
+
   unregister(name: string): void {
     this.sql.exec("DELETE FROM _dw_apps WHERE name = ?", name);
   }

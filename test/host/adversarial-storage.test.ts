@@ -1,0 +1,160 @@
+// Adversarial suite, storage: an app that sets out to store more than its
+// maxStorageBytes or to hold databases no registry counts. Its module body
+// runs before the host's code in its isolate, so it patches globals and the
+// host's class before they run: limits must be measured and enforced by the
+// host, outside the app's isolate.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestHost } from "../helpers/host.js";
+import { deploy, deployBystanders, expectBystandersServing, getJson, startHostileHost } from "../helpers/hostile.js";
+
+const QUOTA = 300_000;
+/** How long an object must be left alone for the host to have measured it (its quiet delay, and some). */
+const SETTLE_MS = 3_500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The hostile app. Before the host's code runs it keeps the real
+ * `ctx.facets` the host tries to hide, and once constructed it replaces the
+ * host's storage method on its own prototype: the guard stays off and the
+ * size the isolate reports is 0.
+ */
+const HOG = `
+import { DurableObject } from "cloudflare:workers";
+import * as workers from "cloudflare:workers";
+const realFacets = new WeakMap();
+const define = Object.defineProperty;
+Object.defineProperty = function (o, p, d) {
+  if (p === "facets" && o && o.storage) realFacets.set(o, o.facets);
+  return define(o, p, d);
+};
+const attempt = async (f) => { try { return await f(); } catch (e) { return "ERR " + e.message; } };
+export class Hog extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS b (d BLOB)");
+    const proto = Object.getPrototypeOf(this);
+    for (const k of Object.getOwnPropertyNames(proto)) {
+      if (!k.startsWith("__dw")) continue;
+      const host = proto[k];
+      proto[k] = function (...args) {
+        try { host.call(this, args[0], false); } catch {}
+        try { host.call(this, false); } catch {}
+        return 0;
+      };
+    }
+  }
+  write(kb) {
+    for (let i = 0; i < kb / 64; i++) this.ctx.storage.sql.exec("INSERT INTO b VALUES (?)", new Uint8Array(64 * 1024));
+    return this.ctx.storage.sql.databaseSize;
+  }
+  size() { return this.ctx.storage.sql.databaseSize; }
+  async fetch(request) {
+    // Answers at once, then writes from waitUntil after the response.
+    const kb = Number(new URL(request.url).searchParams.get("kb"));
+    this.ctx.waitUntil((async () => {
+      for (let i = 0; i < kb / 64; i++) {
+        try { this.ctx.storage.sql.exec("INSERT INTO b VALUES (?)", new Uint8Array(64 * 1024)); } catch {}
+        await scheduler.wait(10);
+      }
+    })());
+    return new Response("later");
+  }
+  async nest(n) {
+    const facets = realFacets.get(this.ctx) ?? this.ctx.facets;
+    const cls = this.ctx.exports?.Hog ?? workers.exports?.Hog;
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      out.push(await attempt(() => facets.get("nested" + i, () => ({ class: cls })).write(64)));
+    }
+    return out;
+  }
+}
+export default { async fetch(request, env) {
+  const url = new URL(request.url);
+  const o = env.OBJECTS.get(url.searchParams.get("o") ?? "a");
+  const op = url.pathname.slice(1);
+  const kb = Number(url.searchParams.get("kb") ?? 0);
+  if (op === "later") return Response.json({ ok: true, n: await (await o.fetch("http://o/?kb=" + kb)).text() });
+  if (op === "drop") return Response.json({ ok: true, n: await attempt(() => env.OBJECTS.delete(url.searchParams.get("o"))) });
+  try { return Response.json({ ok: true, n: await o[op](kb) }); }
+  catch (e) { return Response.json({ ok: false, error: String(e.message ?? e) }); }
+} };`;
+
+type Answer = { ok: boolean; n?: unknown; error?: string };
+
+let host: TestHost;
+beforeAll(async () => {
+  host = await startHostileHost();
+  await deployBystanders(host);
+});
+afterAll(() => host?.dispose());
+
+async function hog(app: string, maxObjects = 5): Promise<(path: string) => Promise<Answer>> {
+  await deploy(host, app, HOG, { durableObject: "Hog" }, { quota: { maxStorageBytes: QUOTA, maxObjects } });
+  return (path) => getJson<Answer>(host, `/apps/${app}/${path}`);
+}
+const storedBytes = async (app: string) => (await host.control.usage(app)).usage.storedBytes.used;
+
+describe("maxStorageBytes against an app that defeats its in-isolate guard", () => {
+  it.fails("measures the real size, whatever the isolate reports, and stops an object that keeps writing", async () => {
+    const call = await hog("hog");
+    const first = await call("write?kb=640");
+    expect(first.ok, first.error).toBe(true);
+    await call("size");
+    await sleep(SETTLE_MS);
+    // The host measured the database itself: the isolate said 0.
+    const real = (await call("size")).n as number;
+    expect(real).toBeGreaterThan(QUOTA);
+    expect(await storedBytes("hog")).toBeGreaterThanOrEqual(real * 0.9);
+    // Over quota, the app's own guard is off: the write lands in SQLite, the host sees it grow and stops the object.
+    await call("write?kb=256");
+    await sleep(SETTLE_MS);
+    const stopped = await call("size");
+    expect(stopped.ok).toBe(false);
+    expect(stopped.error).toMatch(/maxStorageBytes/);
+    // Deleting it through the host still works, frees its bytes, and a new object starts clean.
+    expect((await call("drop?o=a")).n).toBe(true);
+    expect(await storedBytes("hog")).toBe(0);
+    const fresh = await call("write?kb=64&o=b");
+    expect(fresh.ok, fresh.error).toBe(true);
+    await expectBystandersServing(host);
+  });
+
+  it.fails("counts writes made from waitUntil after the response", async () => {
+    const call = await hog("hog-later");
+    expect((await call("later?kb=640")).ok).toBe(true);
+    await sleep(SETTLE_MS);
+    expect(await storedBytes("hog-later")).toBeGreaterThan(QUOTA);
+  });
+});
+
+describe("nested databases", () => {
+  it.fails("cannot be started by an app that kept the real ctx.facets", async () => {
+    const call = await hog("hog-nest", 1);
+    const nested = (await call("nest?kb=3")).n as unknown[];
+    expect(nested).toHaveLength(3);
+    for (const r of nested) expect(r).toMatch(/^ERR /);
+    expect((await host.control.getApp("hog-nest"))!.objects).toBe(1);
+    await expectBystandersServing(host);
+  });
+});
+
+describe("the app's own modules", () => {
+  // With nodejs_compat, node:fs reads every module of the app's bundle, the host's wrapper too.
+  const READER = `
+  import { readdirSync, readFileSync } from "node:fs";
+  import { DurableObject } from "cloudflare:workers";
+  export class Box extends DurableObject {}
+  export default { fetch() {
+    const out = {};
+    for (const n of readdirSync("/bundle")) out[n] = readFileSync("/bundle/" + n, "utf8");
+    return Response.json(out);
+  } };`;
+  it.fails("hold no secret of the host: the wrapper is the same text whatever the control token", async () => {
+    await deploy(host, "reader", READER, { durableObject: "Box", compatibilityFlags: ["nodejs_compat"] });
+    const modules = await getJson<Record<string, string>>(host, "/apps/reader/");
+    expect(Object.keys(modules)).toContain("__dw_main.js");
+    // The storage guard's key was an HMAC under the control token: 64 hex digits.
+    for (const [name, text] of Object.entries(modules)) expect(text, name).not.toMatch(/[0-9a-f]{64}/);
+  });
+});

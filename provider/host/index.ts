@@ -9,6 +9,7 @@ import { routeApp, serveApp } from "./data-plane/router.js";
 
 export { AppControl } from "./objects/app-control.js";
 export { AppObject } from "./objects/app-object.js";
+export { SizeProbe } from "./objects/size-probe.js";
 export { ObjectsBinding } from "./data-plane/objects-entrypoint.js";
 export { Catalog } from "./objects/catalog.js";
 export { Egress } from "./data-plane/egress-entrypoint.js";

@@ -19,6 +19,21 @@ export function startHostileHost(): Promise<TestHost> {
   return startHost({ config: { appsDomain: APPS_DOMAIN, cacheTtlSeconds: 0 } });
 }
 
+/**
+ * Module-body code that takes the raw env, with the host's own OBJECTS
+ * binding, from the host's wrapper before the wrapper runs, as a determined
+ * app can (the wrapper looks each raw env up in a WeakMap). `rawEnvOf()`
+ * gives it from the first request on. Attacks on the binding use it.
+ */
+export const STEAL_RAW_ENV = `
+const __stolenEnvs = [];
+const __weakMapGet = WeakMap.prototype.get;
+WeakMap.prototype.get = function (k) {
+  if (k && typeof k === "object" && k.OBJECTS && typeof k.OBJECTS.objectCall === "function") __stolenEnvs.push(k);
+  return __weakMapGet.call(this, k);
+};
+const rawEnvOf = () => __stolenEnvs[0];`;
+
 /** A stateless bystander and a bystander with a Durable Object that counts. */
 const GOOD = `export default { fetch(request) { return new Response("good:" + new URL(request.url).pathname); } };`;
 const GOOD_COUNTER = `

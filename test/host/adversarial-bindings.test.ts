@@ -13,6 +13,7 @@ import {
   get,
   getJson,
   startHostileHost,
+  STEAL_RAW_ENV,
 } from "../helpers/hostile.js";
 
 const HOST_BINDINGS = ["CONTROL_TOKEN", "LOADER", "CATALOG", "APP_CONTROL", "APP_OBJECTS", "PLATFORM_CONFIG"];
@@ -31,6 +32,7 @@ function expectNothingOfTheHost(text: string): void {
 const SPY = `
 import * as cw from "cloudflare:workers";
 import { DurableObject } from "cloudflare:workers";
+${STEAL_RAW_ENV}
 function walk(roots, maxDepth, limit) {
   const seen = new Set();
   const found = [];
@@ -75,7 +77,7 @@ export class Spy extends DurableObject {
 }
 export default {
   async fetch(request, env, ctx) {
-    const raw = cw.env.OBJECTS;
+    const raw = rawEnvOf().OBJECTS;
     const stub = env.OBJECTS.get("spy");
     const out = {
       envKeys: Object.getOwnPropertyNames(env),
@@ -137,10 +139,11 @@ describe("host bindings", () => {
     delete t.rawLoader;
     expectNothingOfTheHost(JSON.stringify(out));
     expect(out.envKeys).toEqual(["OWN_VAR", "OBJECTS"]);
-    // `import { env } from "cloudflare:workers"` gives the app's own env: its vars and the raw OBJECTS binding.
+    // `import { env } from "cloudflare:workers"` gives the env the handler got: its vars and the friendly OBJECTS.
     expect(out.cwEnvKeys.sort()).toEqual(["OBJECTS", "OWN_VAR"]);
-    expect(out.cwExports.sort()).toEqual(["Spy", "default"]);
-    expect(out.ctxExports.sort()).toEqual(["Spy", "default"]);
+    // No exports, neither importable nor on ctx: the app holds no Durable Object class to nest facets with.
+    expect(out.cwExports).toEqual([]);
+    expect(out.ctxExports).toEqual([]);
     expect(out.ctxProps).toBe("{}");
     expect(out.objectsKeys.sort()).toEqual(["delete", "get"]);
     expect(out.objectsFrozen).toBe(true);
@@ -157,7 +160,7 @@ describe("host bindings", () => {
     // The app's object sees its own env, its own exports and its own SQLite only.
     const o = out.object;
     expect(o.envKeys).toEqual(["OWN_VAR", "OBJECTS"]);
-    expect(o.exports.sort()).toEqual(["Spy", "default"]);
+    expect(o.exports).toEqual([]);
     expect(o.idName).toBe("spy/spy");
     expect(o.sql.tables).toBe("[]");
     expect(o.sql.attach).toMatch(/^ERR .*not authorized/);
@@ -197,7 +200,9 @@ describe("host bindings", () => {
     const out = JSON.parse(res.text);
     // The virtual file system holds the app's own modules (and the host's wrapper of them) only.
     expect(JSON.stringify(out.root)).toContain('"bundle":["index.js","__dw_main.js"]');
-    expect(out.processEnv).toEqual(["OWN_VAR"]);
+    // The host loads apps with disallow_importable_env (no Durable Object class in `exports`), which also keeps
+    // process.env empty: the app's vars are on `env` only.
+    expect(out.processEnv).toEqual([]);
     for (const [f, v] of out.reads as [string, string][]) {
       if (f !== "/dev/null") expect(v, f).toMatch(/^ERR /);
     }

@@ -14,6 +14,7 @@ import {
   getJson,
   startHostileHost,
   startListener,
+  STEAL_RAW_ENV,
 } from "../helpers/hostile.js";
 
 let host: TestHost;
@@ -160,11 +161,11 @@ describe("the control API from inside an app", () => {
     await deploy(
       host,
       "ctl-binding",
-      `import { env } from "cloudflare:workers";
+      `${STEAL_RAW_ENV}
       export default {
         async fetch(request, wrappedEnv) {
           const out = {};
-          for (const [k, api] of [["raw", env.OBJECTS], ["wrapped", wrappedEnv.OBJECTS]]) {
+          for (const [k, api] of [["raw", rawEnvOf().OBJECTS], ["wrapped", wrappedEnv.OBJECTS]]) {
             try {
               const r = await api.fetch("http://host/_control/v1/apps", { headers: { authorization: "Bearer ${TOKEN}" } });
               out[k] = "REACHED " + r.status + " " + (await r.text()).slice(0, 300);

@@ -13,6 +13,7 @@ import {
   secret,
   startHostileHost,
   startListener,
+  STEAL_RAW_ENV,
 } from "../helpers/hostile.js";
 
 /**
@@ -20,7 +21,8 @@ import {
  * the raw binding from `cloudflare:workers`), and probes names and methods.
  */
 const VAULT = `
-import { DurableObject, env as rawEnv } from "cloudflare:workers";
+import { DurableObject } from "cloudflare:workers";
+${STEAL_RAW_ENV}
 export class Vault extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
@@ -49,7 +51,7 @@ export default {
         return Response.json(await Promise.all(names.map(async (name) => ({
           rpc: await attempt(() => env.OBJECTS.get(name).read()),
           fetch: await attempt(async () => (await env.OBJECTS.get(name).fetch("http://o/")).json()),
-          raw: await attempt(() => rawEnv.OBJECTS.objectCall(name, "read", [])),
+          raw: await attempt(() => rawEnvOf().OBJECTS.objectCall(name, "read", [])),
         }))));
       }
       case "/methods": {
@@ -58,11 +60,11 @@ export default {
         for (const m of body.methods) {
           out[m] = {
             wrapped: await attempt(() => env.OBJECTS.get("x")[m]()),
-            raw: await attempt(() => rawEnv.OBJECTS.objectCall("x", m, [])),
+            raw: await attempt(() => rawEnvOf().OBJECTS.objectCall("x", m, [])),
           };
         }
-        out.notArray = await attempt(() => rawEnv.OBJECTS.objectCall("x", "read", "not-an-array"));
-        out.nonStringMethod = await attempt(() => rawEnv.OBJECTS.objectCall("x", 7, []));
+        out.notArray = await attempt(() => rawEnvOf().OBJECTS.objectCall("x", "read", "not-an-array"));
+        out.nonStringMethod = await attempt(() => rawEnvOf().OBJECTS.objectCall("x", 7, []));
         return Response.json(out);
       }
       case "/create": {
@@ -238,7 +240,7 @@ describe("crafted method names", () => {
         VAULT.replace(
           'case "/delete":',
           `case "/connect":
-            return Response.json(await attempt(() => rawEnv.OBJECTS.objectCall("x", "connect", ["127.0.0.1:${listener.port}"])));
+            return Response.json(await attempt(() => rawEnvOf().OBJECTS.objectCall("x", "connect", ["127.0.0.1:${listener.port}"])));
           case "/delete":`,
         ),
         { durableObject: "Vault" },

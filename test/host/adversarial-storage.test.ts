@@ -96,7 +96,7 @@ async function hog(app: string, maxObjects = 5): Promise<(path: string) => Promi
 const storedBytes = async (app: string) => (await host.control.usage(app)).usage.storedBytes.used;
 
 describe("maxStorageBytes against an app that defeats its in-isolate guard", () => {
-  it.fails("measures the real size, whatever the isolate reports, and stops an object that keeps writing", async () => {
+  it("measures the real size, whatever the isolate reports, and stops an object that keeps writing", async () => {
     const call = await hog("hog");
     const first = await call("write?kb=640");
     expect(first.ok, first.error).toBe(true);
@@ -120,7 +120,7 @@ describe("maxStorageBytes against an app that defeats its in-isolate guard", () 
     await expectBystandersServing(host);
   });
 
-  it.fails("counts writes made from waitUntil after the response", async () => {
+  it("counts writes made from waitUntil after the response", async () => {
     const call = await hog("hog-later");
     expect((await call("later?kb=640")).ok).toBe(true);
     await sleep(SETTLE_MS);
@@ -129,7 +129,7 @@ describe("maxStorageBytes against an app that defeats its in-isolate guard", () 
 });
 
 describe("nested databases", () => {
-  it.fails("cannot be started by an app that kept the real ctx.facets", async () => {
+  it("cannot be started by an app that kept the real ctx.facets", async () => {
     const call = await hog("hog-nest", 1);
     const nested = (await call("nest?kb=3")).n as unknown[];
     expect(nested).toHaveLength(3);
@@ -150,7 +150,7 @@ describe("the app's own modules", () => {
     for (const n of readdirSync("/bundle")) out[n] = readFileSync("/bundle/" + n, "utf8");
     return Response.json(out);
   } };`;
-  it.fails("hold no secret of the host: the wrapper is the same text whatever the control token", async () => {
+  it("hold no secret of the host: the wrapper is the same text whatever the control token", async () => {
     await deploy(host, "reader", READER, { durableObject: "Box", compatibilityFlags: ["nodejs_compat"] });
     const modules = await getJson<Record<string, string>>(host, "/apps/reader/");
     expect(Object.keys(modules)).toContain("__dw_main.js");

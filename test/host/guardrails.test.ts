@@ -235,7 +235,7 @@ describe("maxStorageBytes", () => {
       count() { return this.ctx.storage.sql.exec("SELECT COUNT(*) AS n FROM blobs").one().n; }
       clear() { this.ctx.storage.sql.exec("DELETE FROM blobs"); return this.count(); }
       size() { return this.ctx.storage.sql.databaseSize; }
-      unlock() { return this.__dw_storage("a-guess", false); }
+      unlock() { return this.__dw_storage(false); }
       sneaky() { this.ctx.storage.sql.exec("/* hi */ INSERT INTO blobs (data) VALUES (?)", new Uint8Array(1024)); return this.count(); }
     }
     export default { async fetch(request, env) {
@@ -243,6 +243,7 @@ describe("maxStorageBytes", () => {
       const o = env.OBJECTS.get(url.searchParams.get("o") ?? "a");
       try {
         const op = url.pathname.slice(1);
+        if (op === "drop") return Response.json({ ok: await env.OBJECTS.delete(url.searchParams.get("o")) });
         return Response.json({ ok: true, n: await o[op](Number(url.searchParams.get("kb") ?? 0)) });
       } catch (e) { return Response.json({ ok: false, error: String(e.message ?? e) }); }
     } };`,
@@ -267,12 +268,18 @@ describe("maxStorageBytes", () => {
     const usage = (await host.control.usage("stored")).usage;
     expect(usage.storedBytes.limit).toBe(400_000);
     expect(usage.storedBytes.used).toBeGreaterThan(400_000);
-    // How far past the quota it got: the writes between two size reports.
+    // How far past the quota it got: the writes between two measurements.
     expect(usage.storedBytes.used).toBeLessThan(400_000 * 2);
-    // Reads keep working; the app cannot unlock itself or hide a write behind a comment.
+    // Reads keep working; a write hidden behind a comment is refused too.
     expect((await call("count?o=a")).ok).toBe(true);
-    expect((await call("unlock?o=a")).error).toMatch(/not callable by the app/);
     expect((await call("sneaky?o=a")).error).toMatch(/over its maxStorageBytes quota/);
+    // An object that turns its own guard off writes once; the host measures it grown and stops it.
+    expect((await call("count?o=c")).ok).toBe(true);
+    expect((await call("unlock?o=c")).ok).toBe(true);
+    expect((await call("write?kb=200&o=c")).ok).toBe(true);
+    await new Promise((res) => setTimeout(res, 3_500));
+    expect((await call("count?o=c")).error).toMatch(/is stopped: it kept writing while app 'stored' was over/);
+    expect((await call("drop?o=c")).ok).toBe(true);
     // Deleting brings usage down, and writes come back.
     const cleared = await call("clear?o=a");
     expect(cleared.ok, cleared.error).toBe(true);

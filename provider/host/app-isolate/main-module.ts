@@ -20,9 +20,10 @@ export function mainModuleSource(mainModule: string, values: AppValues): string 
   const spec = JSON.stringify(`./${mainModule}`);
   const lines = [
     `import * as __dw_app from ${spec};`,
+    `import { withEnv as __dw_withEnv } from "cloudflare:workers";`,
     `export * from ${spec};`,
     APP_RUNTIME,
-    `const __dw_wrapped = __dw_runtime.wrapApp(__dw_app, ${JSON.stringify(values)});`,
+    `const __dw_wrapped = __dw_runtime.wrapApp(__dw_app, ${JSON.stringify(values)}, __dw_withEnv);`,
   ];
   if (values.durableObject) {
     lines.push(

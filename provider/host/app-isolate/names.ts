@@ -6,7 +6,7 @@
 /** The host's own main module; it imports the app's main module. */
 export const WRAPPER_MODULE = "__dw_main.js";
 
-/** The method AppObject calls on the facet: sets read-only, returns the database size in bytes. */
+/** The method AppObject calls on the facet: sets the guard read-only or not, flushes logs, returns the size the isolate sees. */
 export const STORAGE_METHOD = "__dw_storage";
 
 /** The env key of the host's AppLogs entrypoint, for an app that keeps logs. */

@@ -8,32 +8,43 @@
  * - sends requests to object "main" when the app has a Durable Object class
  *   but no fetch handler;
  * - runs the app's class with a storage guard the supervisor drives through
- *   `__dw_storage(key, readOnly)` (the key is the host's, so the app's own
- *   code cannot call it), and without nested facets;
+ *   `__dw_storage(readOnly)`, so that an app over maxStorageBytes gets a
+ *   clear error on a write, and reads and deletes keep working;
+ * - runs the app's handlers with `import { env } from "cloudflare:workers"`
+ *   set to the env they get (the host loads apps with
+ *   disallow_importable_env, see data-plane/worker-code.ts);
  * - for an app that keeps logs, captures its console lines and exceptions.
- * None of it is a sandbox boundary: the app's module body runs first, in the
- * same realm (see README).
+ * None of it is a sandbox boundary, and none of it holds a secret or is
+ * trusted: the app's module body runs first, in the same realm, and may undo
+ * any of it, which harms only the app. Quotas are measured and enforced by
+ * the host (objects/app-object.ts, see README).
  */
 import { type Capture, logCapture, NO_CAPTURE } from "./log-capture.js";
 import { STORAGE_METHOD } from "./names.js";
 import { envWrapper } from "./objects-env.js";
-import { guardStorage, hideFacets, type StorageGuard } from "./storage-guard.js";
+import { guardStorage, type StorageGuard } from "./storage-guard.js";
 
 /** The per-app values the generated main module passes. */
 export interface AppValues {
   durableObject: string | null;
-  guardKey: string;
   logs: boolean;
 }
+
+/** `withEnv` of `cloudflare:workers`: runs `fn` with the importable env set to `env`. */
+export type WithEnv = <T>(env: unknown, fn: () => T) => T;
 
 type Handler = (arg: unknown, env: unknown, ctx: unknown) => unknown;
 type Constructor = new (ctx: unknown, env: unknown) => object;
 
 /** The wrapped app: its default export, and its Durable Object class when it declares one. */
-export function wrapApp(app: Record<string, unknown>, values: AppValues): { main: unknown; durableObject?: unknown } {
+export function wrapApp(
+  app: Record<string, unknown>,
+  values: AppValues,
+  withEnv: WithEnv,
+): { main: unknown; durableObject?: unknown } {
   const capture = values.logs ? logCapture() : NO_CAPTURE;
   const wrapEnv = envWrapper((sink) => capture.setSink(sink));
-  const main = wrapDefault(app.default, wrapEnv, capture);
+  const main = wrapDefault(app.default, wrapEnv, capture, withEnv);
   if (!values.durableObject) return { main };
   const cls = app[values.durableObject];
   if (typeof cls !== "function") {
@@ -45,11 +56,11 @@ export function wrapApp(app: Record<string, unknown>, values: AppValues): { main
     (main as Record<string, unknown>).fetch = (request: Request, env: unknown) =>
       (wrapEnv(env) as { OBJECTS: { get(n: string): Fetcher } }).OBJECTS.get("main").fetch(request);
   }
-  return { main, durableObject: guardedClass(cls as Constructor, values.guardKey, wrapEnv, capture) };
+  return { main, durableObject: guardedClass(cls as Constructor, wrapEnv, capture) };
 }
 
 /** The default export with the wrapped env: a class (WorkerEntrypoint) extended, or each handler of an object wrapped. */
-function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: Capture): unknown {
+function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: Capture, withEnv: WithEnv): unknown {
   if (typeof def === "function") {
     const Base = def as Constructor;
     const main = class extends Base {
@@ -58,10 +69,10 @@ function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: 
       }
     };
     const fetch = (Base.prototype as { fetch?: unknown }).fetch;
-    if (capture !== NO_CAPTURE && typeof fetch === "function") {
+    if (typeof fetch === "function") {
       Object.defineProperty(main.prototype, "fetch", {
-        value: function (this: { ctx?: unknown }, request: Request) {
-          return capture.watch(() => fetch.call(this, request), this.ctx);
+        value: function (this: { ctx?: unknown; env?: unknown }, request: Request) {
+          return capture.watch(() => withEnv(this.env, () => fetch.call(this, request)), this.ctx);
         },
         writable: true,
         configurable: true,
@@ -75,33 +86,34 @@ function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: 
       const h = (def as Record<string, unknown>)[k];
       main[k] =
         typeof h === "function"
-          ? (arg: unknown, env: unknown, ctx: unknown) =>
-              capture.watch(() => (h as Handler).call(def, arg, wrapEnv(env), ctx), ctx)
+          ? (arg: unknown, env: unknown, ctx: unknown) => {
+              const appEnv = wrapEnv(env);
+              return capture.watch(() => withEnv(appEnv, () => (h as Handler).call(def, arg, appEnv, ctx)), ctx);
+            }
           : h;
     }
   }
   return main;
 }
 
-/** The app's class with the storage guard, no nested facets, and the supervisor's storage method. */
-function guardedClass(
-  cls: Constructor,
-  guardKey: string,
-  wrapEnv: (env: unknown) => unknown,
-  capture: Capture,
-): Constructor {
+/**
+ * The app's class with the storage guard and the supervisor's storage
+ * method. The app may call or replace that method itself: it then only
+ * turns off its own friendly error, since the host measures the database
+ * and stops an object that grows past the quota (objects/app-object.ts).
+ */
+function guardedClass(cls: Constructor, wrapEnv: (env: unknown) => unknown, capture: Capture): Constructor {
   return class extends cls {
     #dwGuard: StorageGuard;
     #dwCtx: unknown;
     constructor(ctx: unknown, env: unknown) {
-      hideFacets(ctx as DurableObjectState);
       const guard = guardStorage(ctx as DurableObjectState);
       super(ctx, wrapEnv(env));
       this.#dwGuard = guard;
       this.#dwCtx = ctx;
     }
-    [STORAGE_METHOD](key: unknown, readOnly: unknown): number {
-      if (key !== guardKey) throw new Error("not callable by the app");
+    /** Sets the guard; returns the size the isolate sees, a hint the host only uses to measure sooner. */
+    [STORAGE_METHOD](readOnly: unknown): number {
       this.#dwGuard.readOnly = readOnly === true;
       // The supervisor calls this after the object's requests: lines its methods logged go out here.
       capture.flush(this.#dwCtx);

@@ -2,8 +2,9 @@
  * The storage guard of an app's Durable Object class: once the supervisor
  * says the app is over maxStorageBytes, writes (INSERT, UPDATE, REPLACE,
  * CREATE, ALTER, `storage.put`) throw and reads and deletes work. It runs
- * inside the app's isolate, so it holds for code that does not set out to
- * defeat it; it is not a sandbox boundary (see README).
+ * inside the app's isolate: it gives an app that keeps to its quota a clear
+ * error, and an app that defeats it only loses that error, since the host
+ * measures each database itself and stops an object that keeps growing.
  */
 
 // Comments, string literals and quoted names are removed first, so neither hides nor fakes a write.
@@ -50,11 +51,4 @@ export function guardStorage(ctx: DurableObjectState): StorageGuard {
     },
   });
   return guard;
-}
-
-/** An app's objects are counted and sized one database each: no nested facets. */
-export function hideFacets(ctx: DurableObjectState): void {
-  Object.defineProperty(ctx, "facets", { value: undefined });
-  if ((ctx as { facets?: unknown }).facets !== undefined)
-    throw new Error("the host could not isolate this object's storage");
 }

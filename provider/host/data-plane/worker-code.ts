@@ -7,6 +7,7 @@ import { unwrap } from "../../shared/control/errors.js";
 import { appControlStub } from "../env.js";
 import type { Outbound } from "../../shared/schema/index.js";
 import type { ResolvedApp } from "../objects/app-types.js";
+import { HOST_APP_FLAGS } from "../../shared/schema/index.js";
 import { hostModules } from "../app-isolate/main-module.js";
 import { LOGS_BINDING, WRAPPER_MODULE } from "../app-isolate/names.js";
 
@@ -86,16 +87,11 @@ export function loadAppWorker(
       // Per invocation, for every entrypoint: a warm request passes no options (cheaper than limits on each getEntrypoint).
       limits: appLimits(resolved),
       compatibilityDate: code.compatibilityDate,
-      compatibilityFlags: code.compatibilityFlags,
+      // No ctx.exports and no importable exports: the app's code holds no Durable Object class, so it cannot
+      // start nested facets (databases no registry counts or measures). The schema refuses the opposite flags.
+      compatibilityFlags: [...new Set([...code.compatibilityFlags, ...HOST_APP_FLAGS])],
       mainModule: WRAPPER_MODULE,
-      modules: {
-        ...code.modules,
-        ...hostModules(code.mainModule, {
-          durableObject: code.durableObject,
-          guardKey: await guardKey(env, resolved, id),
-          logs,
-        }),
-      },
+      modules: { ...code.modules, ...hostModules(code.mainModule, { durableObject: code.durableObject, logs }) },
       // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
       env: logs
         ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) }
@@ -104,32 +100,6 @@ export function loadAppWorker(
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
     };
   });
-}
-
-/** Values, not promises: a request never awaits another request's work. */
-const guardKeys = new Map<string, string>();
-
-/**
- * The key the supervisor passes to the storage method of the app's class (app-isolate/runtime.ts), so the
- * app's own code cannot call it: an HMAC of the loader id under the control
- * token, the same in every isolate of the host and unknown to the app.
- */
-export async function guardKey(env: Env, resolved: ResolvedApp, id = cachedLoadPlan(resolved).id): Promise<string> {
-  const known = guardKeys.get(id);
-  if (known) return known;
-  const enc = new TextEncoder();
-  const k = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(`storage-guard:${env.CONTROL_TOKEN ?? ""}`),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", k, enc.encode(id)));
-  const key = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-  if (guardKeys.size > 10_000) guardKeys.clear();
-  guardKeys.set(id, key);
-  return key;
 }
 
 /** Limits on every entrypoint and class of the app (Cloudflare enforces them; workerd ignores them). */

@@ -271,22 +271,28 @@ export class AppControl extends DurableObject<Env> {
     return code ? ok(code) : fail("not_found", `version ${hash} is not stored for this app`);
   }
 
-  /** Counts a new object against maxObjects before its database is created; says whether the app is over maxStorageBytes. */
-  registerObject(name: string): Result<{ created: boolean; overStorage: boolean }> {
+  /**
+   * Counts a new object against maxObjects before its database is created;
+   * says whether the app is over maxStorageBytes, and the object's size as
+   * the host last measured it.
+   */
+  registerObject(name: string): Result<{ created: boolean; overStorage: boolean; storedBytes: number; bytes: number }> {
     const served = this.served();
     if (!served) return fail("not_found", "the app does not exist");
-    const overStorage = this.objects.storedBytes() > served.quota.maxStorageBytes;
-    if (this.objects.has(name)) return ok({ created: false, overStorage });
+    const storedBytes = this.objects.storedBytes();
+    const overStorage = storedBytes > served.quota.maxStorageBytes;
+    const bytes = this.objects.sizeOf(name);
+    if (bytes !== null) return ok({ created: false, overStorage, storedBytes, bytes });
     const { maxObjects } = served.quota;
     const count = this.objects.count();
     if (count >= maxObjects) {
       return fail("limit_exceeded", `the app has ${count} objects; its quota allows maxObjects = ${maxObjects}`);
     }
     this.objects.add(name);
-    return ok({ created: true, overStorage });
+    return ok({ created: true, overStorage, storedBytes, bytes: 0 });
   }
 
-  /** An object's database size; answers whether the app is now over maxStorageBytes. */
+  /** An object's database size, as its AppObject measured it; answers whether the app is now over maxStorageBytes. */
   reportObjectSize(name: string, bytes: number): { overStorage: boolean; storedBytes: number } {
     this.objects.setSize(name, bytes);
     const served = this.served();

@@ -4,42 +4,66 @@
  * the facet has its own SQLite database, invisible to the supervisor and to
  * every other app. The app's env.OBJECTS reaches it through the
  * ObjectsBinding entrypoint (data-plane/objects-entrypoint.ts).
+ *
+ * maxStorageBytes is enforced here, on sizes the host measures itself: the
+ * facet's database is sized by the host's SizeProbe class (size-probe.ts),
+ * on the schedule of StorageMeter (storage-meter.ts). Once the app is over
+ * its quota, the app's class starts with its writes refused (the in-isolate
+ * guard, a courtesy an app can undo), and an object that still grows is
+ * stopped: it takes no request until the app is back under its quota; it
+ * can always be deleted through the host.
  */
 import { DurableObject } from "cloudflare:workers";
 import { unwrap } from "../../shared/control/errors.js";
 import type { ObjectTarget } from "./app-types.js";
 import { appControlStub } from "../env.js";
-import { guardKey, loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
+import { loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
 import { STORAGE_METHOD } from "../app-isolate/names.js";
+import { StorageMeter } from "./storage-meter.js";
 
 const FACET = "app";
+/** Growth an object may show after its app went over quota (pages SQLite touches for reads and deletes). */
+const OVER_SLACK_BYTES = 64 * 1024;
+/** Reported growth that asks for a measurement at once: this share of what is left of the quota, at least HINT_MIN_BYTES. */
+const HINT_SHARE = 1 / 16;
+const HINT_MIN_BYTES = 64 * 1024;
+/** How often a stopped object asks AppControl whether its app is back under quota. */
+const STOPPED_RECHECK_MS = 1_000;
+/** The storage key (in the supervisor's own storage) of a stopped object's state. */
+const STOPPED_KEY = "stopped";
+const HINT_INTERVAL_MS = 500;
+const HINT_STALE_MS = 10_000;
+const FLUSH_WAIT_MS = 100;
 
-/** How often, after a request, an object reads its database size; a change is reported to AppControl at once. */
-const SIZE_CHECK_MS = 500;
-/**
- * How often an object whose size did not change still asks AppControl
- * whether the app is over maxStorageBytes. An object that grows reports
- * within SIZE_CHECK_MS, and a read-only one at every check, so this only
- * bounds how late a quiet object learns of a state that its own writes
- * cannot change the app's total by.
- */
-const SIZE_HEARTBEAT_MS = 5_000;
-const REPORT_STALE_MS = 10_000;
+interface Measured {
+  /** The size the host last measured; -1: not yet in this instance. */
+  bytes: number;
+  /** The app's stored bytes, as AppControl last answered. */
+  storedBytes: number;
+}
 
 export class AppObject extends DurableObject<Env> {
   /** The deploy whose code the running facet has; -1 before it starts. */
   private facetSeq = -1;
   private registered = false;
-  /** Whether the app was over maxStorageBytes at the last report: the facet is then read-only. */
+  /** Whether the app was over maxStorageBytes at AppControl's last answer: the facet then starts read-only. */
   private overStorage = false;
-  private lastSizeCheck = 0;
-  /** The size AppControl last heard from this object, and when; -1: never. */
-  private reportedBytes = -1;
-  private lastSizeReport = 0;
-  /** When the report in flight started; 0: none. One older than REPORT_STALE_MS was lost: another may start. */
-  private reportingSince = 0;
-  /** The running facet and the key of its storage method. */
-  private guard?: { facet: Fetcher; key: string };
+  /** The object's measured size when it learned its app is over quota; -1 while under. */
+  private overBase = -1;
+  private measured: Measured = { bytes: -1, storedBytes: 0 };
+  private stoppedCheckedAt = 0;
+  /** The running facet, when it runs the app's class. */
+  private appFacet?: Fetcher;
+  /** Counts the facet's starts (each stop), and the start whose guard was set read-only. */
+  private facetRun = 0;
+  private guardedRun = -1;
+  private target?: ObjectTarget;
+  /** When the last hint started, and whether it is still in flight. */
+  private hintAt = 0;
+  private hintPending = false;
+  /** The size at which the object was stopped, from the supervisor's own storage; null: not read yet. */
+  private stopped: number | undefined | null = null;
+  private readonly meter = new StorageMeter(() => this.measure());
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
     const { resolved } = target;
@@ -48,96 +72,198 @@ export class AppObject extends DurableObject<Env> {
     }
     if (!this.registered) {
       // Counted against maxObjects before the object's database exists.
-      const { overStorage } = unwrap(await appControlStub(this.env, target.app).registerObject(target.name));
+      const r = unwrap(await appControlStub(this.env, target.app).registerObject(target.name));
       this.registered = true;
-      this.overStorage = overStorage;
+      this.overStorage = r.overStorage;
+      if (r.overStorage && this.overBase < 0) this.overBase = r.bytes;
+      if (this.measured.bytes < 0) this.measured = { bytes: r.bytes, storedBytes: r.storedBytes };
+    } else if (this.overStorage && this.measured.storedBytes <= resolved.quota.maxStorageBytes) {
+      // The quota grew past what the app stores: writable again (the next measurement says if that still holds).
+      this.follow(false, this.measured.bytes);
     }
+    await this.refuseIfStopped(target);
     if (this.facetSeq !== -1 && resolved.deploySeq > this.facetSeq) {
       // A newer deploy: restart the facet on the new code; its database stays.
-      try {
-        this.ctx.facets.abort(FACET, new Error("the app deployed a new version"));
-      } catch {
-        // Not running: the next get() starts it on the new code anyway.
-      }
+      this.stopFacet("the app deployed a new version");
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
     // The target came over RPC: a new object each call, so not worth caching by identity.
     const plan = loadPlan(resolved);
     const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
     const cls = worker.getDurableObjectClass(resolved.durableObject, plan.options);
-    let started = false;
-    const facet = this.ctx.facets.get(FACET, () => {
-      started = true;
-      return { class: cls };
-    });
+    const facet = this.ctx.facets.get(FACET, () => ({ class: cls }));
+    this.appFacet = facet;
     // A facet starting while the app is over its storage quota starts read-only.
-    this.guard = { facet, key: await guardKey(this.env, resolved, plan.id) };
-    if (started && this.overStorage) await this.setStorage(true);
+    if (this.overStorage && this.guardedRun !== this.facetRun) {
+      this.guardedRun = this.facetRun;
+      await this.setGuard(true).catch(() => {});
+    }
     return facet;
   }
 
-  /** After a request: report the database size now and then, and follow the app's over-quota state. */
-  private reportSize(target: ObjectTarget): void {
+  private stopFacet(reason: string): void {
+    this.appFacet = undefined;
+    this.facetRun++;
+    try {
+      this.ctx.facets.abort(FACET, new Error(reason));
+    } catch {
+      // Not running.
+    }
+  }
+
+  /** Sizes the facet's database in the host's isolate, then records it; the app's class restarts on the next request. */
+  private async measure(): Promise<void> {
+    const target = this.target;
+    if (!target) return;
+    // The guard's call flushes the app's buffered log lines; bounded, since the app may never answer it.
+    await Promise.race([this.setGuard(this.overStorage).catch(() => {}), scheduler.wait(FLUSH_WAIT_MS)]);
+    this.stopFacet("the host is measuring this object's database");
+    const exports = this.ctx.exports as unknown as { SizeProbe: DurableObjectClass };
+    const probe = this.ctx.facets.get(FACET, () => ({ class: exports.SizeProbe }));
+    let bytes: number;
+    try {
+      bytes = await (probe as unknown as { size(): Promise<number> }).size();
+    } finally {
+      this.stopFacet("measured");
+    }
+    await this.record(target, bytes);
+  }
+
+  private async record(target: ObjectTarget, bytes: number): Promise<void> {
+    const grewWhileOver = this.overStorage && this.overBase >= 0 && bytes > this.overBase + OVER_SLACK_BYTES;
+    if (grewWhileOver) this.setStopped(bytes);
+    const r = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
+    this.measured = { bytes, storedBytes: r.storedBytes };
+    this.follow(r.overStorage, bytes);
+  }
+
+  /** Follows the app's over-quota state: the guard for an honest app, and the base growth is judged from. */
+  private follow(overStorage: boolean, bytes: number): void {
+    if (overStorage && !this.overStorage) this.overBase = bytes;
+    if (!overStorage) {
+      this.overBase = -1;
+      if (this.stoppedAt() !== undefined) this.setStopped(undefined);
+    }
+    if (overStorage !== this.overStorage) {
+      this.overStorage = overStorage;
+      this.guardedRun = overStorage && this.appFacet ? this.facetRun : -1;
+      if (this.appFacet) void this.setGuard(overStorage).catch(() => {});
+    }
+  }
+
+  /** An object stopped for growing over quota takes no request until the app is back under it. */
+  private async refuseIfStopped(target: ObjectTarget): Promise<void> {
+    const stoppedAt = this.stoppedAt();
+    if (stoppedAt === undefined) return;
+    if (Date.now() - this.stoppedCheckedAt > STOPPED_RECHECK_MS) {
+      this.stoppedCheckedAt = Date.now();
+      const bytes = this.measured.bytes >= 0 ? this.measured.bytes : stoppedAt;
+      const r = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
+      this.follow(r.overStorage, bytes);
+      if (!r.overStorage) return;
+    }
+    throw new Error(
+      `object '${target.name}' is stopped: it kept writing while app '${target.app}' was over its maxStorageBytes quota (${target.resolved.quota.maxStorageBytes} bytes); it takes requests again once the app is back under the quota, and env.OBJECTS.delete(name) deletes it`,
+    );
+  }
+
+  /** Kept in the supervisor's own storage, so a restart of the supervisor does not free a stopped object. */
+  private stoppedAt(): number | undefined {
+    if (this.stopped === null) this.stopped = this.ctx.storage.kv.get<number>(STOPPED_KEY);
+    return this.stopped;
+  }
+
+  private setStopped(bytes: number | undefined): void {
+    this.stopped = bytes;
+    if (bytes === undefined) this.ctx.storage.kv.delete(STOPPED_KEY);
+    else this.ctx.storage.kv.put(STOPPED_KEY, bytes);
+  }
+
+  /** Sets the in-isolate guard; returns the size the isolate reports (a hint, see hint()). */
+  private setGuard(readOnly: boolean): Promise<number> {
+    const facet = this.appFacet;
+    if (!facet) return Promise.resolve(-1);
+    return (facet as unknown as Record<string, (readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!(readOnly);
+  }
+
+  /**
+   * After a request: the guard's call also flushes the app's log lines; the
+   * size it returns, if it grew enough, only makes the host measure sooner.
+   */
+  private hint(): void {
     const now = Date.now();
-    if (now - this.reportingSince < REPORT_STALE_MS || now - this.lastSizeCheck < SIZE_CHECK_MS) return;
-    this.reportingSince = now;
-    this.lastSizeCheck = now;
+    // One at a time (an app may never answer it), at most every HINT_INTERVAL_MS.
+    if ((this.hintPending && now - this.hintAt < HINT_STALE_MS) || now - this.hintAt < HINT_INTERVAL_MS) return;
+    this.hintAt = now;
+    this.hintPending = true;
     const run = async () => {
       try {
-        const bytes = await this.setStorage(this.overStorage);
-        if (bytes === this.reportedBytes && !this.overStorage && now - this.lastSizeReport < SIZE_HEARTBEAT_MS) return;
-        this.lastSizeReport = now;
-        const { overStorage } = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
-        this.reportedBytes = bytes;
-        if (overStorage !== this.overStorage) {
-          this.overStorage = overStorage;
-          await this.setStorage(overStorage);
-        }
+        const reported = Number(await this.setGuard(this.overStorage));
+        const { bytes, storedBytes } = this.measured;
+        const limit = this.target?.resolved.quota.maxStorageBytes ?? 0;
+        const step = Math.max(HINT_MIN_BYTES, (limit - storedBytes) * HINT_SHARE);
+        // Grown (or, over quota, shrunk) enough to matter: measure now rather than when the object rests.
+        const moved = this.overStorage ? Math.abs(reported - bytes) : reported - bytes;
+        if (bytes >= 0 && moved >= step) await this.meter.measure();
       } finally {
-        if (this.reportingSince === now) this.reportingSince = 0;
+        if (this.hintAt === now) this.hintPending = false;
       }
     };
     this.ctx.waitUntil(run().catch(() => {}));
   }
 
-  /** Sets the facet read-only or not; returns its database size. */
-  private async setStorage(readOnly: boolean): Promise<number> {
-    const { facet, key } = this.guard!;
-    return (facet as unknown as Record<string, (key: string, readOnly: boolean) => Promise<number>>)[STORAGE_METHOD]!(
-      key,
-      readOnly,
-    );
-  }
-
   async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
-    const facet = await this.facet(target);
+    this.target = target;
+    await this.meter.enter();
+    let res: Response;
     try {
-      return await facet.fetch(request);
-    } finally {
-      this.reportSize(target);
+      res = await (await this.facet(target)).fetch(request);
+    } catch (e) {
+      this.meter.leave();
+      throw e;
     }
+    this.hint();
+    if (!res.body) {
+      this.meter.leave();
+      return res;
+    }
+    // In flight until its body is sent: a measurement never cuts a response short.
+    const { readable, writable } = new IdentityTransformStream();
+    res.body
+      .pipeTo(writable)
+      .catch(() => {})
+      .finally(() => this.meter.leave());
+    return new Response(readable, res);
   }
 
   async callObject(target: ObjectTarget, method: string, args: unknown[]): Promise<unknown> {
-    const facet = await this.facet(target);
-    if (isStubBuiltin(facet, method)) {
-      throw new TypeError(`OBJECTS.get(name).${method}(): not a method of the app's class`);
-    }
+    this.target = target;
+    await this.meter.enter();
     try {
+      const facet = await this.facet(target);
+      if (isStubBuiltin(facet, method)) {
+        throw new TypeError(`OBJECTS.get(name).${method}(): not a method of the app's class`);
+      }
       return await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
     } finally {
-      this.reportSize(target);
+      this.meter.leave();
+      this.hint();
     }
   }
 
   /** Deletes the object's database and forgets it. */
   async destroy(): Promise<void> {
+    this.meter.reset();
+    this.appFacet = undefined;
     this.ctx.facets.delete(FACET);
     await this.ctx.storage.deleteAll();
     this.facetSeq = -1;
     this.registered = false;
     this.overStorage = false;
-    this.reportedBytes = -1;
+    this.overBase = -1;
+    this.measured = { bytes: -1, storedBytes: 0 };
+    this.stopped = undefined;
+    this.target = undefined;
   }
 }
 

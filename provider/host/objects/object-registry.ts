@@ -1,6 +1,6 @@
 /**
- * The objects an app has created, with each one's database size as last
- * reported, in its AppControl's SQLite: what maxObjects and maxStorageBytes
+ * The objects an app has created, with each one's database size as the
+ * host last measured it (objects/app-object.ts), in its AppControl's SQLite: what maxObjects and maxStorageBytes
  * count.
  */
 export class ObjectRegistry {
@@ -12,6 +12,14 @@ export class ObjectRegistry {
 
   has(name: string): boolean {
     return this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length > 0;
+  }
+
+  /** The object's size as last measured (0 before the first), or null when it is not registered. */
+  sizeOf(name: string): number | null {
+    const row = this.sql
+      .exec<{ bytes: number | null }>("SELECT bytes FROM _dw_objects WHERE name = ?", name)
+      .toArray()[0];
+    return row ? (row.bytes ?? 0) : null;
   }
 
   add(name: string): void {

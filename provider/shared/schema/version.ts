@@ -57,9 +57,25 @@ export const CompatibilityDate = z
     },
   );
 
+/**
+ * Flags the host adds to every app it loads: with them an app's code holds
+ * no Durable Object class (no `ctx.exports`, no importable `exports`), so it
+ * cannot start nested facets, databases outside maxObjects and
+ * maxStorageBytes. `import { env }` still works (the host sets it per call).
+ */
+export const HOST_APP_FLAGS = ["disable_ctx_exports", "disallow_importable_env"] as const;
+const REFUSED_FLAGS: Record<string, string> = {
+  enable_ctx_exports: "disable_ctx_exports",
+  allow_importable_env: "disallow_importable_env",
+};
+
 export const CompatibilityFlag = z
   .string()
-  .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'" });
+  .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'" })
+  .refine((f) => !Object.hasOwn(REFUSED_FLAGS, f), {
+    error: (issue) =>
+      `'${issue.input}' is not allowed: the host loads every app with ${REFUSED_FLAGS[issue.input as string]}, so that an app's code holds no Durable Object class to start databases outside its quota`,
+  });
 
 /**
  * One code version of an app, as `POST /_control/v1/apps/:app/versions`

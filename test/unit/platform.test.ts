@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tempDir } from "../helpers/host.js";
 import { providerSource } from "../../provider/resources/provider-text.js";
 
@@ -102,6 +102,27 @@ describe("Platform", () => {
       hostname: "apps.example.com",
       service: "ai-apps",
     });
+  });
+
+  it("warns at preview when apps would share one browser origin (no appsDomain on Cloudflare)", () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async () => {});
+    try {
+      new Platform("one-origin", { accountId: "acc", workersDev: { subdomain: "team" } });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        /Platform 'one-origin' has no appsDomain, so every app is served under \/apps\/<app>\/ on one browser origin/,
+      );
+      warn.mockClear();
+      new Platform("own-origins", {
+        accountId: "acc",
+        workersDev: { subdomain: "team" },
+        appsDomain: "apps.example.com",
+      });
+      new Platform("local-origins", { accountId: "local" });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("refuses bad or conflicting arguments before making anything", () => {

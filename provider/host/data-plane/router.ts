@@ -13,11 +13,14 @@ import { admit, admitNow } from "./rate-limit.js";
 import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "../objects/app-types.js";
 import { loadAppWorker } from "./worker-code.js";
+import { confineResponse } from "./browser-isolation.js";
 
 export interface AppRoute {
   app: string;
   /** The URL the app sees: its own root; null when it is the request's own URL. */
   url: string | null;
+  /** On a path route, the path prefix the browser sees for the app (`/apps/<name as in the URL>`). */
+  prefix?: string;
   /** Set when the request names no app it could be for (a malformed name): why, for a 400. */
   refusal?: string;
 }
@@ -43,7 +46,7 @@ export function routeApp(url: URL, appsDomain: string | undefined): AppRoute | n
     };
   }
   // The pathname is already normalized and encoded, so its tail is a valid path as it is.
-  return { app, url: `${url.origin}${m[2] ?? "/"}${url.search}` };
+  return { app, url: `${url.origin}${m[2] ?? "/"}${url.search}`, prefix: `/apps/${m[1]!}` };
 }
 
 /**
@@ -108,7 +111,10 @@ async function forward(
   // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
   const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
   try {
-    return await entry.fetch(route.url === null ? request : new Request(route.url, request));
+    return confineResponse(
+      await entry.fetch(route.url === null ? request : new Request(route.url, request)),
+      route.prefix ?? null,
+    );
   } catch (e) {
     const requestId = crypto.randomUUID();
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -79,6 +79,7 @@ export class Platform extends pulumi.ComponentResource {
     super("dynamic-workers:index:Platform", name, {}, opts);
     // Conflicting or bad arguments are refused before any resource is made.
     const { inputs, config } = hostInputs(name, args);
+    if (!config.appsDomain) pulumi.log.warn(pathRoutingWarning(name), this);
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
     const where =
       args.accountId === "local"
@@ -160,6 +161,16 @@ interface Urls {
   url: pulumi.Output<string>;
   controlUrl: pulumi.Output<string>;
   appsUrlOf: (app: string) => string;
+}
+
+/** Shown at preview when apps will share one browser origin. */
+export function pathRoutingWarning(name: string): string {
+  return (
+    `Platform '${name}' has no appsDomain, so every app is served under /apps/<app>/ on one browser origin: ` +
+    "the host confines each app's cookies to its own prefix and strips Service-Worker-Allowed and Clear-Site-Data, " +
+    "but in a browser one app's pages can still read and script another's. For an origin per app set appsDomain " +
+    "(a proxied wildcard DNS record *.<appsDomain> and a certificate that covers it; see the README's Security model)."
+  );
 }
 
 /** The HostWorker's inputs and the parsed platform config; throws naming every bad or conflicting argument. */

@@ -9,6 +9,12 @@ import Cloudflare from "cloudflare";
 import { startLocalTarget, type LocalTarget } from "../../provider/local/index.js";
 import { buildUploadForm, UPLOAD_REQUEST_OPTIONS, type UploadModule } from "../../provider/cloudflare/upload-form.js";
 import { MODULE_CONTENT_TYPES, type ScriptMetadata } from "../../provider/cloudflare/metadata.js";
+import {
+  HOST_COMPATIBILITY_DATE,
+  HOST_COMPATIBILITY_FLAGS,
+  HOST_DURABLE_OBJECTS,
+  hostBundle,
+} from "../../provider/cloudflare/host-script.js";
 import { tempDir } from "../helpers/host.js";
 
 export const ACCOUNT = "local-account";
@@ -167,3 +173,32 @@ export function hostRequest(
     req.end(init.body);
   });
 }
+
+/** The control token of the host uploadHost() uploads. */
+export const HOST_TOKEN = "local-control-token-0123456789abcdef";
+
+/** The host Worker's upload, as the Platform makes it: appsDomain host.localhost, a 1 s version cache. */
+function hostMetadata(migrate: boolean): ScriptMetadata {
+  return {
+    main_module: "host.js",
+    compatibility_date: HOST_COMPATIBILITY_DATE,
+    compatibility_flags: HOST_COMPATIBILITY_FLAGS,
+    bindings: [
+      { type: "worker_loader", name: "LOADER" },
+      ...Object.entries(HOST_DURABLE_OBJECTS).map(([name, className]) => ({
+        type: "durable_object_namespace" as const,
+        name,
+        class_name: className,
+      })),
+      { type: "secret_text", name: "CONTROL_TOKEN", text: HOST_TOKEN },
+      { type: "json", name: "PLATFORM_CONFIG", json: { appsDomain: "host.localhost", cacheTtlSeconds: 1 } },
+    ],
+    ...(migrate
+      ? { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: Object.values(HOST_DURABLE_OBJECTS) }] } }
+      : {}),
+  };
+}
+
+/** Uploads the real host Worker as script "host" (with its first migration when `migrate`). */
+export const uploadHost = (t: Started, migrate: boolean) =>
+  upload(t.cf, "host", hostMetadata(migrate), [{ name: "host.js", kind: "esm", content: hostBundle().code }]);

@@ -6,19 +6,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../../provider/control-client/client.js";
-import {
-  HOST_COMPATIBILITY_DATE,
-  HOST_COMPATIBILITY_FLAGS,
-  HOST_DURABLE_OBJECTS,
-  hostBundle,
-} from "../../provider/cloudflare/host-script.js";
 import { startLocalTarget } from "../../provider/local/index.js";
 import { LOCK_FILE } from "../../provider/local/lock.js";
-import type { ScriptMetadata } from "../../provider/cloudflare/metadata.js";
 import { jsApp, tempDir } from "../helpers/host.js";
-import { ACCOUNT, hostRequest, startTarget, upload, type Started } from "./helpers.js";
-
-const TOKEN = "local-control-token-0123456789abcdef";
+import { ACCOUNT, HOST_TOKEN as TOKEN, hostRequest, startTarget, uploadHost, type Started } from "./helpers.js";
 
 const COUNTER = `
 import { DurableObject } from "cloudflare:workers";
@@ -30,30 +21,6 @@ export class Counter extends DurableObject {
   }
 }
 export default { fetch(request, env) { return env.OBJECTS.get(new URL(request.url).searchParams.get("o") ?? "main").fetch(request); } };`;
-
-function hostMetadata(migrate: boolean): ScriptMetadata {
-  return {
-    main_module: "host.js",
-    compatibility_date: HOST_COMPATIBILITY_DATE,
-    compatibility_flags: HOST_COMPATIBILITY_FLAGS,
-    bindings: [
-      { type: "worker_loader", name: "LOADER" },
-      ...Object.entries(HOST_DURABLE_OBJECTS).map(([name, className]) => ({
-        type: "durable_object_namespace" as const,
-        name,
-        class_name: className,
-      })),
-      { type: "secret_text", name: "CONTROL_TOKEN", text: TOKEN },
-      { type: "json", name: "PLATFORM_CONFIG", json: { appsDomain: "host.localhost", cacheTtlSeconds: 1 } },
-    ],
-    ...(migrate
-      ? { migrations: { new_tag: "v1", steps: [{ new_sqlite_classes: Object.values(HOST_DURABLE_OBJECTS) }] } }
-      : {}),
-  };
-}
-
-const uploadHost = (t: Started, migrate: boolean) =>
-  upload(t.cf, "host", hostMetadata(migrate), [{ name: "host.js", kind: "esm", content: hostBundle().code }]);
 
 const state = tempDir("dw-local-persist-");
 let t: Started;

@@ -62,6 +62,11 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     durableObjectsDir: store.durableObjectsDir,
     log,
     callerHandlesSignals: opts.callerHandlesSignals ?? false,
+    onRestart: (why, likely) =>
+      log(
+        `workerd stopped${why ? ` (${why})` : ""} and was restarted with its state kept; likely app: ${likely ?? "unknown"}. ` +
+          "The local target bounds no isolate's memory or CPU; Cloudflare ends an isolate past 128 MB.",
+      ),
   });
   let server: http.Server | undefined;
   try {

@@ -7,6 +7,7 @@
 import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import type { Miniflare, WorkerOptions } from "miniflare";
+import { InFlight } from "./in-flight.js";
 
 /**
  * The workerd binary of this package's own `workerd` dependency, for
@@ -28,6 +29,12 @@ export interface RuntimeOptions {
   /** Receives workerd's output (scripts' console, uncaught errors), line by line. */
   log: (line: string) => void;
   /**
+   * Called when workerd died and Miniflare started it again with the same
+   * scripts and data: why it died (its last fatal line, if it printed one)
+   * and the app it was most likely running.
+   */
+  onRestart?: (why: string | null, likely: string | null) => void;
+  /**
    * The caller stops the runtime on SIGINT/SIGTERM itself. Miniflare's own
    * handlers exit the process at once, before a clean stop could run, so
    * they are removed (its 'exit' hook, which kills workerd, stays).
@@ -39,6 +46,9 @@ export interface RuntimeOptions {
 export class RuntimeStartError extends Error {
   override name = "RuntimeStartError";
 }
+
+/** workerd's last words when it aborts (V8 out of memory, a failed assertion, a signal). */
+const FATAL = /fatal:|Received signal|heap out of memory/;
 
 /** workerd only warns when a namespace's class is not exported; Cloudflare refuses such an upload. */
 const MISSING_CLASS = /referenced the class "([^"]+)", but no such Durable Object class is exported/g;
@@ -52,6 +62,10 @@ export class Runtime {
   /** Lines written by workerd while an apply is under way. */
   private capture: string[] | null = null;
   private readonly options: RuntimeOptions;
+  /** Requests sent into workerd and not yet answered (the server records them). */
+  readonly inFlight = new InFlight();
+  /** workerd's first fatal-looking line since it last started, for the restart message. */
+  private lastFatal: string | null = null;
 
   /** Miniflare takes about 0.6 s to load: not at all while no script runs. */
   private miniflare: Promise<typeof import("miniflare")> | undefined;
@@ -108,8 +122,11 @@ export class Runtime {
         this.pipe(stdout);
         this.pipe(stderr);
       },
+      // Miniflare starts workerd again by itself when it dies; the same scripts, and the data on disk.
+      unsafeHandleRuntimeRestart: () => this.restarted(),
     };
     this.capture = [];
+    this.lastFatal = null;
     this.generation++;
     try {
       if (this.mf) {
@@ -157,8 +174,19 @@ export class Runtime {
     });
   }
 
+  private restarted(): void {
+    // Sockets of the keep-alive agents point at the dead process.
+    this.generation++;
+    const likely = this.inFlight.takeSuspect();
+    const why = this.lastFatal;
+    this.lastFatal = null;
+    this.options.onRestart?.(why, likely);
+  }
+
   private line(line: string): void {
     if (!line.trim()) return;
+    // The first fatal line says why (the heap limit); the signal that follows says only how.
+    if (this.lastFatal === null && FATAL.test(line)) this.lastFatal = line.replace(/^.*?fatal: /, "").slice(0, 200);
     this.capture?.push(line);
     this.options.log(`[workerd] ${line}`);
   }

@@ -16,6 +16,7 @@ import type { Duplex } from "node:stream";
 import type { Account } from "./account.js";
 import { API_PREFIX } from "./api.js";
 import type { Runtime } from "./runtime.js";
+import { requestLabel } from "./in-flight.js";
 
 /** The largest API request body read (module uploads included). */
 const MAX_API_BODY = 100 * 1024 * 1024;
@@ -156,6 +157,10 @@ async function proxyToScript(
   await deps.runtime.idle();
   const entry = deps.runtime.entryUrl();
   if (!entry) return text(res, 503, `script '${name}' is not running`);
+  const done = deps.runtime.inFlight.start(
+    requestLabel(name, rewrite?.host ?? req.headers.host, rewrite?.path ?? req.url),
+  );
+  res.once("close", done);
   const upstream = http.request(
     {
       host: entry.hostname,
@@ -173,6 +178,7 @@ async function proxyToScript(
     },
   );
   upstream.on("error", (e) => {
+    deps.runtime.inFlight.lost();
     if (!res.headersSent) text(res, 502, `script '${name}' did not answer: ${e.message}`);
     else res.destroy(e);
   });

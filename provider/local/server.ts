@@ -44,7 +44,7 @@ type Target =
   | { kind: "api" }
   /** `rewrite`: the path and Host the script sees, when they differ from the request's. */
   | { kind: "script"; name: string; rewrite?: { path: string; host: string } }
-  | { kind: "none"; message: string };
+  | { kind: "none"; message: string; status?: number };
 
 export const SCRIPT_PATH_PREFIX = "/_scripts/";
 
@@ -54,7 +54,7 @@ export function createServer(deps: ServerDeps): http.Server {
     const target = resolveTarget(deps, req);
     if (target.kind === "api") void handleApi(deps, req, res);
     else if (target.kind === "script") void proxyToScript(deps, agents(), req, res, target.name, target.rewrite);
-    else text(res, 404, target.message);
+    else text(res, target.status ?? 404, target.message);
   });
   // Keep idle connections longer than clients do (undici: 4 s), so a client never
   // reuses a socket the server is closing at that moment (UND_ERR_SOCKET under load).
@@ -84,6 +84,14 @@ function noScript(name: string, scripts: string[]): Target {
 
 /** Where a request goes: see the table at the top of this file. */
 function resolveTarget(deps: ServerDeps, req: IncomingMessage): Target {
+  const port = /:(\d+)$/.exec(req.headers.host ?? "")?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+    return {
+      kind: "none",
+      status: 400,
+      message: `the Host header's port (${port.slice(0, 20)}) is not a port (1 to 65535)`,
+    };
+  }
   const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
   const scripts = Object.keys(deps.account.snapshot().scripts);
   const labels = host.split(".");
@@ -93,8 +101,18 @@ function resolveTarget(deps: ServerDeps, req: IncomingMessage): Target {
   }
   const path = req.url ?? "/";
   if (path.startsWith(SCRIPT_PATH_PREFIX)) {
-    const m = /^\/_scripts\/([^/?#]+)(.*)$/.exec(path)!;
-    const name = decodeURIComponent(m[1] ?? "");
+    const m = /^\/_scripts\/([^/?#]+)(.*)$/.exec(path);
+    if (!m) return noScript("", scripts);
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1] ?? "");
+    } catch {
+      return {
+        kind: "none",
+        status: 400,
+        message: `the script name in the path ('${(m[1] ?? "").slice(0, 100)}') is not valid percent-encoding`,
+      };
+    }
     if (!scripts.includes(name)) return noScript(name, scripts);
     const rest = m[2] ?? "";
     const port = new URL(deps.baseUrl()).port;

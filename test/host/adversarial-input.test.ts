@@ -145,7 +145,8 @@ describe("malformed input", () => {
       `a.b.${APPS_DOMAIN}`,
       `${"x".repeat(300)}.${APPS_DOMAIN}`,
       // (A port out of range, `:99999`, never reaches the host: Miniflare's entry worker fails to build the URL
-      // and answers 500 itself. Cloudflare's edge refuses such a request; the local target's server should too.)
+      // and answers 500 itself. Cloudflare's edge refuses such a request, and so does the local target's server:
+      // test/local/malformed.test.ts.)
       `good.${APPS_DOMAIN}:8080`,
       "[::1]",
       "[::1]:80",

@@ -49,15 +49,18 @@ export class Hog extends DurableObject {
   }
   size() { return this.ctx.storage.sql.databaseSize; }
   async fetch(request) {
-    // Answers at once, then writes from waitUntil after the response.
-    const kb = Number(new URL(request.url).searchParams.get("kb"));
+    // Answers at once, then writes from waitUntil after the response; with ?hold, the body never ends.
+    const url = new URL(request.url);
+    const kb = Number(url.searchParams.get("kb"));
+    const hold = url.searchParams.has("hold");
     this.ctx.waitUntil((async () => {
       for (let i = 0; i < kb / 64; i++) {
         try { this.ctx.storage.sql.exec("INSERT INTO b VALUES (?)", new Uint8Array(64 * 1024)); } catch {}
         await scheduler.wait(10);
       }
     })());
-    return new Response("later");
+    if (!hold) return new Response("later");
+    return new Response(new ReadableStream({ async pull(c) { await scheduler.wait(250); c.enqueue(new Uint8Array(1)); } }));
   }
   async nest(n) {
     const facets = realFacets.get(this.ctx) ?? this.ctx.facets;
@@ -75,6 +78,7 @@ export default { async fetch(request, env) {
   const op = url.pathname.slice(1);
   const kb = Number(url.searchParams.get("kb") ?? 0);
   if (op === "later") return Response.json({ ok: true, n: await (await o.fetch("http://o/?kb=" + kb)).text() });
+  if (op === "hold") return o.fetch("http://o/?hold&kb=" + kb);
   if (op === "drop") return Response.json({ ok: true, n: await attempt(() => env.OBJECTS.delete(url.searchParams.get("o"))) });
   try { return Response.json({ ok: true, n: await o[op](kb) }); }
   catch (e) { return Response.json({ ok: false, error: String(e.message ?? e) }); }
@@ -126,6 +130,28 @@ describe("maxStorageBytes against an app that defeats its in-isolate guard", () 
     await sleep(SETTLE_MS);
     expect(await storedBytes("hog-later")).toBeGreaterThan(QUOTA);
   });
+});
+
+describe("maxStorageBytes against an object that never rests", () => {
+  it.fails("measures an object whose one response never ends while it writes", async () => {
+    const call = await hog("hog-hold");
+    const held = new AbortController();
+    const res = await host.fetch("/apps/hog-hold/hold?kb=640", { signal: held.signal });
+    const reader = res.body!.getReader();
+    try {
+      // Bounded: the host measures a busy object at least every 30 s, after 5 s for in-flight work to end.
+      let stored = 0;
+      for (let i = 0; i < 90 && stored <= QUOTA; i++) {
+        await reader.read().catch(() => {});
+        stored = await storedBytes("hog-hold");
+        if (stored <= QUOTA) await sleep(500);
+      }
+      expect(stored).toBeGreaterThan(QUOTA);
+    } finally {
+      held.abort();
+    }
+    expect((await call("size")).ok).toBe(true);
+  }, 90_000);
 });
 
 describe("nested databases", () => {

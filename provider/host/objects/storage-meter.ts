@@ -24,6 +24,8 @@ export class StorageMeter {
   private measuring?: Promise<void>;
   private drained?: () => void;
   private timer?: ReturnType<typeof setTimeout>;
+  /** When the timer fires. */
+  private timerAt = 0;
 
   constructor(private readonly measureNow: () => Promise<void>) {}
 
@@ -36,6 +38,8 @@ export class StorageMeter {
     }
     this.inflight++;
     this.dirty = true;
+    // A request that never ends must not keep the object from being measured.
+    this.schedule(FORCE_MS - (Date.now() - this.lastMeasured));
   }
 
   /** After a request, once its response body has been sent. */
@@ -62,6 +66,17 @@ export class StorageMeter {
     this.dirty = false;
   }
 
+  /** The next check: measure when due (forced, or quiet), else look again when one of them will be. */
+  private check(): void {
+    this.timer = undefined;
+    if (!this.dirty || this.measuring) return;
+    const now = Date.now();
+    const untilForce = FORCE_MS - (now - this.lastMeasured);
+    const untilQuiet = this.inflight > 0 ? Number.POSITIVE_INFINITY : QUIET_MS - (now - this.lastActive);
+    if (untilForce <= 0 || untilQuiet <= 0) void this.measure();
+    else this.schedule(Math.min(untilForce, untilQuiet));
+  }
+
   private async run(): Promise<void> {
     if (this.inflight > 0) {
       await new Promise<void>((resolve) => {
@@ -83,14 +98,15 @@ export class StorageMeter {
     }
   }
 
+  /** Runs check() in `ms`, unless a check is already due sooner. */
   private schedule(ms: number): void {
-    if (this.timer || !this.dirty) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const idle = Date.now() - this.lastActive;
-      if (this.inflight > 0 || !this.dirty) return;
-      if (idle >= QUIET_MS) void this.measure();
-      else this.schedule(QUIET_MS - idle);
-    }, ms);
+    if (!this.dirty) return;
+    const at = Date.now() + Math.max(0, ms);
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.check(), Math.max(0, ms));
   }
 }

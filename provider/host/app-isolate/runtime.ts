@@ -28,6 +28,8 @@ import { guardStorage, type StorageGuard } from "./storage-guard.js";
 export interface AppValues {
   durableObject: string | null;
   logs: boolean;
+  /** Whether any module names `cloudflare:workers`, so `import { env }` must be set per call (a frame per call otherwise saved). */
+  importsWorkers: boolean;
 }
 
 /** `withEnv` of `cloudflare:workers`: runs `fn` with the importable env set to `env`. */
@@ -44,7 +46,7 @@ export function wrapApp(
 ): { main: unknown; durableObject?: unknown } {
   const capture = values.logs ? logCapture() : NO_CAPTURE;
   const wrapEnv = envWrapper((sink) => capture.setSink(sink));
-  const main = wrapDefault(app.default, wrapEnv, capture, withEnv);
+  const main = wrapDefault(app.default, wrapEnv, capture, values.importsWorkers ? withEnv : null);
   if (!values.durableObject) return { main };
   const cls = app[values.durableObject];
   if (typeof cls !== "function") {
@@ -60,7 +62,12 @@ export function wrapApp(
 }
 
 /** The default export with the wrapped env: a class (WorkerEntrypoint) extended, or each handler of an object wrapped. */
-function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: Capture, withEnv: WithEnv): unknown {
+function wrapDefault(
+  def: unknown,
+  wrapEnv: (env: unknown) => unknown,
+  capture: Capture,
+  withEnv: WithEnv | null,
+): unknown {
   if (typeof def === "function") {
     const Base = def as Constructor;
     const main = class extends Base {
@@ -69,10 +76,11 @@ function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: 
       }
     };
     const fetch = (Base.prototype as { fetch?: unknown }).fetch;
-    if (typeof fetch === "function") {
+    if (typeof fetch === "function" && (capture !== NO_CAPTURE || withEnv)) {
       Object.defineProperty(main.prototype, "fetch", {
         value: function (this: { ctx?: unknown; env?: unknown }, request: Request) {
-          return capture.watch(() => withEnv(this.env, () => fetch.call(this, request)), this.ctx);
+          const run = () => fetch.call(this, request);
+          return capture.watch(withEnv ? () => withEnv(this.env, run) : run, this.ctx);
         },
         writable: true,
         configurable: true,
@@ -88,7 +96,8 @@ function wrapDefault(def: unknown, wrapEnv: (env: unknown) => unknown, capture: 
         typeof h === "function"
           ? (arg: unknown, env: unknown, ctx: unknown) => {
               const appEnv = wrapEnv(env);
-              return capture.watch(() => withEnv(appEnv, () => (h as Handler).call(def, arg, appEnv, ctx)), ctx);
+              const run = () => (h as Handler).call(def, arg, appEnv, ctx);
+              return capture.watch(withEnv ? () => withEnv(appEnv, run) : run, ctx);
             }
           : h;
     }

@@ -91,7 +91,14 @@ export function loadAppWorker(
       // start nested facets (databases no registry counts or measures). The schema refuses the opposite flags.
       compatibilityFlags: [...new Set([...code.compatibilityFlags, ...HOST_APP_FLAGS])],
       mainModule: WRAPPER_MODULE,
-      modules: { ...code.modules, ...hostModules(code.mainModule, { durableObject: code.durableObject, logs }) },
+      modules: {
+        ...code.modules,
+        ...hostModules(code.mainModule, {
+          durableObject: code.durableObject,
+          logs,
+          importsWorkers: Object.values(code.modules).some(namesWorkersModule),
+        }),
+      },
       // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
       env: logs
         ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) }
@@ -100,6 +107,12 @@ export function loadAppWorker(
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
     };
   });
+}
+
+/** Whether a module's text names `cloudflare:workers` (one that builds the name at run time only loses its own importable env). */
+function namesWorkersModule(m: WorkerLoaderModule): boolean {
+  const text = m.js ?? m.cjs;
+  return typeof text === "string" && text.includes("cloudflare:workers");
 }
 
 /** Limits on every entrypoint and class of the app (Cloudflare enforces them; workerd ignores them). */

@@ -15,6 +15,7 @@ import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../provider/cloudflare/h
 import { LATEST_HOST_MIGRATION_TAG } from "../../provider/cloudflare/host-migrations.js";
 import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../provider/cloudflare/upload-form.js";
 import { startTarget, type Started } from "../local/helpers.js";
+import { startLossyProxy } from "../helpers/lossy-proxy.js";
 
 let t: Started;
 beforeAll(async () => {
@@ -125,6 +126,27 @@ describe("HostWorker operations", () => {
       /migration tag 'v99'.*does not know.*Refusing to overwrite/,
     );
     expect(await (await fetch(`${t.target.url}/_scripts/host-a/`)).text()).toBe("newer");
+  });
+
+  it.fails("recognizes an upload whose migration landed but whose answer was lost (the retry is refused with 10079)", async () => {
+    // The first upload reaches the target and is applied; its answer is cut on the way back, so the
+    // client retries the same body, old_tag and all.
+    const proxy = await startLossyProxy(t.target.url, (r, n) => r.method === "PUT" && n === 1);
+    try {
+      const api = `${proxy.url}/client/v4`;
+      const token = newControlToken();
+      const out = await uploadHost(
+        cloudflareClient(api, "local-token"),
+        inputs({ apiBaseUrl: api, scriptName: "host-lost" }),
+        token,
+      );
+      expect(proxy.dropped).toEqual(["PUT /client/v4/accounts/local/workers/scripts/host-lost"]);
+      expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
+      expect(Object.keys(out.namespaceIds).sort()).toEqual(["APP_CONTROL", "APP_OBJECTS", "CATALOG"]);
+      expect((await controlOf("host-lost", token).listApps()).apps).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("refuses a bundle other than the one planned", async () => {

@@ -13,10 +13,10 @@ export interface LossyProxy {
   close(): Promise<void>;
 }
 
-/** `drop(req, n)` decides per request; `n` counts the requests with that method and path so far (1 for the first). */
+/** `drop(req, n)` decides per request, after the upstream answered (the cut waits for it); `n` counts the requests with that method and path so far (1 for the first). */
 export async function startLossyProxy(
   upstream: string,
-  drop: (req: { method: string; path: string }, n: number) => boolean,
+  drop: (req: { method: string; path: string }, n: number) => boolean | Promise<boolean>,
 ): Promise<LossyProxy> {
   const base = new URL(upstream);
   const seen = new Map<string, number>();
@@ -35,7 +35,7 @@ export async function startLossyProxy(
         body: body.length > 0 ? new Uint8Array(body) : undefined,
       });
       const payload = Buffer.from(await answer.arrayBuffer());
-      if (drop({ method, path }, n)) {
+      if (await drop({ method, path }, n)) {
         dropped.push(key);
         req.socket.destroy();
         return;

@@ -128,7 +128,7 @@ describe("HostWorker operations", () => {
     expect(await (await fetch(`${t.target.url}/_scripts/host-a/`)).text()).toBe("newer");
   });
 
-  it.fails("recognizes an upload whose migration landed but whose answer was lost (the retry is refused with 10079)", async () => {
+  it("recognizes an upload whose migration landed but whose answer was lost (the retry is refused with 10079)", async () => {
     // The first upload reaches the target and is applied; its answer is cut on the way back, so the
     // client retries the same body, old_tag and all.
     const proxy = await startLossyProxy(t.target.url, (r, n) => r.method === "PUT" && n === 1);
@@ -144,6 +144,43 @@ describe("HostWorker operations", () => {
       expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
       expect(Object.keys(out.namespaceIds).sort()).toEqual(["APP_CONTROL", "APP_OBJECTS", "CATALOG"]);
       expect((await controlOf("host-lost", token).listApps()).apps).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("refuses by name a retry refused with 10079 when the script moved to another tag meanwhile", async () => {
+    const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
+    // While the first answer is on its way back, someone else moves the script on to tag v7.
+    const proxy = await startLossyProxy(t.target.url, async (r, n) => {
+      if (r.method !== "PUT" || n !== 1) return false;
+      const form = buildUploadForm(
+        {
+          main_module: "host.js",
+          compatibility_date: HOST_COMPATIBILITY_DATE,
+          migrations: { old_tag: LATEST_HOST_MIGRATION_TAG, new_tag: "v7", steps: [] },
+        },
+        [{ name: "host.js", kind: "esm", content: hostBundle().code }],
+      );
+      await cf.workers.scripts.update(
+        "host-moved",
+        { account_id: "local", metadata: form.metadata as never, files: form.files },
+        UPLOAD_REQUEST_OPTIONS as never,
+      );
+      return true;
+    });
+    try {
+      const api = `${proxy.url}/client/v4`;
+      await expect(
+        uploadHost(
+          cloudflareClient(api, "local-token"),
+          inputs({ apiBaseUrl: api, scriptName: "host-moved" }),
+          newControlToken(),
+        ),
+      ).rejects.toThrow(
+        /migration from none to 'v1' was refused \(Cloudflare 10079.*script 'host-moved' is now at migration tag 'v7'/,
+      );
+      expect(proxy.dropped).toHaveLength(1);
     } finally {
       await proxy.close();
     }

@@ -12,7 +12,7 @@ import type { HostWorkerInputs } from "./inputs.js";
 import type { PlatformConfigInput } from "../../shared/schema/index.js";
 
 import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../cloudflare/upload-form.js";
-import type { ScriptMetadata, WorkerBinding } from "../../cloudflare/metadata.js";
+import type { Migrations, ScriptMetadata, WorkerBinding } from "../../cloudflare/metadata.js";
 
 /** The host's main module name inside the upload. */
 export const HOST_MAIN_MODULE = "host.js";
@@ -99,20 +99,15 @@ export async function uploadHost(
   }
   const deployed = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
   const migrations = planHostMigrations(deployed.tag);
-  const metadata: ScriptMetadata = {
-    main_module: HOST_MAIN_MODULE,
-    compatibility_date: inputs.compatibilityDate,
-    compatibility_flags: HOST_COMPATIBILITY_FLAGS,
-    bindings: hostBindings(controlToken, inputs.platformConfig),
-    ...(migrations ? { migrations } : {}),
-  };
-  const form = buildUploadForm(metadata, [{ name: HOST_MAIN_MODULE, kind: "esm", content: bundle.code }]);
-  await cf.workers.scripts.update(
-    inputs.scriptName,
-    // The SDK types metadata as an object; it must go as a JSON file (see upload-form.ts).
-    { account_id: inputs.accountId, metadata: form.metadata as never, files: form.files },
-    UPLOAD_REQUEST_OPTIONS as never,
-  );
+  const send = (m: Migrations | undefined) => sendHostUpload(cf, inputs, bundle.code, controlToken, m);
+  try {
+    await send(migrations);
+  } catch (e) {
+    if (!migrations || !isMigrationTagMismatch(e)) throw e;
+    await recoverFromTagMismatch(cf, inputs, migrations, e);
+    // The migration is in place: the same upload without it sets this upload's code and bindings.
+    await send(undefined);
+  }
   const after = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
   return {
     ...inputs,
@@ -120,6 +115,64 @@ export async function uploadHost(
     migrationTag: after.tag ?? null,
     namespaceIds: await namespaceIds(cf, inputs.accountId, inputs.scriptName),
   };
+}
+
+/** One script upload of the host bundle with these bindings and migrations. */
+async function sendHostUpload(
+  cf: Cloudflare,
+  inputs: HostWorkerInputs,
+  code: string,
+  controlToken: string,
+  migrations: Migrations | undefined,
+): Promise<void> {
+  const metadata: ScriptMetadata = {
+    main_module: HOST_MAIN_MODULE,
+    compatibility_date: inputs.compatibilityDate,
+    compatibility_flags: HOST_COMPATIBILITY_FLAGS,
+    bindings: hostBindings(controlToken, inputs.platformConfig),
+    ...(migrations ? { migrations } : {}),
+  };
+  const form = buildUploadForm(metadata, [{ name: HOST_MAIN_MODULE, kind: "esm", content: code }]);
+  await cf.workers.scripts.update(
+    inputs.scriptName,
+    // The SDK types metadata as an object; it must go as a JSON file (see upload-form.ts).
+    { account_id: inputs.accountId, metadata: form.metadata as never, files: form.files },
+    UPLOAD_REQUEST_OPTIONS as never,
+  );
+}
+
+/** Cloudflare's code for an upload whose migrations' old_tag is not the script's current tag. */
+export const MIGRATION_TAG_PRECONDITION_FAILED = 10079;
+
+function isMigrationTagMismatch(e: unknown): boolean {
+  if (!(e instanceof Cloudflare.APIError)) return false;
+  return ((e.errors ?? []) as { code?: number }[]).some((x) => x.code === MIGRATION_TAG_PRECONDITION_FAILED);
+}
+
+/**
+ * After a 10079 refusal: the client retries an upload whose answer it lost
+ * (maxRetries), and the retry carries the same old_tag, which the first
+ * attempt already moved on. The script at the planned new tag means the
+ * migration landed (tags name steps of this package's history, see
+ * host-migrations.ts), so the upload goes on; any other tag means someone
+ * else changed the script meanwhile, and that is refused by name.
+ */
+async function recoverFromTagMismatch(
+  cf: Cloudflare,
+  inputs: HostWorkerInputs,
+  migrations: Migrations,
+  refusal: unknown,
+): Promise<void> {
+  const now = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
+  if (now.exists && now.tag === migrations.new_tag) return;
+  const tag = (t: string | undefined) => (t ? `'${t}'` : "none");
+  throw new Error(
+    `the host upload's migration from ${tag(migrations.old_tag)} to ${tag(migrations.new_tag)} was refused ` +
+      `(Cloudflare ${MIGRATION_TAG_PRECONDITION_FAILED}, migration tag precondition failed): script '${inputs.scriptName}' ` +
+      `is now ${now.exists ? `at migration tag ${tag(now.tag)}` : "gone"}, so something else changed it during this update; ` +
+      "run the update again, which plans from the tag deployed then",
+    { cause: refusal },
+  );
 }
 
 /** Deletes the host script; a script that is already gone is success. */

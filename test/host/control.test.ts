@@ -123,6 +123,21 @@ describe("validation: every failing field is named and nothing changes", () => {
     expect((await host.control.listVersions("val")).versions).toEqual([]);
   });
 
+  it.fails("refuses a version naming a flag workerd does not know, or an experimental one, naming each", async () => {
+    await host.control.putApp("flags");
+    const e = await refusal(
+      host.control.request("POST", "/apps/flags/versions", {
+        ...hello("x"),
+        compatibilityFlags: ["nodejs_compat", "made_up_flag", "experimental"],
+      }),
+    );
+    expect(e.status).toBe(400);
+    expect(e.issues).toEqual([
+      { path: "compatibilityFlags[1]", message: expect.stringMatching(/^'made_up_flag' is not a compatibility flag/) },
+      { path: "compatibilityFlags[2]", message: expect.stringMatching(/^'experimental' is an experimental/) },
+    ]);
+  });
+
   it("refuses a main module that is missing or not an ES module", async () => {
     const missing = await refusal(
       host.control.request("POST", "/apps/val/versions", { ...hello("x"), mainModule: "nope.js" }),

@@ -277,6 +277,19 @@ describe("App provider", () => {
     ).rejects.toThrow(/neither in the bundle cache.*nor reproducible/);
   });
 
+  it.fails("check refuses at preview a flag workerd does not know, or an experimental one, naming it", async () => {
+    const s = await state("flags", COUNTER("f"));
+    expect(
+      checkApp(patch(s, { code: { compatibilityFlags: ["nodejs_compat", "fine_flag", "precise_timers"] } })),
+    ).toEqual([
+      {
+        property: "compatibilityFlags[1]",
+        reason: expect.stringMatching(/^'fine_flag' is not a compatibility flag workerd/),
+      },
+      { property: "compatibilityFlags[2]", reason: expect.stringMatching(/^'precise_timers' is an experimental/) },
+    ]);
+  });
+
   it("retries through a target that fails the first attempts", async () => {
     let failures = 3;
     const target = new URL(host.url);

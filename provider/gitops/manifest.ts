@@ -18,7 +18,7 @@ import {
   AppName,
   ClassName,
   CompatibilityDate,
-  CompatibilityFlag,
+  CompatibilityFlags,
   EnvVarName,
   LIMITS,
   formatIssues,
@@ -56,11 +56,7 @@ const manifestShape = {
     "The exported Durable Object class that holds the app's state (its SQLite databases).",
   ),
   compatibilityDate: CompatibilityDate.optional().describe("The Workers compatibility date, YYYY-MM-DD."),
-  compatibilityFlags: z
-    .array(CompatibilityFlag)
-    .max(LIMITS.maxCompatibilityFlags)
-    .optional()
-    .describe("Workers compatibility flags."),
+  compatibilityFlags: CompatibilityFlags.optional().describe("Workers compatibility flags."),
   env: z
     .record(EnvVarName, z.string())
     .refine((e) => Object.keys(e).length <= LIMITS.maxEnvVars, {

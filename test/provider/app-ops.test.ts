@@ -98,7 +98,7 @@ describe("App provider", () => {
         name: "Bad Name",
         code: {
           compatibilityDate: "2026-13-01",
-          compatibilityFlags: ["OK", "fine_flag"],
+          compatibilityFlags: ["OK", "nodejs_compat"],
           durableObject: "1x",
           env: { "bad-name": "x", SHARED: "1" },
         },
@@ -277,7 +277,7 @@ describe("App provider", () => {
     ).rejects.toThrow(/neither in the bundle cache.*nor reproducible/);
   });
 
-  it.fails("check refuses at preview a flag workerd does not know, or an experimental one, naming it", async () => {
+  it("check refuses at preview a flag workerd does not know, or an experimental one, naming it", async () => {
     const s = await state("flags", COUNTER("f"));
     expect(
       checkApp(patch(s, { code: { compatibilityFlags: ["nodejs_compat", "fine_flag", "precise_timers"] } })),

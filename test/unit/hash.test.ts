@@ -19,7 +19,7 @@ describe("version hash", () => {
         "t.txt": { type: "text", content: "héllo" },
       },
       compatibilityDate: "2026-07-01",
-      compatibilityFlags: ["nodejs_compat", "a_flag", "nodejs_compat"],
+      compatibilityFlags: ["nodejs_compat", "global_navigator", "nodejs_compat"],
       durableObject: "Room",
       env: { Z: "1", A: "2" },
     });
@@ -27,7 +27,7 @@ describe("version hash", () => {
       "dynamic-workers/version/1",
       "index.js",
       "2026-07-01",
-      ["a_flag", "nodejs_compat"],
+      ["global_navigator", "nodejs_compat"],
       "Room",
       [
         ["A", "2"],
@@ -49,14 +49,14 @@ describe("version hash", () => {
       mainModule: "m.js",
       modules: { "m.js": { type: "js", content: "1" }, "n.js": { type: "js", content: "2" } },
       compatibilityDate: "2026-07-01",
-      compatibilityFlags: ["x", "y"],
+      compatibilityFlags: ["url_standard", "global_navigator"],
       env: { A: "1", B: "2" },
     });
     const b = await prepareVersion({
       mainModule: "m.js",
       modules: { "n.js": { type: "js", content: "2" }, "m.js": { type: "js", content: "1" } },
       compatibilityDate: "2026-07-01",
-      compatibilityFlags: ["y", "x"],
+      compatibilityFlags: ["global_navigator", "url_standard"],
       env: { B: "2", A: "1" },
     });
     expect(a.versionHash).toBe(b.versionHash);
@@ -75,7 +75,7 @@ describe("version hash", () => {
         { ...base, modules: { ...base.modules, x: { type: "text" as const, content: "1" } } },
         { ...base, modules: { ...base.modules, x: { type: "json" as const, content: "1" } } },
         { ...base, compatibilityDate: "2026-07-02" },
-        { ...base, compatibilityFlags: ["x"] },
+        { ...base, compatibilityFlags: ["url_standard"] },
         { ...base, durableObject: "X" },
         { ...base, env: { A: "" } },
       ].map(async (s) => (await prepareVersion(s)).versionHash),

@@ -11,7 +11,7 @@ import {
   AppName,
   ClassName,
   CompatibilityDate,
-  CompatibilityFlag,
+  CompatibilityFlags,
   EnvVarName,
   QuotaInput,
   effectiveQuota,
@@ -47,8 +47,9 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
   const settings: Partial<AppState["settings"]> = s.settings ?? {};
   field("name", AppName, s.name);
   field("compatibilityDate", CompatibilityDate, code.compatibilityDate);
-  for (const [i, f] of (code.compatibilityFlags ?? []).entries())
-    field(`compatibilityFlags[${i}]`, CompatibilityFlag, f);
+  const flags = CompatibilityFlags.safeParse(code.compatibilityFlags ?? []);
+  for (const i of flags.success ? [] : formatIssues(flags.error, "compatibilityFlags"))
+    failures.push({ property: i.path, reason: i.message });
   if (code.durableObject !== null && code.durableObject !== undefined)
     field("durableObject", ClassName, code.durableObject);
   for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);

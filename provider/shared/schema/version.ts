@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.js";
 import { ClassName, EnvVarName, ModuleName, Sha256, nameRecord } from "./names.js";
+import { contradictoryFlags, oppositeFlag, workerdFlagProblem } from "./compat-flags.js";
 
 /**
  * Module kinds, as the Worker Loader takes them. Text kinds carry UTF-8
@@ -64,17 +65,41 @@ export const CompatibilityDate = z
  * maxStorageBytes. `import { env }` still works (the host sets it per call).
  */
 export const HOST_APP_FLAGS = ["disable_ctx_exports", "disallow_importable_env"] as const;
-const REFUSED_FLAGS: Record<string, string> = {
-  enable_ctx_exports: "disable_ctx_exports",
-  allow_importable_env: "disallow_importable_env",
-};
+/** Each host flag's opposite (enable_ctx_exports, allow_importable_env), as workerd pairs them: refused. */
+const REFUSED_FLAGS: Record<string, string> = Object.fromEntries(
+  HOST_APP_FLAGS.map((f) => [oppositeFlag(f) ?? f, f] as const).filter(([refused, f]) => refused !== f),
+);
 
+/**
+ * One compatibility flag of an app: a flag workerd knows (compat-flags.ts,
+ * read from the workerd package), not experimental, and not one that undoes
+ * the host's own.
+ */
 export const CompatibilityFlag = z
   .string()
-  .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'" })
+  .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'", abort: true })
   .refine((f) => !Object.hasOwn(REFUSED_FLAGS, f), {
     error: (issue) =>
       `'${issue.input}' is not allowed: the host loads every app with ${REFUSED_FLAGS[issue.input as string]}, so that an app's code holds no Durable Object class to start databases outside its quota`,
+    abort: true,
+  })
+  .superRefine((f, ctx) => {
+    const problem = workerdFlagProblem(f);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** An app's compatibility flags: each a CompatibilityFlag, and no behaviour both on and off. */
+export const CompatibilityFlags = z
+  .array(CompatibilityFlag)
+  .max(LIMITS.maxCompatibilityFlags)
+  .superRefine((flags, ctx) => {
+    for (const c of contradictoryFlags(flags)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.at],
+        message: `'${c.flag}' turns off what '${c.opposite}' turns on (workerd refuses both together): keep one`,
+      });
+    }
   });
 
 /**
@@ -89,7 +114,7 @@ export const AppVersionSpec = z
     modules: nameRecord(ModuleName, ModuleUpload),
     compatibilityDate: CompatibilityDate,
     /** @default [] */
-    compatibilityFlags: z.array(CompatibilityFlag).max(LIMITS.maxCompatibilityFlags).default([]),
+    compatibilityFlags: CompatibilityFlags.default([]),
     /** The exported Durable Object class that holds the app's state, if any. */
     durableObject: ClassName.nullable().default(null),
     /** Plain-text vars in the app's `env`. @default {} */

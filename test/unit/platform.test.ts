@@ -117,6 +117,7 @@ describe("Platform", () => {
         accountId: "acc",
         workersDev: { subdomain: "team" },
         appsDomain: "apps.example.com",
+        routes: [{ pattern: "*.apps.example.com/*", zoneId: "z1" }],
       });
       new Platform("local-origins", { accountId: "local" });
       expect(warn).not.toHaveBeenCalled();
@@ -139,6 +140,107 @@ describe("Platform", () => {
         }),
     ).toThrow(/defaults\.quota\.maxObjects: 9 is above the platform ceiling of 5/);
     expect(() => new Platform("bad5", { accountId: "local", scriptName: "Bad_Name" })).toThrow(/scriptName/);
+    expect(made.length).toBe(before);
+  });
+});
+
+describe("Platform: apps by hostname on Cloudflare", () => {
+  /** Resolves once the mocks have seen these resources (registration runs after the constructor returns). */
+  const registered = (...names: string[]) =>
+    vi.waitFor(() => expect(names.filter((n) => !made.some((m) => m.name === n))).toEqual([]));
+
+  /** The warnings a Platform made with these arguments logs at preview. */
+  const warningsOf = (name: string, args: Record<string, unknown>): string[] => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockImplementation(async () => {});
+    try {
+      new Platform(name, { accountId: "acc", workersDev: { subdomain: "team" }, scriptName: "ai", ...args });
+      return warn.mock.calls.map((c) => String(c[0]));
+    } finally {
+      warn.mockRestore();
+    }
+  };
+
+  it("with appsZone, creates the proxied wildcard DNS record and the route to the host", async () => {
+    const warnings = warningsOf("zoned", {
+      appsDomain: "example-apps.com",
+      appsZone: { zoneId: "z9", name: "example-apps.com" },
+    });
+    // At the zone apex, *.example-apps.com is one level down: Universal SSL covers it.
+    expect(warnings).toEqual([]);
+    await registered("zoned-apps-dns", "zoned-apps-route");
+    const dns = made.filter((m) => m.name === "zoned-apps-dns");
+    expect(dns.map((m) => m.type)).toEqual(["cloudflare:index/dnsRecord:DnsRecord"]);
+    expect(dns[0]!.inputs).toMatchObject({
+      zoneId: "z9",
+      name: "*.example-apps.com",
+      type: "AAAA",
+      content: "100::",
+      proxied: true,
+      ttl: 1,
+    });
+    const route = made.filter((m) => m.name === "zoned-apps-route");
+    expect(route.map((m) => m.type)).toEqual(["cloudflare:index/workersRoute:WorkersRoute"]);
+    expect(route[0]!.inputs).toEqual({ zoneId: "z9", pattern: "*.example-apps.com/*", script: "ai" });
+  });
+
+  it("warns at preview when Universal SSL cannot cover *.<appsDomain>, saying what to do", async () => {
+    const [warning, ...more] = warningsOf("deep", {
+      appsDomain: "apps.example.com",
+      appsZone: { zoneId: "z1", name: "example.com" },
+    });
+    expect(more).toEqual([]);
+    expect(warning).toMatch(
+      /^Platform 'deep': apps at <app>\.apps\.example\.com will get no valid certificate from Universal SSL, which covers example\.com and \*\.example\.com only/,
+    );
+    expect(warning).toMatch(/a zone of their own/);
+    expect(warning).toMatch(/Advanced Certificate Manager/);
+    expect(warning).toMatch(/custom\s+certificate/);
+    expect(warning).toMatch(/appsZone\.wildcardCertificate: true/);
+    // The DNS record and route are made all the same.
+    await registered("deep-apps-dns", "deep-apps-route");
+    expect(
+      warningsOf("deep-covered", {
+        appsDomain: "apps.example.com",
+        appsZone: { zoneId: "z1", name: "example.com", wildcardCertificate: true },
+      }),
+    ).toEqual([]);
+  });
+
+  it("warns when apps have a domain on Cloudflare but nothing routes them", () => {
+    expect(warningsOf("unrouted", { appsDomain: "apps.example.com" })).toEqual([
+      expect.stringMatching(
+        /^Platform 'unrouted': apps answer at <app>\.apps\.example\.com, but nothing routes them to the host: give appsZone/,
+      ),
+    ]);
+    expect(
+      warningsOf("routed", {
+        appsDomain: "apps.example.com",
+        routes: [{ pattern: "*.apps.example.com/*", zoneId: "z1" }],
+      }),
+    ).toEqual([]);
+  });
+
+  it("refuses appsZone arguments that cannot work, naming the field", () => {
+    const before = made.length;
+    const make = (args: Record<string, unknown>) => () =>
+      new Platform("zbad", { accountId: "acc", workersDev: { subdomain: "team" }, ...args });
+    expect(make({ appsZone: { zoneId: "z1", name: "example.com" } })).toThrow(/appsZone: needs appsDomain/);
+    expect(make({ appsDomain: "apps.other.org", appsZone: { zoneId: "z1", name: "example.com" } })).toThrow(
+      /appsDomain: 'apps\.other\.org' is not in zone appsZone\.name 'example\.com'/,
+    );
+    expect(make({ appsDomain: "example.com", appsZone: { zoneId: "", name: "Example" } })).toThrow(
+      /appsZone\.zoneId: must be.*appsZone\.name: must be the zone's apex domain/,
+    );
+    expect(
+      make({
+        appsDomain: "example.com",
+        appsZone: { zoneId: "z1", name: "example.com" },
+        routes: [{ pattern: "*.example.com/*", zoneId: "z1" }],
+      }),
+    ).toThrow(/routes: '\*\.example\.com\/\*' is the route appsZone makes/);
+    expect(
+      () => new Platform("zlocal", { accountId: "local", appsZone: { zoneId: "z1", name: "example.com" } }),
+    ).toThrow(/appsZone are Cloudflare features/);
     expect(made.length).toBe(before);
   });
 });

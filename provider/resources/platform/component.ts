@@ -13,6 +13,7 @@ import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../cloudflare/host-scrip
 import { CLOUDFLARE_API_BASE_URL, checkHostInputs, type HostWorkerInputs } from "../host-worker/inputs.js";
 import { HostWorker } from "../host-worker/resource.js";
 import { PlatformConfig, type QuotaInput } from "../../shared/schema/index.js";
+import { type AppsZone, appsRoutePattern, appsRoutingProblems, appsRoutingWarnings } from "./apps-routing.js";
 
 /** @pulumi/cloudflare, loaded only for platforms on Cloudflare (it is slow to load, and local platforms never use it). */
 function cloudflareResources(): typeof cloudflareTypes {
@@ -36,6 +37,14 @@ export interface PlatformArgs {
    * @default "<scriptName>.localhost" for "local"; none on Cloudflare (apps answer at `<url>/apps/<app>/`)
    */
   appsDomain?: string;
+  /**
+   * On Cloudflare: the zone that holds appsDomain. Given, the Platform creates
+   * the proxied wildcard DNS record `*.<appsDomain>` (AAAA `100::`, a
+   * placeholder: the host Worker answers, there is no origin) and the route
+   * `*.<appsDomain>/*` to the host, and warns at preview when Universal SSL
+   * cannot cover `*.<appsDomain>`. @default none (route and DNS are yours to make)
+   */
+  appsZone?: AppsZone;
   /** Serve the host at `https://<scriptName>.<subdomain>.workers.dev`: your account's workers.dev subdomain. */
   workersDev?: { subdomain: string };
   /** Serve the host on a custom domain. */
@@ -80,6 +89,7 @@ export class Platform extends pulumi.ComponentResource {
     // Conflicting or bad arguments are refused before any resource is made.
     const { inputs, config } = hostInputs(name, args);
     if (!config.appsDomain) pulumi.log.warn(pathRoutingWarning(name), this);
+    if (args.accountId !== "local") for (const w of appsRoutingWarnings(name, args)) pulumi.log.warn(w, this);
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
     const where =
       args.accountId === "local"
@@ -132,6 +142,9 @@ export class Platform extends pulumi.ComponentResource {
         after,
       );
     });
+    if (args.appsZone && config.appsDomain) {
+      this.appsHostnames(name, cloudflare, { ...args.appsZone, appsDomain: config.appsDomain, scriptName }, after);
+    }
     const base = args.customDomain
       ? `https://${args.customDomain.hostname}`
       : `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
@@ -149,6 +162,34 @@ export class Platform extends pulumi.ComponentResource {
     );
     const url = pulumi.interpolate`https://${domain.hostname}`;
     return { url, controlUrl: url, appsUrlOf };
+  }
+
+  /** Every `<app>.<appsDomain>` to the host: a proxied wildcard DNS record and a route. */
+  private appsHostnames(
+    name: string,
+    cloudflare: typeof cloudflareTypes,
+    { zoneId, appsDomain, scriptName }: { zoneId: string; appsDomain: string; scriptName: string },
+    after: pulumi.CustomResourceOptions,
+  ): void {
+    new cloudflare.DnsRecord(
+      `${name}-apps-dns`,
+      {
+        zoneId,
+        name: `*.${appsDomain}`,
+        type: "AAAA",
+        // 100:: is a discard address: the route's Worker answers every request, nothing reaches an origin.
+        content: "100::",
+        proxied: true,
+        ttl: 1,
+        comment: `dynamic-workers: the apps of Platform '${name}' (served by the host Worker)`,
+      },
+      { parent: this },
+    );
+    new cloudflare.WorkersRoute(
+      `${name}-apps-route`,
+      { zoneId, pattern: appsRoutePattern(appsDomain), script: scriptName },
+      after,
+    );
   }
 
   /** Where app `name` answers. */
@@ -176,9 +217,9 @@ export function pathRoutingWarning(name: string): string {
 /** The HostWorker's inputs and the parsed platform config; throws naming every bad or conflicting argument. */
 function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInputs; config: PlatformConfig } {
   const local = args.accountId === "local";
-  if (local && (args.workersDev || args.customDomain || args.routes?.length)) {
+  if (local && (args.workersDev || args.customDomain || args.routes?.length || args.appsZone)) {
     throw new Error(
-      `Platform '${name}': workersDev, customDomain and routes are Cloudflare features; the local target ("local") takes none`,
+      `Platform '${name}': workersDev, customDomain, routes and appsZone are Cloudflare features; the local target ("local") takes none`,
     );
   }
   if (!local && !args.workersDev && !args.customDomain) {
@@ -206,8 +247,10 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
     rotateControlToken: args.rotateControlToken ?? "",
     dataOnDelete: args.dataOnDelete ?? "retain",
   };
-  const failures = checkHostInputs(inputs);
-  if (failures.length)
-    throw new Error(`Platform '${name}': ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  const failures = [
+    ...checkHostInputs(inputs).map((f) => `${f.property}: ${f.reason}`),
+    ...appsRoutingProblems(args, local),
+  ];
+  if (failures.length) throw new Error(`Platform '${name}': ${failures.join("; ")}`);
   return { inputs, config: PlatformConfig.parse(platformConfig) };
 }

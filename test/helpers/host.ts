@@ -31,19 +31,37 @@ export interface TestHost {
 }
 
 export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
+  return (await startHostIsolates(1, opts)).host;
+}
+
+/**
+ * The host as `count` Workers, so `count` isolates: the first one ("host")
+ * defines the Durable Objects, the others run the same bundle and bind its
+ * namespaces, as isolates of one script on Cloudflare share one control plane.
+ */
+export async function startHostIsolates(
+  count: number,
+  opts: HostOptions = {},
+): Promise<{ host: TestHost; isolates: ((path: string) => Promise<Response>)[] }> {
   const bundle = hostBundle();
-  const durableObjects = Object.fromEntries(
-    Object.entries(HOST_DURABLE_OBJECTS).map(([binding, className]) => [binding, { className, useSQLite: true }]),
-  );
   const bindings: Record<string, unknown> = { PLATFORM_CONFIG: opts.config ?? {} };
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) bindings.CONTROL_TOKEN = token;
-  const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "host.js", contents: bundle.code }],
+  const worker = (i: number) => ({
+    name: i === 0 ? "host" : `host-${i}`,
+    modules: [{ type: "ESModule" as const, path: "host.js", contents: bundle.code }],
     compatibilityDate: HOST_COMPATIBILITY_DATE,
     workerLoaders: { LOADER: {} },
-    durableObjects,
+    durableObjects: Object.fromEntries(
+      Object.entries(HOST_DURABLE_OBJECTS).map(([binding, className]) => [
+        binding,
+        { className, useSQLite: true, ...(i === 0 ? {} : { scriptName: "host" }) },
+      ]),
+    ),
     bindings: bindings as Record<string, string>,
+  });
+  const mf = new Miniflare({
+    workers: Array.from({ length: count }, (_, i) => worker(i)),
     durableObjectsPersist: opts.persist ?? false,
     cf: { colo: "LOCAL", country: "XX" },
     host: "127.0.0.1",
@@ -52,12 +70,16 @@ export async function startHost(opts: HostOptions = {}): Promise<TestHost> {
   const url = await mf.ready;
   const doFetch = (input: string, init?: RequestInit) =>
     fetch(new URL(input, url), init) as unknown as Promise<Response>;
+  const fetchers = await Promise.all(Array.from({ length: count }, (_, i) => mf.getWorker(worker(i).name)));
   return {
-    mf,
-    url,
-    control: new ControlClient({ url: url.toString(), token: token ?? "" }),
-    fetch: doFetch,
-    dispose: () => mf.dispose(),
+    host: {
+      mf,
+      url,
+      control: new ControlClient({ url: url.toString(), token: token ?? "" }),
+      fetch: doFetch,
+      dispose: () => mf.dispose(),
+    },
+    isolates: fetchers.map((f) => (path: string) => f.fetch(new URL(path, url).href) as unknown as Promise<Response>),
   };
 }
 

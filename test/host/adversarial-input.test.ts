@@ -5,6 +5,7 @@
 // host keeps serving. The generator is seeded, so a failure replays.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestHost } from "../helpers/host.js";
+import { randomSource } from "../../bench/lib/random.mjs";
 import {
   APPS_DOMAIN,
   TOKEN,
@@ -23,17 +24,8 @@ afterAll(async () => {
   await host?.dispose();
 });
 
-/** mulberry32: a small seeded generator, so every run sends the same inputs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator, so every run sends the same inputs. */
+const random = randomSource;
 
 const ESCAPES = [
   "%",

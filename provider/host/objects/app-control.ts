@@ -20,6 +20,7 @@ import { SourceStore } from "./source-store.js";
 import { APP_CONTROL_TABLES } from "./app-control-tables.js";
 import { migrate } from "./sql.js";
 import { UsageStore, type LogLine } from "./usage-store.js";
+import { leaseCallOf, type LeaseAnswer, type LeaseCall } from "../../shared/rate-lease.js";
 import { VersionStore } from "./version-store.js";
 
 const ERRORS_KEPT = 50;
@@ -332,11 +333,10 @@ export class AppControl extends DurableObject<Env> {
     this.usageStore.bump("outbound", 1);
   }
 
-  /** See UsageStore.lease: a slice of this minute's requestsPerMinute for one isolate. */
-  leaseRequests(window: number, want: number, used: number, usedWindow: number): { granted: number; limit: number } {
+  /** See UsageStore.lease: tokens of this minute's requestsPerMinute for one isolate, sized by its demand. */
+  leaseRequests(call: LeaseCall | number, ...previousRelease: number[]): LeaseAnswer {
     const served = this.served();
-    const limit = served ? served.quota.requestsPerMinute : 0;
-    return { granted: this.usageStore.lease(window, served ? want : 0, limit, used, usedWindow), limit };
+    return this.usageStore.lease(leaseCallOf(call, previousRelease), served ? served.quota.requestsPerMinute : 0);
   }
 
   /** What the app used, beside its quota. */

@@ -4,6 +4,7 @@
  */
 import { LOGS_KEPT } from "../app-isolate/names.js";
 import type { AppInfo, AppUsage } from "../../shared/control/responses.js";
+import { LeaseSharers, grantLease, type LeaseAnswer, type LeaseCall } from "../../shared/rate-lease.js";
 
 /** Request windows (minutes) kept. */
 const WINDOWS_KEPT = 5;
@@ -15,6 +16,9 @@ export interface LogLine {
 }
 
 export class UsageStore {
+  /** The isolates that leased this app's requests lately (in memory). */
+  private readonly sharers = new LeaseSharers();
+
   constructor(private readonly sql: SqlStorage) {}
 
   bump(name: string, by: number): void {
@@ -38,31 +42,34 @@ export class UsageStore {
   }
 
   /**
-   * Records `used` requests an isolate served in minute `usedWindow`, then
-   * grants it up to `want` more of minute `window`, never more than `limit`
-   * in all isolates together. Returns the grant.
+   * One isolate's lease call: records the requests it served (`used` in
+   * minute `usedWindow`), takes back the tokens it gave up, then grants it up
+   * to `want` more of minute `window`, never more than `limit` out in all
+   * isolates together and at most a share of what is left among the isolates
+   * that called lately (grantLease, ../../shared/rate-lease.ts).
    */
-  lease(window: number, want: number, limit: number, used: number, usedWindow: number): number {
-    if (used > 0) {
-      this.bump("requests", used);
+  lease(call: LeaseCall, limit: number): LeaseAnswer {
+    const sharers = this.sharers.count(call.isolate, Date.now());
+    if (call.used > 0) {
+      this.bump("requests", call.used);
       this.sql.exec(
         "INSERT INTO _dw_windows (window, granted, used) VALUES (?, 0, ?) ON CONFLICT(window) DO UPDATE SET used = used + excluded.used",
-        usedWindow,
-        used,
+        call.usedWindow,
+        call.used,
       );
     }
-    if (want <= 0) return 0;
-    const granted =
-      this.sql.exec<{ granted: number }>("SELECT granted FROM _dw_windows WHERE window = ?", window).toArray()[0]
-        ?.granted ?? 0;
-    const give = Math.max(0, Math.min(want, limit - granted));
+    if (call.want <= 0 && call.returned <= 0) return { granted: 0, limit, final: false };
+    const row = this.sql
+      .exec<{ granted: number; used: number }>("SELECT granted, used FROM _dw_windows WHERE window = ?", call.window)
+      .toArray()[0];
+    const grant = grantLease(row?.granted ?? 0, call, limit, sharers, row?.used ?? 0);
     this.sql.exec(
-      "INSERT INTO _dw_windows (window, granted, used) VALUES (?, ?, 0) ON CONFLICT(window) DO UPDATE SET granted = granted + excluded.granted",
-      window,
-      give,
+      "INSERT INTO _dw_windows (window, granted, used) VALUES (?, ?, 0) ON CONFLICT(window) DO UPDATE SET granted = excluded.granted",
+      call.window,
+      grant.out,
     );
-    this.sql.exec("DELETE FROM _dw_windows WHERE window < ?", window - WINDOWS_KEPT);
-    return give;
+    this.sql.exec("DELETE FROM _dw_windows WHERE window < ?", call.window - WINDOWS_KEPT);
+    return { granted: grant.give, limit, final: grant.final };
   }
 
   report(info: AppInfo, storedBytes: number): AppUsage {

@@ -1,0 +1,2 @@
+// Types of random.mjs.
+export function randomSource(seed: number): () => number;

@@ -12,7 +12,7 @@ import {
   uploadHost,
 } from "../../provider/resources/host-worker/ops.js";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../provider/cloudflare/host-script.js";
-import { LATEST_HOST_MIGRATION_TAG } from "../../provider/cloudflare/host-migrations.js";
+import { HOST_MIGRATIONS, LATEST_HOST_MIGRATION_TAG } from "../../provider/cloudflare/host-migrations.js";
 import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../provider/cloudflare/upload-form.js";
 import { startTarget, type Started } from "../local/helpers.js";
 import { startLossyProxy } from "../helpers/lossy-proxy.js";
@@ -144,6 +144,29 @@ describe("HostWorker operations", () => {
       expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
       expect(Object.keys(out.namespaceIds).sort()).toEqual(["APP_CONTROL", "APP_OBJECTS", "CATALOG"]);
       expect((await controlOf("host-lost", token).listApps()).apps).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("recognizes the same for an update whose migration (old_tag v1 to v2) landed but whose answer was lost", async () => {
+    const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
+    await uploadHost(cf, inputs({ scriptName: "host-next" }), newControlToken());
+    // A later release's history: one more step (empty, so the bundle needs no new class).
+    const next = [...HOST_MIGRATIONS, { tag: "v2", step: {} }];
+    const proxy = await startLossyProxy(t.target.url, (r, n) => r.method === "PUT" && n === 1);
+    try {
+      const api = `${proxy.url}/client/v4`;
+      const token = newControlToken();
+      const out = await uploadHost(
+        cloudflareClient(api, "local-token"),
+        inputs({ apiBaseUrl: api, scriptName: "host-next" }),
+        token,
+        next,
+      );
+      expect(proxy.dropped).toHaveLength(1);
+      expect(out.migrationTag).toBe("v2");
+      expect((await controlOf("host-next", token).listApps()).apps).toEqual([]);
     } finally {
       await proxy.close();
     }

@@ -7,7 +7,7 @@
 import Cloudflare from "cloudflare";
 import { randomBytes } from "node:crypto";
 import { HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../cloudflare/host-script.js";
-import { planHostMigrations } from "../../cloudflare/host-migrations.js";
+import { HOST_MIGRATIONS, planHostMigrations, type TaggedMigration } from "../../cloudflare/host-migrations.js";
 import type { HostWorkerInputs } from "./inputs.js";
 import type { PlatformConfigInput } from "../../shared/schema/index.js";
 
@@ -85,11 +85,12 @@ export async function namespaceIds(
   return out;
 }
 
-/** Uploads the host with the migrations it still needs; returns what the resource outputs. */
+/** Uploads the host with the migrations it still needs (of `history`); returns what the resource outputs. */
 export async function uploadHost(
   cf: Cloudflare,
   inputs: HostWorkerInputs,
   controlToken: string,
+  history: readonly TaggedMigration[] = HOST_MIGRATIONS,
 ): Promise<HostWorkerOutputs> {
   const bundle = hostBundle();
   if (bundle.sha256 !== inputs.bundleSha256) {
@@ -98,7 +99,7 @@ export async function uploadHost(
     );
   }
   const deployed = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
-  const migrations = planHostMigrations(deployed.tag);
+  const migrations = planHostMigrations(deployed.tag, history);
   const send = (m: Migrations | undefined) => sendHostUpload(cf, inputs, bundle.code, controlToken, m);
   try {
     await send(migrations);

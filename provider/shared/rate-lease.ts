@@ -13,7 +13,8 @@
  * it saw since its last lease, and no more than it can spend before the
  * minute ends). With its usage report, every REPORT_MS while it serves, it
  * gives back what it holds beyond its next horizon's need. Refused (nothing
- * left), it refuses locally and asks again after EXHAUSTED_RECHECK_MS, since
+ * left), it refuses locally and asks again after EXHAUSTED_RECHECK_MS (then
+ * twice as long each time, up to the minute's end), since
  * other isolates may give tokens back; once every token out was reported
  * spent, AppControl says so and the isolate refuses until the minute ends.
  *
@@ -30,7 +31,7 @@ export const RATE_WINDOW_MS = 60_000;
 export const LEASE_HORIZON_MS = 2_000;
 /** An isolate reports its served count, and gives back surplus tokens, at most this often. */
 export const REPORT_MS = 5_000;
-/** After AppControl granted nothing, the isolate refuses locally this long, then asks again. */
+/** After AppControl granted nothing, the isolate refuses locally this long, then asks again (doubling each time). */
 export const EXHAUSTED_RECHECK_MS = 2_000;
 /** The shortest span a demand rate is measured over (Date.now() in Workers moves only with I/O). */
 const MIN_RATE_SPAN_MS = 20;
@@ -140,6 +141,8 @@ export class LeaseBudget {
   tokens = 0;
   /** AppControl granted nothing: refuse locally until then. */
   refusedUntil = 0;
+  /** Grants of nothing in a row (each doubles the wait before asking again). */
+  private refusals = 0;
   /** Requests that asked for admission since the last lease, and since when. */
   private demand = 0;
   private demandSince: number;
@@ -167,6 +170,7 @@ export class LeaseBudget {
     this.window = w;
     this.tokens = 0;
     this.refusedUntil = 0;
+    this.refusals = 0;
   }
 
   /** A request asks for admission: counted once per request, for the demand rate. */
@@ -212,9 +216,12 @@ export class LeaseBudget {
     this.roll(now);
     if (call.window !== this.window) return;
     this.tokens += granted;
-    if (granted === 0 && call.want > 0) {
+    if (granted > 0) this.refusals = 0;
+    else if (call.want > 0) {
+      // 2, 4, 8, … s: tokens come back rarely, and every refused isolate asks.
+      const wait = EXHAUSTED_RECHECK_MS * 2 ** Math.min(this.refusals++, 5);
       const end = (this.window + 1) * RATE_WINDOW_MS;
-      this.refusedUntil = final ? end : Math.min(now + EXHAUSTED_RECHECK_MS, end);
+      this.refusedUntil = final ? end : Math.min(now + wait, end);
     }
   }
 

@@ -56,14 +56,19 @@ describe("LeaseBudget (one isolate)", () => {
     expect(b.leaseCall(T0 + RATE_WINDOW_MS - 100).want).toBe(2);
   });
 
-  it("refuses locally after a grant of nothing, and asks again after EXHAUSTED_RECHECK_MS (or when the minute ends)", () => {
+  it("refuses locally after a grant of nothing, and asks again after EXHAUSTED_RECHECK_MS, doubling (or when the minute ends)", () => {
     const b = new LeaseBudget(T0, "i");
     const call = b.leaseCall(T0);
     b.granted(call, 0, T0 + 1);
     expect(b.refused(T0 + 1)).toBe(true);
     expect(b.refused(T0 + 1 + EXHAUSTED_RECHECK_MS)).toBe(false);
-    const last = b.leaseCall(T0 + 1 + EXHAUSTED_RECHECK_MS);
-    b.granted(last, 0, T0 + 2 + EXHAUSTED_RECHECK_MS, true);
+    // Refused again: twice as long.
+    const again = b.leaseCall(T0 + 1 + EXHAUSTED_RECHECK_MS);
+    b.granted(again, 0, T0 + 1 + EXHAUSTED_RECHECK_MS);
+    expect(b.refused(T0 + 1 + 2.5 * EXHAUSTED_RECHECK_MS)).toBe(true);
+    expect(b.refused(T0 + 1 + 3 * EXHAUSTED_RECHECK_MS)).toBe(false);
+    const last = b.leaseCall(T0 + 1 + 3 * EXHAUSTED_RECHECK_MS);
+    b.granted(last, 0, T0 + 2 + 3 * EXHAUSTED_RECHECK_MS, true);
     expect(b.refused(T0 + RATE_WINDOW_MS - 1)).toBe(true);
     expect(b.refused(T0 + RATE_WINDOW_MS)).toBe(false);
   });

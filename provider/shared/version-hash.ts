@@ -10,6 +10,8 @@
  *       compatibilityFlags (unique, sorted), durableObject or null,
  *       [[envName, envValue], …] sorted by name,
  *       [[moduleName, type, sha256], …] sorted by name]
+ *    followed, only when the version declares Durable Object bindings, by
+ *       [[binding, className], …] sorted by binding.
  *    Sorting is by UTF-16 code units (JavaScript's default sort).
  * 3. `versionHash` = lowercase hex of SHA-256 over that text's UTF-8 bytes.
  *
@@ -50,6 +52,8 @@ export interface VersionManifest {
   compatibilityDate: string;
   compatibilityFlags: string[];
   durableObject: string | null;
+  /** Binding → class; absent when the version declares none (so hashes of versions without any are unchanged). */
+  durableObjects?: Record<string, string>;
   env: Record<string, string>;
   modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
 }
@@ -63,7 +67,9 @@ export function canonicalVersionText(m: VersionManifest): string {
   const modules = Object.entries(m.modules)
     .sort(byKey)
     .map(([name, mod]) => [name, mod.type, mod.sha256]);
-  return JSON.stringify([VERSION_HASH_TAG, m.mainModule, m.compatibilityDate, flags, m.durableObject, env, modules]);
+  const bindings = Object.entries(m.durableObjects ?? {}).sort(byKey);
+  const base = [VERSION_HASH_TAG, m.mainModule, m.compatibilityDate, flags, m.durableObject, env, modules];
+  return JSON.stringify(bindings.length ? [...base, bindings] : base);
 }
 
 export async function versionHashOf(m: VersionManifest): Promise<string> {
@@ -108,6 +114,7 @@ export async function buildVersion(
     compatibilityDate: spec.compatibilityDate,
     compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
     durableObject: spec.durableObject,
+    ...(Object.keys(spec.durableObjects).length ? { durableObjects: spec.durableObjects } : {}),
     env: spec.env,
     modules,
   };

@@ -69,6 +69,7 @@ async function state(name: string, source: string, extra: Patch = {}): Promise<A
         compatibilityDate: "2026-07-01",
         compatibilityFlags: [],
         durableObject: "Counter",
+        durableObjects: {},
         env: {},
       },
       settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },

@@ -15,6 +15,7 @@ const full: AppState = {
     compatibilityDate: "2026-07-01",
     compatibilityFlags: [],
     durableObject: null,
+    durableObjects: {},
     env: {},
   },
   settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },

@@ -4,9 +4,10 @@
  * objects entrypoint. The host's log sink is taken out of it.
  */
 import { LOGS_BINDING } from "./names.js";
+import { type NamespaceApi, namespace } from "./namespaces.js";
 
 /** The host's objects entrypoint, as the app's env holds it. */
-interface ObjectsApi {
+interface ObjectsApi extends NamespaceApi {
   objectFetch(name: string, request: Request): Promise<Response>;
   objectCall(name: string, method: string, args: unknown[]): Promise<unknown>;
   objectDelete(name: string): Promise<boolean>;
@@ -27,8 +28,14 @@ function objectStub(api: ObjectsApi, name: unknown): unknown {
   });
 }
 
+/** The app's declared namespace bindings (binding → class), and its name (ids are per app). */
+export interface Bindings {
+  app: string;
+  durableObjects: Record<string, string>;
+}
+
 /** Wraps each env once; `onSink` receives the host's log sink when the env carries one. */
-export function envWrapper(onSink: (sink: unknown) => void): (env: unknown) => unknown {
+export function envWrapper(onSink: (sink: unknown) => void, bindings: Bindings): (env: unknown) => unknown {
   const wrapped = new WeakMap<object, unknown>();
   return (env) => {
     if (env === null || typeof env !== "object" || !(env as AppEnv).OBJECTS) return env;
@@ -41,7 +48,10 @@ export function envWrapper(onSink: (sink: unknown) => void): (env: unknown) => u
       });
       const { [LOGS_BINDING]: sink, ...own } = env as AppEnv;
       if (sink) onSink(sink);
-      w = Object.freeze({ ...own, OBJECTS });
+      const namespaces: Record<string, object> = {};
+      for (const [binding, className] of Object.entries(bindings.durableObjects))
+        namespaces[binding] = namespace(api, bindings.app, binding, className);
+      w = Object.freeze({ ...own, OBJECTS, ...namespaces });
       wrapped.set(env, w);
     }
     return w;

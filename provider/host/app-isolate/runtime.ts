@@ -23,10 +23,14 @@ import { type Capture, logCapture, NO_CAPTURE } from "./log-capture.js";
 import { STORAGE_METHOD } from "./names.js";
 import { envWrapper } from "./objects-env.js";
 import { guardStorage, type StorageGuard } from "./storage-guard.js";
+import { ObjectId } from "./namespaces.js";
 
 /** The per-app values the generated main module passes. */
 export interface AppValues {
+  app: string;
   durableObject: string | null;
+  /** Declared namespace bindings: binding → class. */
+  durableObjects: Record<string, string>;
   logs: boolean;
   /** Whether any module names `cloudflare:workers`, so `import { env }` must be set per call (a frame per call otherwise saved). */
   importsWorkers: boolean;
@@ -43,22 +47,37 @@ export function wrapApp(
   app: Record<string, unknown>,
   values: AppValues,
   withEnv: WithEnv,
-): { main: unknown; durableObject?: unknown } {
+): { main: unknown; classes: Record<string, unknown> } {
   const capture = values.logs ? logCapture() : NO_CAPTURE;
-  const wrapEnv = envWrapper((sink) => capture.setSink(sink));
+  const wrapEnv = envWrapper((sink) => capture.setSink(sink), values);
   const main = wrapDefault(app.default, wrapEnv, capture, values.importsWorkers ? withEnv : null);
-  if (!values.durableObject) return { main };
-  const cls = app[values.durableObject];
-  if (typeof cls !== "function") {
-    throw new Error(
-      `the app declares durableObject ${JSON.stringify(values.durableObject)} but its main module does not export such a class`,
-    );
+  const classes: Record<string, unknown> = {};
+  for (const [field, name] of declaredClasses(values)) {
+    const cls = app[name];
+    if (typeof cls !== "function") {
+      throw new Error(
+        `the app declares ${field} ${JSON.stringify(name)} but its main module does not export such a class`,
+      );
+    }
+    classes[name] ??= guardedClass(cls as Constructor, wrapEnv, capture);
   }
-  if (typeof main === "object" && main !== null && typeof (main as { fetch?: unknown }).fetch !== "function") {
+  if (
+    values.durableObject &&
+    typeof main === "object" &&
+    main !== null &&
+    typeof (main as { fetch?: unknown }).fetch !== "function"
+  ) {
     (main as Record<string, unknown>).fetch = (request: Request, env: unknown) =>
       (wrapEnv(env) as { OBJECTS: { get(n: string): Fetcher } }).OBJECTS.get("main").fetch(request);
   }
-  return { main, durableObject: guardedClass(cls as Constructor, wrapEnv, capture) };
+  return { main, classes };
+}
+
+/** Each declared class with the field that declares it, for messages. */
+function declaredClasses(values: AppValues): [string, string][] {
+  const out: [string, string][] = values.durableObject ? [["durableObject", values.durableObject]] : [];
+  for (const [binding, name] of Object.entries(values.durableObjects)) out.push([`durableObjects.${binding}`, name]);
+  return out;
 }
 
 /** The default export with the wrapped env: a class (WorkerEntrypoint) extended, or each handler of an object wrapped. */
@@ -116,6 +135,11 @@ function guardedClass(cls: Constructor, wrapEnv: (env: unknown) => unknown, capt
     #dwGuard: StorageGuard;
     #dwCtx: unknown;
     constructor(ctx: unknown, env: unknown) {
+      // The id the app minted (the supervisor passes it as the facet's id and props), never the host's key.
+      const props = (ctx as { props?: { dwId?: string; dwClass?: string; dwName?: string } }).props;
+      if (props?.dwId && props.dwClass) {
+        Object.defineProperty(ctx, "id", { value: new ObjectId(props.dwId, props.dwClass, props.dwName) });
+      }
       const guard = guardStorage(ctx as DurableObjectState);
       super(ctx, wrapEnv(env));
       this.#dwGuard = guard;

@@ -7,7 +7,9 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { ObjectName, describeIssues, formatIssues } from "../../shared/schema/index.js";
 import { STORAGE_METHOD } from "../app-isolate/names.js";
 import { appControlStub, appObjectStub } from "../env.js";
-import type { ObjectTarget } from "../objects/app-types.js";
+import type { ObjectTarget, ResolvedApp } from "../objects/app-types.js";
+import { NAMESPACE_MARK } from "../objects/object-registry.js";
+import { idFromNameHex, isIdOf } from "../app-isolate/object-ids.js";
 import { resolveApp } from "./version-cache.js";
 
 /** Names that are not the app's own RPC methods. */
@@ -28,14 +30,58 @@ interface ObjectsBindingProps {
 
 export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
   // ES-private: TypeScript-private methods are still callable over RPC.
+  async #resolved(): Promise<ResolvedApp> {
+    const { app } = this.ctx.props;
+    const resolved = await resolveApp(this.env, app);
+    if (!resolved) throw new Error(`app '${app}' is not deployed`);
+    return resolved;
+  }
+
+  /** An env.OBJECTS object: named by the app. */
   async #target(name: unknown): Promise<ObjectTarget> {
     const parsed = ObjectName.safeParse(name);
     if (!parsed.success)
       throw new TypeError(`OBJECTS.get(name): ${describeIssues(formatIssues(parsed.error, "name"))}`);
-    const { app } = this.ctx.props;
-    const resolved = await resolveApp(this.env, app);
-    if (!resolved) throw new Error(`app '${app}' is not deployed`);
-    return { app, name: parsed.data, resolved };
+    const resolved = await this.#resolved();
+    const { app } = resolved;
+    const className = resolved.durableObject ?? "";
+    return {
+      app,
+      name: parsed.data,
+      className,
+      id: idFromNameHex(app, className, parsed.data),
+      idName: parsed.data,
+      resolved,
+    };
+  }
+
+  /** An object of a declared namespace: its class must be declared, its id of this app and class, its name the id's. */
+  async #namespaceTarget(className: unknown, id: unknown, idName: unknown): Promise<ObjectTarget> {
+    const resolved = await this.#resolved();
+    const { app } = resolved;
+    if (typeof className !== "string" || !Object.values(resolved.durableObjects).includes(className))
+      throw new TypeError(`no Durable Object binding of app '${app}' has class ${JSON.stringify(String(className))}`);
+    if (!isIdOf(app, className, id)) throw new TypeError(`not an id of the ${className} namespace of app '${app}'`);
+    if (idName !== null && (typeof idName !== "string" || idFromNameHex(app, className, idName) !== id))
+      throw new TypeError("the id's name does not match the id");
+    return { app, name: `${NAMESPACE_MARK}${className}:${id}`, className, id, idName, resolved };
+  }
+
+  async nsFetch(className: string, id: string, idName: string | null, request: Request): Promise<Response> {
+    const t = await this.#namespaceTarget(className, id, idName);
+    return appObjectStub(this.env, t.app, t.name).fetchObject(t, request);
+  }
+
+  async nsCall(
+    className: string,
+    id: string,
+    idName: string | null,
+    method: string,
+    args: unknown[],
+  ): Promise<unknown> {
+    checkMethod(method, args);
+    const t = await this.#namespaceTarget(className, id, idName);
+    return appObjectStub(this.env, t.app, t.name).callObject(t, method, args);
   }
 
   async objectFetch(name: string, request: Request): Promise<Response> {
@@ -44,10 +90,7 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
   }
 
   async objectCall(name: string, method: string, args: unknown[]): Promise<unknown> {
-    if (typeof method !== "string" || NOT_CALLABLE.has(method) || method.startsWith("_")) {
-      throw new TypeError(`OBJECTS.get(name).${String(method)}(): not a callable method of the object`);
-    }
-    if (!Array.isArray(args)) throw new TypeError("arguments must be an array");
+    checkMethod(method, args);
     const t = await this.#target(name);
     return appObjectStub(this.env, t.app, t.name).callObject(t, method, args);
   }
@@ -59,4 +102,11 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
     await appControlStub(this.env, t.app).unregisterObject(t.name);
     return true;
   }
+}
+
+function checkMethod(method: unknown, args: unknown): void {
+  if (typeof method !== "string" || NOT_CALLABLE.has(method) || method.startsWith("_")) {
+    throw new TypeError(`OBJECTS.get(name).${String(method)}(): not a callable method of the object`);
+  }
+  if (!Array.isArray(args)) throw new TypeError("arguments must be an array");
 }

@@ -94,7 +94,9 @@ export function loadAppWorker(
       modules: {
         ...code.modules,
         ...hostModules(code.mainModule, {
+          app,
           durableObject: code.durableObject,
+          durableObjects: code.durableObjects,
           logs,
           importsWorkers: Object.values(code.modules).some(namesWorkersModule),
         }),

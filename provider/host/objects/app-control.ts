@@ -83,6 +83,7 @@ export class AppControl extends DurableObject<Env> {
           versionHash: row.current_version,
           deploySeq: row.deploy_seq,
           durableObject: manifest?.durableObject ?? null,
+          durableObjects: manifest?.durableObjects ?? {},
           quota,
           outbound: settings.outbound,
           logs: settings.logs ?? false,
@@ -122,7 +123,9 @@ export class AppControl extends DurableObject<Env> {
       settings,
       quota: effectiveQuota(settings.quota, platformConfig(this.env)),
       durableObject: manifest?.durableObject ?? null,
+      durableObjects: manifest?.durableObjects ?? {},
       objects: this.objects.count(),
+      objectsByClass: this.objects.countsByClass(manifest?.durableObject ?? null),
     };
   }
 

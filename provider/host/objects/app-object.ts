@@ -67,7 +67,7 @@ export class AppObject extends DurableObject<Env> {
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
     const { resolved } = target;
-    if (!resolved.durableObject) {
+    if (!target.className) {
       throw new Error(`app '${target.app}' declares no durableObject class, so env.OBJECTS has no objects to give`);
     }
     if (!this.registered) {
@@ -90,8 +90,10 @@ export class AppObject extends DurableObject<Env> {
     // The target came over RPC: a new object each call, so not worth caching by identity.
     const plan = loadPlan(resolved);
     const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
-    const cls = worker.getDurableObjectClass(resolved.durableObject, plan.options);
-    const facet = this.ctx.facets.get(FACET, () => ({ class: cls }));
+    // The facet's ctx.id is the id the app minted, with its name in props for the wrapper; never this object's key.
+    const props = { dwId: target.id, dwClass: target.className, dwName: target.idName ?? undefined };
+    const cls = worker.getDurableObjectClass(target.className, { ...plan.options, props });
+    const facet = this.ctx.facets.get(FACET, () => ({ class: cls, id: target.id }));
     this.appFacet = facet;
     // A facet starting while the app is over its storage quota starts read-only.
     if (this.overStorage && this.guardedRun !== this.facetRun) {

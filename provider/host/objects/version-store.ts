@@ -112,7 +112,8 @@ export class VersionStore {
     for (const [name, m] of Object.entries(manifest.modules))
       modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
     const { mainModule, compatibilityDate, compatibilityFlags, durableObject, env } = manifest;
-    return { mainModule, compatibilityDate, compatibilityFlags, durableObject, env, modules };
+    const durableObjects = manifest.durableObjects ?? {};
+    return { mainModule, compatibilityDate, compatibilityFlags, durableObject, durableObjects, env, modules };
   }
 }
 

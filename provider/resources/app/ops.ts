@@ -68,6 +68,7 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
     compatibilityDate: code.compatibilityDate,
     compatibilityFlags: code.compatibilityFlags,
     durableObject: code.durableObject,
+    durableObjects: code.durableObjects,
     env: { ...code.env, ...s.secrets },
   };
 }
@@ -189,6 +190,7 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
     compatibilityDate: m.compatibilityDate,
     compatibilityFlags: m.compatibilityFlags,
     durableObject: m.durableObject,
+    durableObjects: m.durableObjects ?? {},
     env,
   };
   return storedState({ ...read, code, secrets });

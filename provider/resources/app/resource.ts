@@ -44,8 +44,14 @@ export interface AppArgs extends AppSettingArgs {
   modules?: Record<string, InlineModule>;
   /** The entry among inline `modules`. @default "index.js" */
   mainModule?: string;
-  /** The exported Durable Object class that holds the app's state. @default none */
+  /** The exported Durable Object class behind `env.OBJECTS` (the platform's own API). @default none */
   durableObject?: string;
+  /**
+   * Durable Object namespace bindings, as in wrangler: binding name in `env`
+   * → exported class (`{ ROOM: "ChatRoom" }` gives `env.ROOM.getByName(…)`).
+   * One `maxObjects` counts the objects of every class. @default {}
+   */
+  durableObjects?: Record<string, string>;
   /** @default "2026-07-01" */
   compatibilityDate?: string;
   /** @default [] */
@@ -97,6 +103,7 @@ async function codeOf(
     compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
     compatibilityFlags: args.compatibilityFlags ?? [],
     durableObject: args.durableObject ?? null,
+    durableObjects: args.durableObjects ?? {},
     env: args.env ?? {},
   };
   const { source: _, ...spec } = code;

@@ -45,6 +45,8 @@ export interface AppCode {
   compatibilityDate: string;
   compatibilityFlags: string[];
   durableObject: string | null;
+  /** Declared namespace bindings: binding → class. */
+  durableObjects: Record<string, string>;
   env: Record<string, string>;
 }
 
@@ -59,7 +61,7 @@ export interface AppControlAccess {
 
 /** Fields whose default state leaves out, group by group, with that default. */
 const DEFAULTS = {
-  code: { source: null, compatibilityFlags: [], durableObject: null, env: {} },
+  code: { source: null, compatibilityFlags: [], durableObject: null, durableObjects: {}, env: {} },
   settings: Object.fromEntries(APP_SETTING_NAMES.map((k) => [k, APP_SETTINGS[k].default])) as Partial<AppSettingValues>,
   control: { maxQuota: null },
 } as const satisfies { [G in "code" | "settings" | "control"]: Partial<AppState[G]> };

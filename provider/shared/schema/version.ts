@@ -90,8 +90,14 @@ export const AppVersionSpec = z
     compatibilityDate: CompatibilityDate,
     /** @default [] */
     compatibilityFlags: z.array(CompatibilityFlag).max(LIMITS.maxCompatibilityFlags).default([]),
-    /** The exported Durable Object class that holds the app's state, if any. */
+    /** The exported Durable Object class behind `env.OBJECTS` (the platform's own API), if any. */
     durableObject: ClassName.nullable().default(null),
+    /**
+     * Durable Object namespace bindings, as Workers declares them: binding
+     * name in `env` → exported class. Each is a standard namespace
+     * (`idFromName`, `get`, `getByName`, …). @default {}
+     */
+    durableObjects: nameRecord(EnvVarName, ClassName).default({}),
     /** Plain-text vars in the app's `env`. @default {} */
     env: nameRecord(EnvVarName, z.string()).default({}),
   })
@@ -127,6 +133,7 @@ export const AppVersionSpec = z
         message: `total code is ${bytes} bytes; at most ${LIMITS.maxCodeBytes} bytes are allowed`,
       });
     }
+    checkBindings(spec.durableObjects, spec.env, ctx);
     const envKeys = Object.keys(spec.env);
     if (envKeys.length > LIMITS.maxEnvVars) {
       ctx.addIssue({
@@ -145,6 +152,26 @@ export const AppVersionSpec = z
     }
   });
 export type AppVersionSpecInput = z.input<typeof AppVersionSpec>;
+
+function checkBindings(bindings: Record<string, string>, env: Record<string, string>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(bindings);
+  if (names.length > LIMITS.maxDurableObjectBindings) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["durableObjects"],
+      message: `at most ${LIMITS.maxDurableObjectBindings} bindings are allowed (got ${names.length})`,
+    });
+  }
+  for (const b of names) {
+    if (Object.hasOwn(env, b)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["durableObjects", b],
+        message: `'${b}' is also an env var: a binding and a var cannot share a name in env`,
+      });
+    }
+  }
+}
 export type AppVersionSpec = z.output<typeof AppVersionSpec>;
 
 /** Decoded size of a module's content. */

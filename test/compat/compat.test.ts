@@ -15,7 +15,12 @@ for (const [label, start] of Object.entries(sides)) {
     });
     afterAll(() => side?.dispose());
     for (const app of COMPAT_APPS) {
-      it(app.name, () => app.check((path, init) => side.fetch(app, path, init)));
+      it(app.name, () =>
+        app.check(
+          (path, init) => side.fetch(app, path, init),
+          (path) => side.socket(app, path),
+        ),
+      );
     }
   });
 }

@@ -17,11 +17,24 @@ export interface CompatApp {
   bindings: Record<string, string>;
   compatibilityDate?: string;
   /** The assertions, against either side. */
-  check(fetch: (path: string, init?: RequestInit) => Promise<Response>): Promise<void>;
+  check(
+    fetch: (path: string, init?: RequestInit) => Promise<Response>,
+    socket: (path: string) => Promise<Socket>,
+  ): Promise<void>;
+}
+
+/** A client WebSocket, accepted, with the messages it received so far. */
+export interface Socket {
+  send(message: string): void;
+  /** Resolves once `n` messages have arrived (bounded: rejects after 10 s). */
+  received(n: number): Promise<string[]>;
+  close(): void;
 }
 
 export interface Side {
   fetch(app: CompatApp, path: string, init?: RequestInit): Promise<Response>;
+  /** A WebSocket to the app (through Miniflare's dispatchFetch, on both sides). */
+  socket(app: CompatApp, path: string): Promise<Socket>;
   deploy(app: CompatApp): Promise<void>;
   dispose(): Promise<void>;
 }
@@ -45,6 +58,7 @@ export function plainSide(): Side {
     },
     fetch: (app, path, init) =>
       running.get(app.name)!.dispatchFetch(`http://app.test${path}`, init as never) as unknown as Promise<Response>,
+    socket: (app, path) => openSocket(running.get(app.name)!, `http://app.test${path}`),
     async dispose() {
       await Promise.all([...running.values()].map((mf) => mf.dispose()));
     },
@@ -64,6 +78,35 @@ export async function hostSide(): Promise<Side & { host: TestHost }> {
       });
     },
     fetch: (app, path, init) => host.fetch(`/apps/${app.name}${path}`, init),
+    socket: (app, path) => openSocket(host.mf, new URL(`/apps/${app.name}${path}`, host.url).toString()),
     dispose: () => host.dispose(),
+  };
+}
+
+async function openSocket(mf: Miniflare, url: string): Promise<Socket> {
+  const res = await mf.dispatchFetch(url, { headers: { upgrade: "websocket" } });
+  const ws = res.webSocket;
+  if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
+  ws.accept();
+  const messages: string[] = [];
+  const waiters: (() => void)[] = [];
+  ws.addEventListener("message", (e) => {
+    messages.push(String(e.data));
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    send: (m) => ws.send(m),
+    received: (n) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${messages.length} of ${n} messages: ${messages}`)), 10_000);
+        const look = () => {
+          if (messages.length >= n) {
+            clearTimeout(timer);
+            resolve(messages.slice(0, n));
+          } else waiters.push(look);
+        };
+        look();
+      }),
+    close: () => ws.close(1000, "done"),
   };
 }

@@ -157,7 +157,7 @@ describe("outbound fetch()", () => {
 });
 
 describe("the control API from inside an app", () => {
-  it("is not behind the OBJECTS binding: the raw binding has no fetch handler", async () => {
+  it("is not behind the OBJECTS binding: the raw binding's fetch() reaches only the app's own objects", async () => {
     await deploy(
       host,
       "ctl-binding",
@@ -178,7 +178,8 @@ describe("the control API from inside an app", () => {
       };`,
     );
     const out = await getJson<Record<string, string>>(host, "/apps/ctl-binding/");
-    expect(out.raw).toMatch(/^FAILED .*does not export a fetch\(\) function/);
+    // The binding's fetch() serves object requests only: without an object's headers it is refused.
+    expect(out.raw).toMatch(/^REACHED 400 no Durable Object binding of app 'ctl-binding' has class "null"/);
     // The friendly env.OBJECTS has get() and delete() only.
     expect(out.wrapped).toMatch(/^FAILED .*not a function/);
   });

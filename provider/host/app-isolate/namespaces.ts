@@ -6,10 +6,12 @@
  * and holds no trust: the host checks every id, class and name it is sent.
  */
 import { idFromNameHex, isIdOf, uniqueIdHex } from "./object-ids.js";
+import { OBJECT_HEADERS, REFUSAL_HEADER } from "./names.js";
 
 /** What the host's objects entrypoint offers a namespace (see data-plane/objects-entrypoint.ts). */
 export interface NamespaceApi {
-  nsFetch(className: string, id: string, name: string | null, request: Request): Promise<Response>;
+  /** An object's HTTP request, end to end (WebSockets, streams), named by OBJECT_HEADERS. */
+  fetch(request: Request): Promise<Response>;
   nsCall(className: string, id: string, name: string | null, method: string, args: unknown[]): Promise<unknown>;
 }
 
@@ -46,6 +48,42 @@ function refuseOptions(what: string, options: unknown): void {
   // A location hint is only a hint: Workers may ignore it too, so it is accepted and ignored.
 }
 
+/** Any string as a header value: JSON (lone surrogates escaped), then URI-encoded. */
+export function headerValue(s: string): string {
+  return encodeURIComponent(JSON.stringify(s));
+}
+
+/** The inverse of headerValue; null when it is not one. */
+export function fromHeaderValue(v: string | null): string | null {
+  if (v === null) return null;
+  try {
+    const s: unknown = JSON.parse(decodeURIComponent(v));
+    return typeof s === "string" ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sends a request to an object over the entrypoint's fetch(), with the
+ * headers that name it; a refusal of the host comes back as a thrown error,
+ * as from a stub on Workers.
+ */
+export async function objectFetch(
+  api: NamespaceApi,
+  names: Record<string, string>,
+  input: RequestInfo,
+  init?: RequestInit,
+): Promise<Response> {
+  const request = new Request(input, init);
+  const headers = new Headers(request.headers);
+  for (const h of Object.values(OBJECT_HEADERS)) headers.delete(h);
+  for (const [h, v] of Object.entries(names)) headers.set(h, v);
+  const res = await api.fetch(new Request(request, { headers }));
+  if (res.headers.has(REFUSAL_HEADER)) throw new Error(await res.text());
+  return res;
+}
+
 function stubFor(api: NamespaceApi, className: string, id: ObjectId): unknown {
   const hex = id.toString();
   const name = id.name ?? null;
@@ -54,8 +92,11 @@ function stubFor(api: NamespaceApi, className: string, id: ObjectId): unknown {
       if (typeof prop !== "string" || prop === "then") return undefined;
       if (prop === "id") return id;
       if (prop === "name") return id.name;
-      if (prop === "fetch")
-        return (input: RequestInfo, init?: RequestInit) => api.nsFetch(className, hex, name, new Request(input, init));
+      if (prop === "fetch") {
+        const names: Record<string, string> = { [OBJECT_HEADERS.className]: className, [OBJECT_HEADERS.id]: hex };
+        if (name !== null) names[OBJECT_HEADERS.idName] = headerValue(name);
+        return (input: RequestInfo, init?: RequestInit) => objectFetch(api, names, input, init);
+      }
       return (...args: unknown[]) => api.nsCall(className, hex, name, prop, args);
     },
   });

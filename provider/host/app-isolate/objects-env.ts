@@ -3,8 +3,8 @@
  * `env.OBJECTS` (stubs with `fetch()` and any RPC method) over the host's
  * objects entrypoint. The host's log sink is taken out of it.
  */
-import { LOGS_BINDING } from "./names.js";
-import { type NamespaceApi, namespace } from "./namespaces.js";
+import { LOGS_BINDING, OBJECT_HEADERS } from "./names.js";
+import { type NamespaceApi, headerValue, namespace, objectFetch } from "./namespaces.js";
 
 /** The host's objects entrypoint, as the app's env holds it. */
 interface ObjectsApi extends NamespaceApi {
@@ -21,8 +21,10 @@ function objectStub(api: ObjectsApi, name: unknown): unknown {
     get(_, prop) {
       if (typeof prop !== "string" || prop === "then") return undefined;
       if (prop === "name") return name;
-      if (prop === "fetch")
-        return (input: RequestInfo, init?: RequestInit) => api.objectFetch(name, new Request(input, init));
+      if (prop === "fetch") {
+        const names = { [OBJECT_HEADERS.name]: headerValue(name) };
+        return (input: RequestInfo, init?: RequestInit) => objectFetch(api, names, input, init);
+      }
       return (...args: unknown[]) => api.objectCall(name, prop, args);
     },
   });

@@ -5,7 +5,9 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ObjectName, describeIssues, formatIssues } from "../../shared/schema/index.js";
-import { STORAGE_METHOD } from "../app-isolate/names.js";
+import { OBJECT_HEADERS, STORAGE_METHOD } from "../app-isolate/names.js";
+import { fromHeaderValue } from "../app-isolate/namespaces.js";
+import { TARGET_HEADER, refusal } from "../objects/object-request.js";
 import { appControlStub, appObjectStub } from "../env.js";
 import type { ObjectTarget, ResolvedApp } from "../objects/app-types.js";
 import { NAMESPACE_MARK } from "../objects/object-registry.js";
@@ -65,6 +67,33 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
     if (idName !== null && (typeof idName !== "string" || idFromNameHex(app, className, idName) !== id))
       throw new TypeError("the id's name does not match the id");
     return { app, name: `${NAMESPACE_MARK}${className}:${id}`, className, id, idName, resolved };
+  }
+
+  /**
+   * An object's HTTP request end to end (WebSockets, streams, bodies of any
+   * size), named by OBJECT_HEADERS: the stub's fetch() comes here. The target
+   * travels to the supervisor in TARGET_HEADER, set here only.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const h = request.headers;
+    let t: ObjectTarget;
+    try {
+      const name = h.get(OBJECT_HEADERS.name);
+      t =
+        name !== null
+          ? await this.#target(fromHeaderValue(name))
+          : await this.#namespaceTarget(
+              h.get(OBJECT_HEADERS.className),
+              h.get(OBJECT_HEADERS.id),
+              h.has(OBJECT_HEADERS.idName) ? fromHeaderValue(h.get(OBJECT_HEADERS.idName)) : null,
+            );
+    } catch (e) {
+      return refusal(e);
+    }
+    const headers = new Headers(h);
+    for (const n of Object.values(OBJECT_HEADERS)) headers.delete(n);
+    headers.set(TARGET_HEADER, JSON.stringify(t));
+    return appObjectStub(this.env, t.app, t.name).fetch(new Request(request, { headers }));
   }
 
   async nsFetch(className: string, id: string, idName: string | null, request: Request): Promise<Response> {

@@ -20,8 +20,11 @@ import { appControlStub } from "../env.js";
 import { loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
 import { STORAGE_METHOD } from "../app-isolate/names.js";
 import { StorageMeter } from "./storage-meter.js";
+import { TARGET_HEADER, refusal } from "./object-request.js";
 
 const FACET = "app";
+/** Where a copy of the facet's database is sized (measureCopy). */
+const COPY_FACET = "size-copy";
 /** Growth an object may show after its app went over quota (pages SQLite touches for reads and deletes). */
 const OVER_SLACK_BYTES = 64 * 1024;
 /** Reported growth that asks for a measurement at once: this share of what is left of the quota, at least HINT_MIN_BYTES. */
@@ -64,6 +67,8 @@ export class AppObject extends DurableObject<Env> {
   /** The size at which the object was stopped, from the supervisor's own storage; null: not read yet. */
   private stopped: number | undefined | null = null;
   private readonly meter = new StorageMeter(() => this.measure());
+  /** Whether the object has accepted a WebSocket (in this instance): then it is measured on a copy. */
+  private sockets = false;
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
     const { resolved } = target;
@@ -119,21 +124,43 @@ export class AppObject extends DurableObject<Env> {
     if (!target) return;
     // The guard's call flushes the app's buffered log lines; bounded, since the app may never answer it.
     await Promise.race([this.setGuard(this.overStorage).catch(() => {}), scheduler.wait(FLUSH_WAIT_MS)]);
-    this.stopFacet("the host is measuring this object's database");
+    const bytes = this.sockets ? await this.measureCopy() : await this.measureStopped();
+    await this.record(target, bytes);
+  }
+
+  private probe(name: string): Promise<number> {
     const exports = this.ctx.exports as unknown as { SizeProbe: DurableObjectClass };
-    const probe = this.ctx.facets.get(FACET, () => ({ class: exports.SizeProbe }));
-    let bytes: number;
+    const probe = this.ctx.facets.get(name, () => ({ class: exports.SizeProbe }));
+    return (probe as unknown as { size(): Promise<number> }).size();
+  }
+
+  /** Stops the app's class for a moment and sizes its database in place (about a millisecond). */
+  private async measureStopped(): Promise<number> {
+    this.stopFacet("the host is measuring this object's database");
     try {
-      bytes = await (probe as unknown as { size(): Promise<number> }).size();
+      return await this.probe(FACET);
     } finally {
       this.stopFacet("measured");
     }
-    await this.record(target, bytes);
+  }
+
+  /** Sizes a copy, so the running class keeps its WebSockets (costs a copy of the database). */
+  private async measureCopy(): Promise<number> {
+    this.ctx.facets.clone(FACET, COPY_FACET);
+    try {
+      return await this.probe(COPY_FACET);
+    } finally {
+      this.ctx.facets.delete(COPY_FACET);
+    }
   }
 
   private async record(target: ObjectTarget, bytes: number): Promise<void> {
     const grewWhileOver = this.overStorage && this.overBase >= 0 && bytes > this.overBase + OVER_SLACK_BYTES;
-    if (grewWhileOver) this.setStopped(bytes);
+    if (grewWhileOver) {
+      this.setStopped(bytes);
+      // Its WebSockets would keep reaching the class: a stopped object runs nothing.
+      this.stopFacet("this object is stopped: it kept writing while its app was over its maxStorageBytes quota");
+    }
     const r = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
     this.measured = { bytes, storedBytes: r.storedBytes };
     this.follow(r.overStorage, bytes);
@@ -214,6 +241,19 @@ export class AppObject extends DurableObject<Env> {
     this.ctx.waitUntil(run().catch(() => {}));
   }
 
+  /** The objects entrypoint's fetch(): the target in TARGET_HEADER (only host code reaches this class). */
+  override async fetch(request: Request): Promise<Response> {
+    const target = JSON.parse(request.headers.get(TARGET_HEADER) ?? "null") as ObjectTarget | null;
+    if (!target) return refusal(new Error("no target"));
+    const headers = new Headers(request.headers);
+    headers.delete(TARGET_HEADER);
+    try {
+      return await this.fetchObject(target, new Request(request, { headers }));
+    } catch (e) {
+      return refusal(e);
+    }
+  }
+
   async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
     this.target = target;
     await this.meter.enter();
@@ -225,6 +265,10 @@ export class AppObject extends DurableObject<Env> {
       throw e;
     }
     this.hint();
+    if (res.webSocket) {
+      this.sockets = true;
+      this.meter.sockets();
+    }
     if (!res.body) {
       this.meter.leave();
       return res;
@@ -255,7 +299,8 @@ export class AppObject extends DurableObject<Env> {
 
   /** Deletes the object's database and forgets it. */
   async destroy(): Promise<void> {
-    this.meter.reset();
+    this.meter.forget();
+    this.sockets = false;
     this.appFacet = undefined;
     this.ctx.facets.delete(FACET);
     await this.ctx.storage.deleteAll();

@@ -12,6 +12,30 @@ const json = async <T = unknown>(r: Promise<Response>) => (await (await r).json(
 
 export const COMPAT_APPS: CompatApp[] = [
   {
+    // A compatibility date from before RPC between Workers was on by default (2024-04-03).
+    name: "old-date",
+    bindings: { VISITS: "Visits" },
+    compatibilityDate: "2023-05-18",
+    source: `
+export class Visits {
+  constructor(state) { this.state = state; }
+  async fetch(request) {
+    const n = ((await this.state.storage.get("n")) ?? 0) + 1;
+    await this.state.storage.put("n", n);
+    return new Response("visit " + n);
+  }
+}
+export default {
+  fetch(request, env) {
+    return env.VISITS.get(env.VISITS.idFromName("site")).fetch(request);
+  },
+};`,
+    async check(fetch) {
+      expect(await text(fetch("/"))).toBe("visit 1");
+      expect(await text(fetch("/"))).toBe("visit 2");
+    },
+  },
+  {
     name: "chat-hibernation",
     bindings: { ROOM: "ChatRoom" },
     source: `

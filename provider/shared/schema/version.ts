@@ -67,14 +67,25 @@ export const HOST_APP_FLAGS = ["disable_ctx_exports", "disallow_importable_env"]
 const REFUSED_FLAGS: Record<string, string> = {
   enable_ctx_exports: "disable_ctx_exports",
   allow_importable_env: "disallow_importable_env",
+  no_rpc: "rpc",
 };
+
+/** RPC between Workers is on by default from this date; before it the host adds the `rpc` flag (its bindings need it). */
+export const RPC_DEFAULT_DATE = "2024-04-03";
+
+/** The flags the host adds to an app of this compatibility date. */
+export function hostAppFlags(compatibilityDate: string): string[] {
+  return compatibilityDate < RPC_DEFAULT_DATE ? [...HOST_APP_FLAGS, "rpc"] : [...HOST_APP_FLAGS];
+}
 
 export const CompatibilityFlag = z
   .string()
   .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'" })
   .refine((f) => !Object.hasOwn(REFUSED_FLAGS, f), {
     error: (issue) =>
-      `'${issue.input}' is not allowed: the host loads every app with ${REFUSED_FLAGS[issue.input as string]}, so that an app's code holds no Durable Object class to start databases outside its quota`,
+      issue.input === "no_rpc"
+        ? "'no_rpc' is not allowed: the host's bindings (env.OBJECTS and Durable Object namespaces) need RPC"
+        : `'${issue.input}' is not allowed: the host loads every app with ${REFUSED_FLAGS[issue.input as string]}, so that an app's code holds no Durable Object class to start databases outside its quota`,
   });
 
 /**

@@ -6,82 +6,13 @@
  */
 import { expect } from "vitest";
 import type { CompatApp } from "./harness.js";
+import { LIFECYCLE_APPS } from "./apps-lifecycle.js";
 
 const text = async (r: Promise<Response>) => (await r).text();
 const json = async <T = unknown>(r: Promise<Response>) => (await (await r).json()) as T;
 
 export const COMPAT_APPS: CompatApp[] = [
-  {
-    // A compatibility date from before RPC between Workers was on by default (2024-04-03).
-    name: "old-date",
-    bindings: { VISITS: "Visits" },
-    compatibilityDate: "2023-05-18",
-    source: `
-export class Visits {
-  constructor(state) { this.state = state; }
-  async fetch(request) {
-    const n = ((await this.state.storage.get("n")) ?? 0) + 1;
-    await this.state.storage.put("n", n);
-    return new Response("visit " + n);
-  }
-}
-export default {
-  fetch(request, env) {
-    return env.VISITS.get(env.VISITS.idFromName("site")).fetch(request);
-  },
-};`,
-    async check(fetch) {
-      expect(await text(fetch("/"))).toBe("visit 1");
-      expect(await text(fetch("/"))).toBe("visit 2");
-    },
-  },
-  {
-    name: "chat-hibernation",
-    bindings: { ROOM: "ChatRoom" },
-    source: `
-import { DurableObject } from "cloudflare:workers";
-export class ChatRoom extends DurableObject {
-  constructor(ctx, env) {
-    super(ctx, env);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
-  }
-  async fetch(request) {
-    const user = new URL(request.url).searchParams.get("user");
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [user]);
-    server.serializeAttachment({ user });
-    for (const peer of this.ctx.getWebSockets()) if (peer !== server) peer.send(user + " joined");
-    return new Response(null, { status: 101, webSocket: client });
-  }
-  webSocketMessage(ws, message) {
-    const { user } = ws.deserializeAttachment();
-    if (message === "who") return ws.send(this.ctx.getWebSockets().map((s) => this.ctx.getTags(s)[0]).sort().join(","));
-    for (const peer of this.ctx.getWebSockets()) peer.send(user + ": " + message);
-  }
-  webSocketClose(ws, code) { ws.close(code, "bye"); }
-}
-export default {
-  fetch(request, env) {
-    if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket", { status: 426 });
-    return env.ROOM.getByName(new URL(request.url).searchParams.get("room")).fetch(request);
-  },
-};`,
-    async check(fetch, socket) {
-      expect((await fetch("/?room=r")).status).toBe(426);
-      const ann = await socket("/?room=lobby&user=ann");
-      const bob = await socket("/?room=lobby&user=bob");
-      expect(await ann.received(1)).toEqual(["bob joined"]);
-      bob.send("hello");
-      expect(await ann.received(2)).toEqual(["bob joined", "bob: hello"]);
-      expect(await bob.received(1)).toEqual(["bob: hello"]);
-      ann.send("who");
-      expect((await ann.received(3))[2]).toBe("ann,bob");
-      bob.send("ping");
-      expect((await bob.received(2))[1]).toBe("pong");
-      ann.close();
-      bob.close();
-    },
-  },
+  ...LIFECYCLE_APPS,
   {
     name: "counter-rpc",
     bindings: { COUNTER: "Counter" },

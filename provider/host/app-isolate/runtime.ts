@@ -20,10 +20,11 @@
  * the host (objects/app-object.ts, see README).
  */
 import { type Capture, logCapture, NO_CAPTURE } from "./log-capture.js";
-import { STORAGE_METHOD } from "./names.js";
+import { ALARM_METHOD, STORAGE_METHOD } from "./names.js";
 import { envWrapper } from "./objects-env.js";
 import { guardStorage, type StorageGuard } from "./storage-guard.js";
 import { ObjectId } from "./namespaces.js";
+import { type AlarmApi, hostAlarms } from "./alarms.js";
 
 /** The per-app values the generated main module passes. */
 export interface AppValues {
@@ -40,6 +41,15 @@ export interface AppValues {
 export type WithEnv = <T>(env: unknown, fn: () => T) => T;
 
 type Handler = (arg: unknown, env: unknown, ctx: unknown) => unknown;
+
+/** The props the supervisor starts an object's class with (objects/app-object.ts). */
+interface ObjectProps {
+  dwId?: string;
+  dwClass?: string;
+  dwName?: string;
+  /** Set for an env.OBJECTS object: its name. */
+  dwObject?: string;
+}
 type Constructor = new (ctx: unknown, env: unknown) => object;
 
 /** The wrapped app: its default export, and its Durable Object class when it declares one. */
@@ -136,14 +146,22 @@ function guardedClass(cls: Constructor, wrapEnv: (env: unknown) => unknown, capt
     #dwCtx: unknown;
     constructor(ctx: unknown, env: unknown) {
       // The id the app minted (the supervisor passes it as the facet's id and props), never the host's key.
-      const props = (ctx as { props?: { dwId?: string; dwClass?: string; dwName?: string } }).props;
+      const props = (ctx as { props?: ObjectProps }).props;
       if (props?.dwId && props.dwClass) {
         Object.defineProperty(ctx, "id", { value: new ObjectId(props.dwId, props.dwClass, props.dwName) });
+        // Facets cannot set alarms: the supervisor owns the object's alarm.
+        const api = (env as { OBJECTS?: AlarmApi } | null)?.OBJECTS;
+        if (api) hostAlarms((ctx as DurableObjectState).storage, api, props);
       }
       const guard = guardStorage(ctx as DurableObjectState);
       super(ctx, wrapEnv(env));
       this.#dwGuard = guard;
       this.#dwCtx = ctx;
+    }
+    /** The object's alarm fired (the supervisor calls this): runs the class's own alarm(). */
+    [ALARM_METHOD](info: unknown): unknown {
+      const alarm = (this as { alarm?: (info: unknown) => unknown }).alarm;
+      return typeof alarm === "function" ? alarm.call(this, info) : undefined;
     }
     /** Sets the guard; returns the size the isolate sees, a hint the host only uses to measure sooner. */
     [STORAGE_METHOD](readOnly: unknown): number {

@@ -124,6 +124,19 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
     return appObjectStub(this.env, t.app, t.name).callObject(t, method, args);
   }
 
+  /** An object's alarm: its class asks through app-isolate/alarms.ts; the supervisor owns the real one. */
+  async objectAlarm(ref: unknown, op: unknown, time: unknown): Promise<number | null> {
+    if (op !== "set" && op !== "get" && op !== "delete") throw new TypeError("alarm: unknown operation");
+    if (op === "set" && (typeof time !== "number" || !Number.isFinite(time)))
+      throw new TypeError("setAlarm(): the time must be a Date or milliseconds since the epoch");
+    const r = (ref ?? {}) as { object?: unknown; className?: unknown; id?: unknown; idName?: unknown };
+    const t =
+      r.object !== undefined
+        ? await this.#target(r.object)
+        : await this.#namespaceTarget(r.className, r.id, r.idName ?? null);
+    return appObjectStub(this.env, t.app, t.name).alarmOp(t, op, op === "set" ? (time as number) : null);
+  }
+
   /** Deletes an object and its database, and frees its maxObjects slot. */
   async objectDelete(name: string): Promise<boolean> {
     const t = await this.#target(name);

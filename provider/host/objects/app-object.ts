@@ -18,11 +18,15 @@ import { unwrap } from "../../shared/control/errors.js";
 import type { ObjectTarget } from "./app-types.js";
 import { appControlStub } from "../env.js";
 import { loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
-import { STORAGE_METHOD } from "../app-isolate/names.js";
+import { ALARM_METHOD, STORAGE_METHOD } from "../app-isolate/names.js";
+import { NAMESPACE_MARK } from "./object-registry.js";
+import { resolveApp } from "../data-plane/version-cache.js";
 import { StorageMeter } from "./storage-meter.js";
 import { TARGET_HEADER, refusal } from "./object-request.js";
 
 const FACET = "app";
+/** The supervisor's own storage key of the target its alarm runs (set by alarmOp). */
+const ALARM_TARGET_KEY = "alarm-target";
 /** Where a copy of the facet's database is sized (measureCopy). */
 const COPY_FACET = "size-copy";
 /** Growth an object may show after its app went over quota (pages SQLite touches for reads and deletes). */
@@ -96,7 +100,12 @@ export class AppObject extends DurableObject<Env> {
     const plan = loadPlan(resolved);
     const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
     // The facet's ctx.id is the id the app minted, with its name in props for the wrapper; never this object's key.
-    const props = { dwId: target.id, dwClass: target.className, dwName: target.idName ?? undefined };
+    const props = {
+      dwId: target.id,
+      dwClass: target.className,
+      dwName: target.idName ?? undefined,
+      dwObject: target.name.startsWith(NAMESPACE_MARK) ? undefined : target.name,
+    };
     const cls = worker.getDurableObjectClass(target.className, { ...plan.options, props });
     const facet = this.ctx.facets.get(FACET, () => ({ class: cls, id: target.id }));
     this.appFacet = facet;
@@ -291,6 +300,49 @@ export class AppObject extends DurableObject<Env> {
         throw new TypeError(`OBJECTS.get(name).${method}(): not a method of the app's class`);
       }
       return await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+    } finally {
+      this.meter.leave();
+      this.hint();
+    }
+  }
+
+  /** The app's class sets, reads or deletes the object's alarm; the target is kept to run it. */
+  async alarmOp(target: ObjectTarget, op: "set" | "get" | "delete", time: number | null): Promise<number | null> {
+    if (op === "get") return this.ctx.storage.getAlarm();
+    if (op === "delete") {
+      await this.ctx.storage.deleteAlarm();
+      return null;
+    }
+    const { resolved: _, ...kept } = target;
+    this.ctx.storage.kv.put(ALARM_TARGET_KEY, kept);
+    await this.ctx.storage.setAlarm(time!);
+    return null;
+  }
+
+  /**
+   * Runs the class's alarm() on the app's current code. The runtime retries
+   * it with backoff when it throws (alarmInfo.retryCount). It never wakes an
+   * object of an app that was deleted or no longer declares the class.
+   */
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+    const kept = this.ctx.storage.kv.get<Omit<ObjectTarget, "resolved">>(ALARM_TARGET_KEY);
+    if (!kept) return;
+    const resolved = await resolveApp(this.env, kept.app);
+    const declared =
+      resolved &&
+      (kept.name.startsWith(NAMESPACE_MARK)
+        ? Object.values(resolved.durableObjects).includes(kept.className)
+        : resolved.durableObject === kept.className);
+    if (!declared) {
+      this.ctx.storage.kv.delete(ALARM_TARGET_KEY);
+      return;
+    }
+    const target: ObjectTarget = { ...kept, resolved };
+    this.target = target;
+    await this.meter.enter();
+    try {
+      const facet = (await this.facet(target)) as unknown as Record<string, (info: unknown) => Promise<unknown>>;
+      await facet[ALARM_METHOD]!({ retryCount: info?.retryCount ?? 0, isRetry: info?.isRetry ?? false });
     } finally {
       this.meter.leave();
       this.hint();

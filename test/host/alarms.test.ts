@@ -1,0 +1,45 @@
+// Alarms of app objects on the real host: the supervisor owns each object's
+// alarm (facets cannot set one) and runs the class's alarm() on the app's
+// current code; an app that was deleted never has its class woken.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestHost } from "../helpers/host.js";
+import { deploy, getJson, startHostileHost } from "../helpers/hostile.js";
+
+const BELL = `
+import { DurableObject } from "cloudflare:workers";
+export class Bell extends DurableObject {
+  async ring(ms) { await this.ctx.storage.setAlarm(Date.now() + ms); return true; }
+  alarm() { this.ctx.storage.kv.put("rang", (this.ctx.storage.kv.get("rang") ?? 0) + 1); }
+  rang() { return this.ctx.storage.kv.get("rang") ?? 0; }
+}
+export default { async fetch(request, env) {
+  const op = new URL(request.url).pathname.slice(1);
+  return Response.json(await env.BELL.getByName("b")[op](1500));
+} };`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let host: TestHost;
+beforeAll(async () => {
+  host = await startHostileHost();
+});
+afterAll(() => host?.dispose());
+
+describe("alarms of app objects", () => {
+  it("never wake the class of an app that was deleted, even when its data is kept", async () => {
+    await deploy(host, "bells", BELL, { durableObjects: { BELL: "Bell" } });
+    expect(await getJson(host, "/apps/bells/ring")).toBe(true);
+    await host.control.deleteApp("bells", "retain");
+    await sleep(3_000);
+    // The same app again, with its kept data: the alarm that came due while it was gone did not run.
+    await deploy(host, "bells", BELL, { durableObjects: { BELL: "Bell" } });
+    expect(await getJson(host, "/apps/bells/rang")).toBe(0);
+    // And an alarm set now rings.
+    expect(await getJson(host, "/apps/bells/ring")).toBe(true);
+    let rang = 0;
+    for (let i = 0; i < 50 && rang === 0; i++) {
+      await sleep(200);
+      rang = await getJson<number>(host, "/apps/bells/rang");
+    }
+    expect(rang).toBe(1);
+  }, 30_000);
+});

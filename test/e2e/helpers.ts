@@ -101,13 +101,16 @@ export interface Run {
   stderr: string;
 }
 
-/** One stack of the quickstart in its own backend, with its own copy of the apps. */
+/** One stack of the quickstart (or of the project in `cwd`) in its own backend, with its own copy of the apps. */
 export class Stack {
   readonly dir = tempDir("dw-e2e-");
   readonly appsDir = join(this.dir.path, "apps");
   readonly name = "e2e";
 
-  constructor(readonly target: LocalTarget) {
+  constructor(
+    readonly target: LocalTarget,
+    readonly cwd = ROOT,
+  ) {
     cpSync(join(ROOT, "examples", "quickstart", "apps"), this.appsDir, { recursive: true });
   }
 
@@ -130,7 +133,7 @@ export class Stack {
       ? this.flags()
       : this.flags().slice(0, 3);
     const r = spawnSync("pulumi", [...args, ...flags], {
-      cwd: ROOT,
+      cwd: this.cwd,
       env: this.env(),
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
@@ -151,13 +154,13 @@ export class Stack {
 
   /** `pulumi up` as a child process, for the crash test. */
   spawnUp(): ChildProcess {
-    return spawn("pulumi", ["up", "--yes", ...this.flags()], { cwd: ROOT, env: this.env(), stdio: "pipe" });
+    return spawn("pulumi", ["up", "--yes", ...this.flags()], { cwd: this.cwd, env: this.env(), stdio: "pipe" });
   }
 
   init(config: Record<string, string> = {}): void {
     spawnSync("mkdir", ["-p", join(this.dir.path, "backend")]);
     this.run(["stack", "init"]);
-    const written = join(ROOT, "Pulumi.e2e.yaml");
+    const written = join(this.cwd, "Pulumi.e2e.yaml");
     if (existsSync(written)) renameSync(written, join(this.dir.path, "Pulumi.e2e.yaml"));
     this.setConfig({ apiBaseUrl: this.target.apiBaseUrl, appsDir: this.appsDir, ...config });
   }

@@ -4,8 +4,10 @@
 // the state as `pulumi stack export` shows it, and every answer of the
 // control API to a holder of the control token. An attacker tries each of the
 // 10,000 pins against each value exposed: the pin in plain text, and the
-// version hash recomputed with the package's own hash rule.
-import { createHash } from "node:crypto";
+// version hash recomputed with the package's own hash rule, unkeyed as it
+// was, and keyed (rule 2 of shared/version-hash.ts) with every 64-digit hex
+// value exposed, in case the platform's secrets key is one of them.
+import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../../provider/control-client/client.js";
@@ -41,6 +43,7 @@ function bruteForce(exposed: Exposed, code: PublicCode): string[] {
   const text = exposed.all;
   const hexes = exposed.hexes();
   const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+  const keys = [...hexes];
   const found: string[] = [];
   for (let i = 0; i < 10_000; i++) {
     const pin = String(i).padStart(4, "0");
@@ -54,6 +57,12 @@ function bruteForce(exposed: Exposed, code: PublicCode): string[] {
     };
     if (text.includes(`"PIN":"${pin}"`) || text.includes(`"PIN": "${pin}"`)) found.push(`${pin} in plain text`);
     if (hexes.has(sha(canonicalVersionText(manifest)))) found.push(`${pin} from a version hash`);
+    const secrets = JSON.stringify([["PIN", pin]]);
+    for (const key of keys) {
+      const digest = createHmac("sha256", Buffer.from(key, "utf8")).update(secrets).digest("hex");
+      const keyed = { ...manifest, env: code.env ?? {}, secrets: { names: ["PIN"], digest } };
+      if (hexes.has(sha(canonicalVersionText(keyed)))) found.push(`${pin} from a version hash, keyed with ${key}`);
+    }
   }
   return found;
 }
@@ -120,8 +129,27 @@ e2e("secrets through the pulumi CLI", { timeout: 600_000 }, () => {
     expect(await res.json()).toEqual({ mode: "test", pinLength: 4 });
   });
 
-  it.fails("no pin, deployed or planned, can be found from anything public", () => {
+  it("no pin, deployed or planned, can be found from anything public", () => {
     expect(exposed.texts.length).toBeGreaterThan(10);
+    // What the attack is tried against: the deployed version's hash is among the values exposed.
+    const outputs = JSON.parse(stack.run(["stack", "output", "--json"]).stdout) as { versionHash: string };
+    expect(exposed.hexes()).toContain(outputs.versionHash);
     expect(bruteForce(exposed, code)).toEqual([]);
+  });
+
+  it("the same attack finds both pins once it has the platform's secrets key (so the attack above is sound)", () => {
+    const st = JSON.parse(stack.run(["stack", "export", "--show-secrets"]).stdout) as {
+      deployment: { resources: { type: string; outputs?: { secretsKey?: unknown } }[] };
+    };
+    const stored = st.deployment.resources.find((r) => r.type.endsWith(":HostWorker"))!.outputs!.secretsKey;
+    const key =
+      typeof stored === "string" ? stored : (JSON.parse((stored as { plaintext: string }).plaintext) as string);
+    const withKey = new Exposed();
+    withKey.texts.push(...exposed.texts);
+    withKey.add("the secrets key", key);
+    expect(bruteForce(withKey, code)).toEqual([
+      `${DEPLOYED_PIN} from a version hash, keyed with ${key}`,
+      `${PLANNED_PIN} from a version hash, keyed with ${key}`,
+    ]);
   });
 });

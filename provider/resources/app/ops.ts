@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "../../bundle/bundle-app.js";
 import { ControlApiError, ControlClient, prepareVersion } from "../../control-client/client.js";
-import type { VersionManifest } from "../../shared/version-hash.js";
+import { secretsDigest, type VersionManifest } from "../../shared/version-hash.js";
 import { readAppState, same, storedState, type AppCode, type AppState, type StoredAppState } from "./state.js";
 import { appSources } from "../../bundle/source-files.js";
 import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
@@ -68,12 +68,13 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
     compatibilityDate: code.compatibilityDate,
     compatibilityFlags: code.compatibilityFlags,
     durableObject: code.durableObject,
-    env: { ...code.env, ...s.secrets },
+    env: code.env,
+    secrets: s.secrets,
   };
 }
 
 async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: string | null): Promise<void> {
-  const prepared = await prepareVersion(await versionSpec(s));
+  const prepared = await prepareVersion(await versionSpec(s), s.secretsKey || undefined);
   if (prepared.versionHash !== s.code.versionHash) {
     throw new Error(
       `app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`,
@@ -180,7 +181,13 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
   const m: VersionManifest = version.manifest;
   const secrets: Record<string, string> = {};
   const env: Record<string, string> = {};
+  // A version stored before secrets keys held its secrets in env.
   for (const [k, v] of Object.entries(m.env)) (k in (s.secrets ?? {}) ? secrets : env)[k] = v;
+  if (m.secrets) {
+    // The host never answers a secret's value: the stack's values, if they are the ones digested; else drift, values unknown.
+    const ours = s.secretsKey !== "" && (await secretsDigest(s.secretsKey, s.secrets)) === m.secrets.digest;
+    for (const n of m.secrets.names) secrets[n] = ours ? s.secrets[n]! : "";
+  }
   const code: AppCode = {
     versionHash: info.currentVersion,
     mainModule: m.mainModule,

@@ -52,8 +52,15 @@ export interface AppArgs extends AppSettingArgs {
   compatibilityFlags?: string[];
   /** Plain vars in the app's env. @default {} */
   env?: Record<string, string>;
-  /** Secret vars in the app's env; kept secret in state. @default {} */
+  /**
+   * Secret vars in the app's env; kept secret in state. The version hash
+   * covers them only through a digest keyed with the platform's secrets key,
+   * so neither the hash nor any answer of the control API gives a value
+   * away. @default {}
+   */
   secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The platform's `secretsKey` output (secret), for an app with `secrets` given `controlUrl` instead of `platform`. */
+  secretsKey?: pulumi.Input<string>;
 }
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
@@ -86,22 +93,45 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   };
 }
 
-/** The code's hashes and settings, with the version hash of the whole (see shared/version-hash.ts). */
-async function codeOf(
-  { contents, ...prepared }: PreparedCode,
-  args: AppArgs,
-  secrets: Record<string, string>,
-): Promise<AppCode> {
-  const code: Omit<AppCode, "versionHash"> = {
+/** The code's hashes and settings, without the version hash. */
+function codeFields({ contents: _, ...prepared }: PreparedCode, args: AppArgs): Omit<AppCode, "versionHash"> {
+  return {
     ...prepared,
     compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
     compatibilityFlags: args.compatibilityFlags ?? [],
     durableObject: args.durableObject ?? null,
     env: args.env ?? {},
   };
-  const { source: _, ...spec } = code;
-  const { versionHash } = await prepareVersion({ ...spec, modules: contents, env: { ...code.env, ...secrets } });
-  return { versionHash, ...code };
+}
+
+/** The version hash of the whole (see shared/version-hash.ts); secrets need the platform's key. */
+async function versionHashOf(
+  prepared: PreparedCode,
+  args: AppArgs,
+  secrets: Record<string, string> = {},
+  secretsKey?: string,
+): Promise<string> {
+  const { source: _, ...spec } = codeFields(prepared, args);
+  return (await prepareVersion({ ...spec, modules: prepared.contents, secrets }, secretsKey)).versionHash;
+}
+
+/** The `code` input: the code's hashes and settings with its version hash. */
+function codeInput(prepared: Promise<PreparedCode>, args: AppArgs, secretsKey: pulumi.Output<string> | undefined) {
+  if (args.secrets === undefined || secretsKey === undefined) {
+    return pulumi.output(
+      prepared.then(async (c) => storedCode({ versionHash: await versionHashOf(c, args), ...codeFields(c, args) })),
+    );
+  }
+  // The hash of a version with secrets is public (shown in previews): without the platform's key nobody
+  // can test a guess of a secret against it. Only the hash waits for the key, which a preview that
+  // creates or changes the platform does not know yet; the modules show at once.
+  const secrets = pulumi.output(args.secrets);
+  return prepared.then((c) => ({
+    ...storedCode({ versionHash: "", ...codeFields(c, args) }),
+    versionHash: pulumi.unsecret(
+      pulumi.all([secrets, secretsKey]).apply(([sec, key]) => versionHashOf(c, args, sec, key)),
+    ),
+  }));
 }
 
 export class App extends pulumi.CustomResource {
@@ -126,6 +156,14 @@ export class App extends pulumi.CustomResource {
     if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
       throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
     }
+    if (args.secrets !== undefined && !args.platform && args.secretsKey === undefined) {
+      throw new Error(
+        `App '${name}': 'secrets' without 'platform' need 'secretsKey' (the platform's secretsKey output), which the version hash digests them with`,
+      );
+    }
+    if (args.platform && args.secretsKey !== undefined) {
+      throw new Error(`App '${name}': give 'platform' or 'secretsKey', not both (the platform has its key)`);
+    }
     const appName = args.name ?? name;
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the
@@ -135,17 +173,13 @@ export class App extends pulumi.CustomResource {
     Error.stackTraceLimit = 1;
     try {
       // Each Output costs every App several promises: as few as the inputs need.
-      // The hash of a version that holds secrets is not itself secret: it is shown in previews.
       // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
       const prepared = prepareCode(appName, args);
-      const code =
+      const secretsKey =
         args.secrets === undefined
-          ? pulumi.output(prepared.then((c) => codeOf(c, args, {})).then(storedCode))
-          : pulumi.unsecret(
-              pulumi
-                .all([prepared, pulumi.output(args.secrets)])
-                .apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)),
-            );
+          ? undefined
+          : pulumi.secret(args.platform ? args.platform.secretsKey : pulumi.output(args.secretsKey!));
+      const code = codeInput(prepared, args, secretsKey);
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
       const maxQuota =
         args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
@@ -156,7 +190,7 @@ export class App extends pulumi.CustomResource {
         code,
         ...(settings ? { settings } : {}),
         // No secrets, no property: one secret fewer per App for the engine to encrypt and decrypt.
-        ...(args.secrets !== undefined ? { secrets: pulumi.secret(args.secrets) } : {}),
+        ...(args.secrets !== undefined ? { secrets: pulumi.secret(args.secrets), secretsKey } : {}),
         control: { url: controlUrl, ...(maxQuota ? { maxQuota } : {}) },
         // The platform's token is a secret Output already, shared by all its apps.
         controlToken: args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!),
@@ -165,7 +199,7 @@ export class App extends pulumi.CustomResource {
         "pulumi-nodejs:dynamic/dynamic-workers:App",
         name,
         { ...state, __provider: providerSource("app", "appProvider") },
-        { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] },
+        { ...opts, additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"] },
       );
       this.where = { platform: args.platform, controlUrl, appName };
     } finally {

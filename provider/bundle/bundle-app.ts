@@ -117,10 +117,14 @@ export async function bundleApp(source: string): Promise<Bundle> {
 
 /** A content-addressed store of module contents: `<dir>/<sha256>`. */
 export class ModuleCache {
-  constructor(readonly dir: string) {}
+  /** Writes go to `dir`; reads try `dir`, then each of `alsoReads`. */
+  constructor(
+    readonly dir: string,
+    readonly alsoReads: string[] = [],
+  ) {}
 
-  private path(sha256: string): string {
-    return join(this.dir, sha256.slice(0, 2), sha256);
+  private path(sha256: string, dir = this.dir): string {
+    return join(dir, sha256.slice(0, 2), sha256);
   }
 
   put(content: string | Uint8Array): string {
@@ -139,9 +143,12 @@ export class ModuleCache {
 
   /** The content, or undefined when missing or when it no longer matches its hash. */
   get(sha256: string): Buffer | undefined {
-    const path = this.path(sha256);
-    if (!existsSync(path)) return undefined;
-    const bytes = readFileSync(path);
-    return createHash("sha256").update(bytes).digest("hex") === sha256 ? bytes : undefined;
+    for (const dir of [this.dir, ...this.alsoReads]) {
+      const path = this.path(sha256, dir);
+      if (!existsSync(path)) continue;
+      const bytes = readFileSync(path);
+      if (createHash("sha256").update(bytes).digest("hex") === sha256) return bytes;
+    }
+    return undefined;
   }
 }

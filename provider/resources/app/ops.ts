@@ -6,6 +6,7 @@
  * the source, verified against the hashes).
  */
 import { createHash } from "node:crypto";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "../../bundle/bundle-app.js";
 import { ControlApiError, ControlClient, prepareVersion } from "../../control-client/client.js";
@@ -14,11 +15,24 @@ import { readAppState, same, storedState, type AppCode, type AppState, type Stor
 import { appSources } from "../../bundle/source-files.js";
 import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
 
-/** The folder bundles are cached in: DYNAMIC_WORKERS_CACHE, else .dynamic-workers/cache under the project. */
-export function moduleCache(): ModuleCache {
-  return new ModuleCache(
-    resolve(process.env.DYNAMIC_WORKERS_CACHE ?? join(process.cwd(), ".dynamic-workers", "cache")),
-  );
+/** The user's bundle cache: pulumi-dynamic-workers under $XDG_CACHE_HOME, else under ~/.cache. */
+export function userModuleCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "pulumi-dynamic-workers");
+}
+
+/**
+ * Where bundles are cached, by content: DYNAMIC_WORKERS_CACHE; else
+ * `.dynamic-workers/cache` in `projectFolder` (the provider's is its working
+ * folder, where the engine runs it: the Pulumi project's). A program run
+ * outside its project folder (an inline Automation API program, whose
+ * provider runs in the workspace's folder) passes null and writes to the
+ * user's cache, which the provider reads after its own.
+ */
+export function moduleCache(projectFolder: string | null = process.cwd()): ModuleCache {
+  const given = process.env.DYNAMIC_WORKERS_CACHE;
+  if (given) return new ModuleCache(resolve(given));
+  if (projectFolder === null) return new ModuleCache(userModuleCacheDir());
+  return new ModuleCache(join(projectFolder, ".dynamic-workers", "cache"), [userModuleCacheDir()]);
 }
 
 /** The settings the host keeps for an app (see AppSettingsInput). */

@@ -12,7 +12,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerSource } from "../provider-text.js";
-import { relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./state.js";
 import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
@@ -68,9 +69,29 @@ export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 /** The code's hashes for state, and its contents for the version hash (never stored). */
 type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source"> & { contents: Record<string, InlineModule> };
 
+let projectFolderOf: { cwd: string; folder: string | null } | undefined;
+
+/**
+ * The program's project folder, which the engine runs the App provider in:
+ * the working folder, when it holds this project's Pulumi.yaml (the CLI,
+ * and the Automation API with a local program, run programs there). null
+ * for a program run elsewhere (an inline Automation API program: its
+ * provider runs in the workspace's folder, which the program cannot know).
+ */
+function programProjectFolder(): string | null {
+  const cwd = process.cwd();
+  if (projectFolderOf?.cwd === cwd) return projectFolderOf.folder;
+  const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => join(cwd, f)).find((f) => existsSync(f));
+  const name = file && /^name:\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, "utf8"))?.[1];
+  const folder = name !== undefined && name === pulumi.runtime.getProject() ? cwd : null;
+  projectFolderOf = { cwd, folder };
+  return folder;
+}
+
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
 async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
-  const cache = moduleCache();
+  const project = programProjectFolder();
+  const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
   if (args.source !== undefined) {
     bundle = await bundleAppCached(args.source, cache);
@@ -88,8 +109,12 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
     mainModule: bundle.mainModule,
     modules,
     contents: bundle.modules as Record<string, InlineModule>,
+    // Relative to the project folder, so state is the same on every machine; absolute when the program
+    // does not know the folder its provider runs in (it resolves there all the same).
     source:
-      bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
+      bundle.root !== undefined
+        ? { root: project === null ? bundle.root : relative(project, bundle.root) || ".", entry: bundle.entry! }
+        : null,
   };
 }
 

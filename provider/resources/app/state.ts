@@ -42,7 +42,7 @@ export interface AppCode {
   mainModule: string;
   /** Module name to its type, sha256 and size. */
   modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
-  /** Where to re-bundle from when the cache lacks a module: relative to the project folder. */
+  /** Where to re-bundle from when the cache lacks a module: relative to the project folder, or absolute (see App). */
   source: { root: string; entry: string } | null;
   compatibilityDate: string;
   compatibilityFlags: string[];

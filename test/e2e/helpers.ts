@@ -29,9 +29,12 @@ export async function freePort(): Promise<number> {
 /** The local target as a separate process (so it can be killed like a real one). */
 export class LocalTarget {
   private child?: ChildProcess;
+  /** `bin`: the `dynamic-workers` command to run in `cwd`, this repository's unless given (an installed package's). */
   constructor(
     readonly port: number,
     readonly state: string,
+    readonly bin = join(ROOT, "bin", "dynamic-workers.mjs"),
+    readonly cwd = ROOT,
   ) {}
 
   get apiBaseUrl(): string {
@@ -42,17 +45,9 @@ export class LocalTarget {
     // Its own process group, so a kill takes workerd (Miniflare's child) down with it.
     this.child = spawn(
       process.execPath,
-      [
-        join(ROOT, "bin", "dynamic-workers.mjs"),
-        "local",
-        "--port",
-        String(this.port),
-        "--state",
-        this.state,
-        "--quiet",
-      ],
+      [this.bin, "local", "--port", String(this.port), "--state", this.state, "--quiet"],
       {
-        cwd: ROOT,
+        cwd: this.cwd,
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       },

@@ -47,6 +47,10 @@ export interface Bundle {
   entry: string;
   /** Files that went into the bundle, relative to root, sorted. */
   inputs: string[];
+  /** The bundle's export names, sorted (esbuild's metafile). */
+  exports: string[];
+  /** The `node:*` modules it imports, sorted. */
+  nodeImports: string[];
 }
 
 /** Finds the entry file of `source` (a folder or a file), or says what was looked for. */
@@ -106,12 +110,16 @@ export async function bundleApp(source: string): Promise<Bundle> {
   }
   const out = result.outputFiles.find((f) => f.path.endsWith(".js"));
   if (!out) throw new BundleError(`cannot bundle '${source}': esbuild produced no JavaScript`);
+  const meta = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".js"))?.[1];
+  const nodeImports = new Set((meta?.imports ?? []).filter((i) => i.path.startsWith("node:")).map((i) => i.path));
   return {
     modules: { [BUNDLE_MODULE]: { type: "js", content: out.text } },
     mainModule: BUNDLE_MODULE,
     root,
     entry,
     inputs: Object.keys(result.metafile.inputs).sort(),
+    exports: [...(meta?.exports ?? [])].sort(),
+    nodeImports: [...nodeImports].sort(),
   };
 }
 

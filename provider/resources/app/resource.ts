@@ -17,6 +17,7 @@ import { join, relative } from "node:path";
 import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./state.js";
 import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
+import { startIssues } from "../../bundle/start-checks.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
@@ -94,7 +95,17 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
   if (args.source !== undefined) {
-    bundle = await bundleAppCached(args.source, cache);
+    const bundled = await bundleAppCached(args.source, cache);
+    const issues = startIssues(bundled, {
+      durableObject: args.durableObject ?? null,
+      compatibilityFlags: args.compatibilityFlags ?? [],
+    });
+    if (issues.length > 0) {
+      throw new Error(
+        `App '${name}': its code would not start: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      );
+    }
+    bundle = bundled;
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
   }

@@ -8,6 +8,7 @@ import {
   deleteHost,
   deployedMigrationTag,
   newControlToken,
+  newSecretsKey,
   readHost,
   uploadHost,
 } from "../../provider/resources/host-worker/ops.js";
@@ -63,7 +64,7 @@ describe("HostWorker operations", () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
     const token = newControlToken();
     expect(token).toMatch(/^[0-9a-f]{64}$/);
-    const out = await uploadHost(cf, inputs(), token);
+    const out = await uploadHost(cf, inputs(), token, newSecretsKey());
     expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
     expect(Object.keys(out.namespaceIds).sort()).toEqual(["APP_CONTROL", "APP_OBJECTS", "CATALOG"]);
     const control = controlOf("host-a", token);
@@ -81,9 +82,20 @@ describe("HostWorker operations", () => {
 
   it("updates with no migration, keeping the ids and the apps; a new token rotates access", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
-    const before = await readHost(cf, { ...inputs(), controlToken: "x", migrationTag: null, namespaceIds: {} });
+    const before = await readHost(cf, {
+      ...inputs(),
+      controlToken: "x",
+      secretsKey: "k",
+      migrationTag: null,
+      namespaceIds: {},
+    });
     const rotated = newControlToken();
-    const out = await uploadHost(cf, inputs({ platformConfig: { cacheTtlSeconds: 0, versionsKept: 5 } }), rotated);
+    const out = await uploadHost(
+      cf,
+      inputs({ platformConfig: { cacheTtlSeconds: 0, versionsKept: 5 } }),
+      rotated,
+      newSecretsKey(),
+    );
     expect(out.namespaceIds).toEqual(before!.namespaceIds);
     expect((await controlOf("host-a", rotated).getApp("probe"))?.currentVersion).toMatch(/^[0-9a-f]{64}$/);
     expect(
@@ -121,7 +133,7 @@ describe("HostWorker operations", () => {
       UPLOAD_REQUEST_OPTIONS as never,
     );
     expect((await deployedMigrationTag(cf, "local", "host-a")).tag).toBe("v99");
-    await expect(uploadHost(cf, inputs(), newControlToken())).rejects.toThrow(
+    await expect(uploadHost(cf, inputs(), newControlToken(), newSecretsKey())).rejects.toThrow(
       /migration tag 'v99'.*does not know.*Refusing to overwrite/,
     );
     expect(await (await fetch(`${t.target.url}/_scripts/host-a/`)).text()).toBe("newer");
@@ -130,15 +142,26 @@ describe("HostWorker operations", () => {
   it("refuses a bundle other than the one planned", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
     await expect(
-      uploadHost(cf, inputs({ scriptName: "host-b", bundleSha256: "0".repeat(64) }), newControlToken()),
+      uploadHost(
+        cf,
+        inputs({ scriptName: "host-b", bundleSha256: "0".repeat(64) }),
+        newControlToken(),
+        newSecretsKey(),
+      ),
     ).rejects.toThrow(/package changed between preview and update/);
     expect((await deployedMigrationTag(cf, "local", "host-b")).exists).toBe(false);
   });
 
   it("read reports a deleted script as gone; delete of a missing script is success", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
-    await uploadHost(cf, inputs({ scriptName: "host-c" }), newControlToken());
-    const outs = { ...inputs({ scriptName: "host-c" }), controlToken: "x", migrationTag: null, namespaceIds: {} };
+    await uploadHost(cf, inputs({ scriptName: "host-c" }), newControlToken(), newSecretsKey());
+    const outs = {
+      ...inputs({ scriptName: "host-c" }),
+      controlToken: "x",
+      secretsKey: "k",
+      migrationTag: null,
+      namespaceIds: {},
+    };
     expect(await readHost(cf, outs)).not.toBeNull();
     await deleteHost(cf, "local", "host-c");
     expect(await readHost(cf, outs)).toBeNull();

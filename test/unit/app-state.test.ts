@@ -20,6 +20,7 @@ const full: AppState = {
   },
   settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
   secrets: {},
+  secretsKey: "",
   control: { url: "http://127.0.0.1:8787/_scripts/h", maxQuota: null },
   controlToken: "t",
 };

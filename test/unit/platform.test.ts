@@ -22,7 +22,11 @@ pulumi.runtime.setMocks(
       made.push({ type: args.type, name: args.name, inputs: args.inputs });
       const state = { ...args.inputs };
       if (args.type.endsWith("HostWorker"))
-        Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
+        Object.assign(state, {
+          controlToken: "mock-token",
+          secretsKey: "mock-secrets-key",
+          namespaceIds: { CATALOG: "ns1" },
+        });
       return { id: `${args.name}-id`, state };
     },
     call: () => ({}),
@@ -186,9 +190,12 @@ describe("App", () => {
       "controlToken",
       "name",
       "secrets",
+      "secretsKey",
       "settings",
     ]);
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
+    // The hash digests the secret under the platform's key (shared/version-hash.ts), which the app keeps as a secret.
+    expect(m.inputs.secretsKey).toEqual({ [SECRET_SIG]: expect.any(String), value: "mock-secrets-key" });
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
     // The provider is named by a short text, not serialized (resources/provider-text.ts; serialize.test.ts runs it).

@@ -1,6 +1,7 @@
 /**
  * One code version of an app: its modules, compatibility settings, Durable
- * Object class and env. Everything here is part of the version hash.
+ * Object class, env and secrets. Everything here is part of the version hash
+ * (secrets through a keyed digest).
  * Runs in Node and in workerd.
  */
 import { z } from "zod";
@@ -111,6 +112,12 @@ export const AppVersionSpec = z
     durableObjects: nameRecord(EnvVarName, ClassName).default({}),
     /** Plain-text vars in the app's `env`. @default {} */
     env: nameRecord(EnvVarName, z.string()).default({}),
+    /**
+     * Secret vars in the app's `env`: the hash covers them only through a
+     * digest keyed with the platform's secrets key, and no answer of the
+     * control API holds their values. @default {}
+     */
+    secrets: nameRecord(EnvVarName, z.string()).default({}),
   })
   .superRefine((spec, ctx) => {
     const names = Object.keys(spec.modules);
@@ -145,23 +152,43 @@ export const AppVersionSpec = z
       });
     }
     checkBindings(spec.durableObjects, spec.env, ctx);
-    const envKeys = Object.keys(spec.env);
-    if (envKeys.length > LIMITS.maxEnvVars) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["env"],
-        message: `at most ${LIMITS.maxEnvVars} vars are allowed (got ${envKeys.length})`,
-      });
-    }
-    const envBytes = new TextEncoder().encode(JSON.stringify(spec.env)).byteLength;
-    if (envBytes > LIMITS.maxEnvBytes) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["env"],
-        message: `is ${envBytes} bytes as JSON; at most ${LIMITS.maxEnvBytes} bytes are allowed`,
-      });
-    }
+    checkEnv(spec, ctx);
   });
+
+/** Plain vars and secrets: no name in both, and within the env caps counted together (one env in the isolate). */
+function checkEnv(
+  spec: { env: Record<string, string>; secrets: Record<string, string> },
+  ctx: z.core.$RefinementCtx,
+): void {
+  for (const name of Object.keys(spec.secrets)) {
+    if (Object.hasOwn(spec.env, name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secrets", name],
+        message: `'${name}' is both an env var and a secret; use one`,
+      });
+    }
+  }
+  const both = { ...spec.env, ...spec.secrets };
+  const what = Object.keys(spec.secrets).length > 0 ? ", counting the secrets" : "";
+  const envKeys = Object.keys(both);
+  if (envKeys.length > LIMITS.maxEnvVars) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env"],
+      message: `at most ${LIMITS.maxEnvVars} vars are allowed${what} (got ${envKeys.length})`,
+    });
+  }
+  const envBytes = new TextEncoder().encode(JSON.stringify(both)).byteLength;
+  if (envBytes > LIMITS.maxEnvBytes) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env"],
+      message: `is ${envBytes} bytes as JSON${what}; at most ${LIMITS.maxEnvBytes} bytes are allowed`,
+    });
+  }
+}
+
 export type AppVersionSpecInput = z.input<typeof AppVersionSpec>;
 
 function checkBindings(bindings: Record<string, string>, env: Record<string, string>, ctx: z.RefinementCtx): void {

@@ -73,7 +73,9 @@ export class Hog extends DurableObject {
   }
   async nest(n) {
     const facets = realFacets.get(this.ctx) ?? this.ctx.facets;
-    const cls = this.ctx.exports?.Hog ?? workers.exports?.Hog;
+    let cls;
+    try { cls = this.ctx.exports?.Hog; } catch { /* the host's ctx.exports explains itself by throwing */ }
+    cls ??= workers.exports?.Hog;
     const out = [];
     for (let i = 0; i < n; i++) {
       out.push(await attempt(() => facets.get("nested" + i, () => ({ class: cls })).write(64)));

@@ -83,6 +83,23 @@ export function wrapApp(
   return { main, classes };
 }
 
+/**
+ * `ctx.exports` is not offered (the host loads apps without it, see
+ * data-plane/worker-code.ts): reading a name from it says what to use.
+ */
+function explainNoExports(ctx: unknown): void {
+  if ((ctx as { exports?: unknown }).exports !== undefined) return;
+  const explain = new Proxy(Object.freeze({}), {
+    get(_, name) {
+      if (typeof name !== "string" || name === "then") return undefined;
+      throw new TypeError(
+        `ctx.exports.${name}: this platform offers no ctx.exports; declare the class as a Durable Object binding (durableObjects: { BINDING: "${name}" }) and use env.BINDING`,
+      );
+    },
+  });
+  Object.defineProperty(ctx, "exports", { value: explain });
+}
+
 /** Each declared class with the field that declares it, for messages. */
 function declaredClasses(values: AppValues): [string, string][] {
   const out: [string, string][] = values.durableObject ? [["durableObject", values.durableObject]] : [];
@@ -153,6 +170,7 @@ function guardedClass(cls: Constructor, wrapEnv: (env: unknown) => unknown, capt
         const api = (env as { OBJECTS?: AlarmApi } | null)?.OBJECTS;
         if (api) hostAlarms((ctx as DurableObjectState).storage, api, props);
       }
+      explainNoExports(ctx);
       const guard = guardStorage(ctx as DurableObjectState);
       super(ctx, wrapEnv(env));
       this.#dwGuard = guard;

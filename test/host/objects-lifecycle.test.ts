@@ -1,4 +1,4 @@
-// Alarms of app objects on the real host: the supervisor owns each object's
+// Alarms and ctx.exports of app objects on the real host: the supervisor owns each object's
 // alarm (facets cannot set one) and runs the class's alarm() on the app's
 // current code; an app that was deleted never has its class woken.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,4 +42,22 @@ describe("alarms of app objects", () => {
     }
     expect(rang).toBe(1);
   }, 30_000);
+});
+
+describe("ctx.exports in an app's object", () => {
+  it("says what to use instead, naming the class", async () => {
+    await deploy(
+      host,
+      "exporter",
+      `import { DurableObject } from "cloudflare:workers";
+      export class Box extends DurableObject {
+        peek() { try { return String(this.ctx.exports.Box); } catch (e) { return "ERR " + e.message; } }
+      }
+      export default { async fetch(request, env) { return Response.json(await env.BOXES.getByName("b").peek()); } };`,
+      { durableObjects: { BOXES: "Box" } },
+    );
+    expect(await getJson(host, "/apps/exporter/")).toMatch(
+      /^ERR ctx\.exports\.Box: this platform offers no ctx\.exports; declare the class as a Durable Object binding \(durableObjects: \{ BINDING: "Box" \}\)/,
+    );
+  });
 });

@@ -14,7 +14,19 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 const BODY = 56;
 const ID_RE = /^[0-9a-f]{64}$/;
 
-const digest = (text: string): string => bytesToHex(sha256(utf8ToBytes(text)));
+/** Digests computed before, by text: an app asks for the same few names again and again (sha256 in JS costs). */
+const known = new Map<string, string>();
+const KNOWN_MAX = 10_000;
+
+function digest(text: string): string {
+  let d = known.get(text);
+  if (d === undefined) {
+    d = bytesToHex(sha256(utf8ToBytes(text)));
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.set(text, d);
+  }
+  return d;
+}
 
 function checkOf(app: string, className: string, body: string): string {
   return digest(`check\u0000${app}\u0000${className}\u0000${body}`).slice(0, 64 - BODY);

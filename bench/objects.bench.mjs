@@ -115,7 +115,8 @@ async function alarms(base, label) {
   return { p50, p99 };
 }
 
-async function main() {
+/** One workerd: the host, and the app as a plain Worker beside it, each on a direct socket. */
+async function start() {
   const { options: host } = await hostWorker();
   host.bindings.PLATFORM_CONFIG = { cacheTtlSeconds: 60, limits: { maxQuota: { maxObjects: ALARMS + 10 } } };
   const mf = new Miniflare({
@@ -133,46 +134,55 @@ async function main() {
       },
     ],
   });
-  try {
-    await mf.ready;
-    const hostUrl = await mf.unsafeGetDirectURL("host");
-    const plainUrl = await mf.unsafeGetDirectURL("plain");
-    const { ControlClient } = await dist("control-client/client.js");
-    const control = new ControlClient({ url: hostUrl.toString(), token: TOKEN });
-    await control.rollOut(
-      "bench",
-      {
-        mainModule: "index.js",
-        modules: { "index.js": { type: "js", content: APP } },
-        compatibilityDate: DATE,
-        durableObject: "Counter",
-        durableObjects: { COUNTER: "Counter" },
-      },
-      { quota: { maxObjects: ALARMS + 10, requestsPerMinute: 1_000_000 } },
+  await mf.ready;
+  return { mf, hostUrl: await mf.unsafeGetDirectURL("host"), plainUrl: await mf.unsafeGetDirectURL("plain") };
+}
+
+async function deployApp(hostUrl) {
+  const { ControlClient } = await dist("control-client/client.js");
+  const control = new ControlClient({ url: hostUrl.toString(), token: TOKEN });
+  await control.rollOut(
+    "bench",
+    {
+      mainModule: "index.js",
+      modules: { "index.js": { type: "js", content: APP } },
+      compatibilityDate: DATE,
+      durableObject: "Counter",
+      durableObjects: { COUNTER: "Counter" },
+    },
+    { quota: { maxObjects: ALARMS + 10, requestsPerMinute: 1_000_000 } },
+  );
+}
+
+/** Parts 1 and 2, interleaved round by round. */
+async function requestsAndSockets(ns, objects, plain) {
+  for (const u of [ns, objects, plain]) await requestRound(u, 50);
+  const r = { ns: [], objects: [], plain: [], wsHost: [], wsPlain: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    r.ns.push(median(await requestRound(ns, REQUESTS)));
+    r.objects.push(median(await requestRound(objects, REQUESTS)));
+    r.plain.push(median(await requestRound(plain, REQUESTS)));
+    r.wsHost.push(median(await socketRound(ns.replace(/^http/, "ws"), MESSAGES)));
+    r.wsPlain.push(median(await socketRound(plain.replace(/^http/, "ws"), MESSAGES)));
+    console.log(
+      `  round ${round + 1}: request p50 ns ${fmt(r.ns.at(-1))} ms, OBJECTS ${fmt(r.objects.at(-1))} ms, plain ${fmt(r.plain.at(-1))} ms; socket p50 host ${fmt(r.wsHost.at(-1))} ms, plain ${fmt(r.wsPlain.at(-1))} ms`,
     );
+  }
+  const ratio = (a, b) => median(a.map((x, i) => x / b[i]));
+  const verdict = (x, t) => `${fmt(x)}  (target ≤ ${t})  ${x <= t ? "PASS" : "MISS"}`;
+  console.log("\nratio (median of per-round p50 ratios)");
+  console.log(`  namespace / env.OBJECTS request   ${verdict(ratio(r.ns, r.objects), TARGETS.nsVsObjects)}`);
+  console.log(`  namespace / plain workerd request ${fmt(ratio(r.ns, r.plain))}  (reference, no target)`);
+  console.log(`  socket round trip host / plain    ${verdict(ratio(r.wsHost, r.wsPlain), TARGETS.socketVsPlain)}`);
+}
+
+async function main() {
+  const { mf, hostUrl, plainUrl } = await start();
+  try {
+    await deployApp(hostUrl);
     const ns = new URL("/apps/bench/", hostUrl).toString();
-    const objects = new URL("/apps/bench/objects", hostUrl).toString();
     const plain = new URL("/", plainUrl).toString();
-    for (const u of [ns, objects, plain]) await requestRound(u, 50);
-
-    const r = { ns: [], objects: [], plain: [], wsHost: [], wsPlain: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      r.ns.push(median(await requestRound(ns, REQUESTS)));
-      r.objects.push(median(await requestRound(objects, REQUESTS)));
-      r.plain.push(median(await requestRound(plain, REQUESTS)));
-      r.wsHost.push(median(await socketRound(ns.replace(/^http/, "ws"), MESSAGES)));
-      r.wsPlain.push(median(await socketRound(plain.replace(/^http/, "ws"), MESSAGES)));
-      console.log(
-        `  round ${round + 1}: request p50 ns ${fmt(r.ns.at(-1))} ms, OBJECTS ${fmt(r.objects.at(-1))} ms, plain ${fmt(r.plain.at(-1))} ms; socket p50 host ${fmt(r.wsHost.at(-1))} ms, plain ${fmt(r.wsPlain.at(-1))} ms`,
-      );
-    }
-    const ratio = (a, b) => median(a.map((x, i) => x / b[i]));
-    const verdict = (x, t) => `${fmt(x)}  (target ≤ ${t})  ${x <= t ? "PASS" : "MISS"}`;
-    console.log("\nratio (median of per-round p50 ratios)");
-    console.log(`  namespace / env.OBJECTS request   ${verdict(ratio(r.ns, r.objects), TARGETS.nsVsObjects)}`);
-    console.log(`  namespace / plain workerd request ${fmt(ratio(r.ns, r.plain))}  (reference, no target)`);
-    console.log(`  socket round trip host / plain    ${verdict(ratio(r.wsHost, r.wsPlain), TARGETS.socketVsPlain)}`);
-
+    await requestsAndSockets(ns, new URL("/apps/bench/objects", hostUrl).toString(), plain);
     const a = await alarms(ns, "host");
     const b = await alarms(plain, "plain");
     console.log(`\nalarms, ${ALARMS} objects, ${ALARM_AHEAD_MS} ms ahead: scheduled-to-fired delay`);

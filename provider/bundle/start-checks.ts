@@ -18,16 +18,21 @@ export interface StartIssue {
 
 export function startIssues(
   bundle: Pick<Bundle, "exports" | "nodeImports">,
-  spec: { durableObject: string | null; compatibilityFlags: string[] },
+  spec: { durableObject: string | null; durableObjects?: Record<string, string>; compatibilityFlags: string[] },
 ): StartIssue[] {
   const issues: StartIssue[] = [];
   const exported = bundle.exports.filter((e) => e !== "default");
-  if (spec.durableObject !== null && !bundle.exports.includes(spec.durableObject)) {
-    const near = exported.find((e) => e.toLowerCase() === spec.durableObject!.toLowerCase());
+  const declared: [string, string][] = [
+    ...(spec.durableObject !== null ? [["durableObject", spec.durableObject] as [string, string]] : []),
+    ...Object.entries(spec.durableObjects ?? {}).map(([b, c]): [string, string] => [`durableObjects.${b}`, c]),
+  ];
+  for (const [path, cls] of declared) {
+    if (bundle.exports.includes(cls)) continue;
+    const near = exported.find((e) => e.toLowerCase() === cls.toLowerCase());
     issues.push({
-      path: "durableObject",
+      path,
       message:
-        `'${spec.durableObject}' is not exported by the app's code` +
+        `'${cls}' is not exported by the app's code` +
         (near ? `; did you mean '${near}'?` : ` (it exports: ${exported.join(", ") || "nothing by name"})`),
     });
   }

@@ -12,6 +12,39 @@ const json = async <T = unknown>(r: Promise<Response>) => (await (await r).json(
 
 export const LIFECYCLE_APPS: CompatApp[] = [
   {
+    name: "rpc-target",
+    bindings: { ACCOUNTS: "Accounts" },
+    source: `
+import { DurableObject, RpcTarget } from "cloudflare:workers";
+class Session extends RpcTarget {
+  constructor(storage, user) { super(); this.storage = storage; this.user = user; }
+  deposit(amount) {
+    const key = "balance:" + this.user;
+    const balance = (this.storage.kv.get(key) ?? 0) + amount;
+    this.storage.kv.put(key, balance);
+    return balance;
+  }
+  get name() { return this.user; }
+}
+export class Accounts extends DurableObject {
+  open(user) { return new Session(this.ctx.storage, user); }
+  async total(users) { return users.reduce((sum, u) => sum + (this.ctx.storage.kv.get("balance:" + u) ?? 0), 0); }
+}
+export default {
+  async fetch(request, env) {
+    const bank = env.ACCOUNTS.getByName("bank");
+    const session = await bank.open("ann");
+    const first = await session.deposit(10);
+    const second = await session.deposit(5);
+    return Response.json({ first, second, name: await session.name, total: await bank.total(["ann", "bob"]) });
+  },
+};`,
+    async check(fetch) {
+      expect(await json(fetch("/"))).toEqual({ first: 10, second: 15, name: "ann", total: 15 });
+      expect(await json(fetch("/"))).toEqual({ first: 25, second: 30, name: "ann", total: 30 });
+    },
+  },
+  {
     name: "alarms",
     bindings: { REMINDERS: "Reminder" },
     source: `

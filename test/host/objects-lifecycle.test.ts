@@ -44,6 +44,26 @@ describe("alarms of app objects", () => {
   }, 30_000);
 });
 
+describe("an alarm is a request of its app", () => {
+  it("is counted against requestsPerMinute", async () => {
+    await deploy(host, "counted", BELL, { durableObjects: { BELL: "Bell" } }, { quota: { requestsPerMinute: 20 } });
+    expect(await getJson(host, "/apps/counted/ring")).toBe(true);
+    let rang = 0;
+    let calls = 0;
+    for (let i = 0; i < 50 && rang === 0; i++) {
+      await sleep(200);
+      rang = await getJson<number>(host, "/apps/counted/rang");
+      calls++;
+    }
+    expect(rang).toBe(1);
+    // With 20 a minute, an isolate leases one request at a time and reports the one it used before:
+    // one more request reports everything before it, the alarm included.
+    await getJson(host, "/apps/counted/rang");
+    const { total } = (await host.control.usage("counted")).usage.requests;
+    expect(total).toBeGreaterThanOrEqual(1 + calls + 1);
+  }, 30_000);
+});
+
 describe("ctx.exports in an app's object", () => {
   it("says what to use instead, naming the class", async () => {
     await deploy(

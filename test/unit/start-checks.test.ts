@@ -45,6 +45,15 @@ describe("startIssues", () => {
     ]);
   });
 
+  it("names each declared binding whose class the code does not export", async () => {
+    const b = await bundled(NOTES);
+    const spec = { durableObject: null, durableObjects: { NOTES: "NotesDb", ROOMS: "notesdb", CHAT: "Chat" } };
+    expect(startIssues(b, { ...spec, compatibilityFlags: [] })).toEqual([
+      { path: "durableObjects.ROOMS", message: "'notesdb' is not exported by the app's code; did you mean 'NotesDb'?" },
+      { path: "durableObjects.CHAT", message: "'Chat' is not exported by the app's code (it exports: NotesDb)" },
+    ]);
+  });
+
   it("refuses an entry with no handler and no class", async () => {
     const b = await bundled(`export const helper = () => 1;`);
     expect(startIssues(b, { durableObject: null, compatibilityFlags: [] }).map((i) => i.path)).toEqual(["source"]);

@@ -21,6 +21,7 @@ import { loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
 import { ALARM_METHOD, STORAGE_METHOD } from "../app-isolate/names.js";
 import { NAMESPACE_MARK } from "./object-registry.js";
 import { resolveApp } from "../data-plane/version-cache.js";
+import { admit } from "../data-plane/rate-limit.js";
 import { StorageMeter } from "./storage-meter.js";
 import { TARGET_HEADER, refusal } from "./object-request.js";
 
@@ -336,6 +337,13 @@ export class AppObject extends DurableObject<Env> {
     if (!declared) {
       this.ctx.storage.kv.delete(ALARM_TARGET_KEY);
       return;
+    }
+    // An alarm is a request of the app: over requestsPerMinute it throws, and the runtime retries it later.
+    const admission = await admit(this.env, this.ctx as unknown as ExecutionContext, resolved);
+    if (!admission.ok) {
+      throw new Error(
+        `app '${kept.app}' is over its quota of ${admission.limit} requests per minute: the alarm is retried`,
+      );
     }
     const target: ObjectTarget = { ...kept, resolved };
     this.target = target;

@@ -104,6 +104,7 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
     const bundled = await bundleAppCached(args.source, cache);
     const issues = startIssues(bundled, {
       durableObject: args.durableObject ?? null,
+      durableObjects: args.durableObjects ?? {},
       compatibilityFlags: args.compatibilityFlags ?? [],
     });
     if (issues.length > 0) {

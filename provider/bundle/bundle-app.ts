@@ -76,6 +76,8 @@ function location(m: Message, root: string): string {
 export const BUILD_OPTIONS = {
   bundle: true,
   format: "esm",
+  // Wrangler's default module rules for text: `import page from "./page.html"` is the file's text.
+  loader: { ".html": "text", ".txt": "text", ".sql": "text" },
   platform: "neutral",
   target: "es2023",
   conditions: ["workerd", "worker", "browser"],

@@ -148,6 +148,35 @@ describe("Platform", () => {
 });
 
 describe("App", () => {
+  it("reads a Wrangler file in its source folder; its own arguments override the file field by field", async () => {
+    const dir = join(appDir.path, "..", `wrangler-app-${process.pid}`);
+    mkdirSync(join(dir, "src"), { recursive: true });
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      `{ "main": "src/worker.js", "compatibility_date": "2026-05-01", "vars": { "A": "file", "B": "file" },
+         "durable_objects": { "bindings": [{ "name": "ROOMS", "class_name": "Room" }] }, "limits": { "cpu_ms": 50 } }`,
+    );
+    writeFileSync(
+      join(dir, "src", "worker.js"),
+      'import { DurableObject } from "cloudflare:workers"; export class Room extends DurableObject {} export default { fetch() { return new Response("w"); } };',
+    );
+    const p = new Platform("pw", { accountId: "local", scriptName: "pw" });
+    const app = new App("wr", { platform: p, source: dir, env: { B: "program" }, compatibilityDate: "2026-06-01" });
+    await value(app.versionHash);
+    const m = byType(":App").find((x) => x.name === "wr")!;
+    expect(m.inputs.code).toMatchObject({
+      compatibilityDate: "2026-06-01",
+      durableObjects: { ROOMS: "Room" },
+      env: { A: "file", B: "program" },
+      source: { entry: "worker.js" },
+    });
+    expect(m.inputs.settings).toEqual({ quota: { cpuMs: 50 } });
+    writeFileSync(join(dir, "wrangler.jsonc"), `{ "main": "src/worker.js", "kv_namespaces": [{ "binding": "KV" }] }`);
+    expect(() => new App("wr2", { platform: p, source: dir })).toThrow(
+      /^App 'wr2': .*\/wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars and secrets$/,
+    );
+  });
+
   it("bundles the source and hands the engine only hashes and settings", async () => {
     const p = new Platform("pa", { accountId: "local", scriptName: "pa" });
     const app = new App("todo", {

@@ -18,6 +18,7 @@ import { storedCode, storedSettings, type AppCode, type StoredAppState } from ".
 import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
 import { startIssues } from "../../bundle/start-checks.js";
+import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
@@ -93,6 +94,36 @@ function programProjectFolder(): string | null {
   const folder = name !== undefined && name === pulumi.runtime.getProject() ? cwd : null;
   projectFolderOf = { cwd, folder };
   return folder;
+}
+
+/**
+ * The App's arguments over what the source folder's Wrangler file says
+ * (bundle/wrangler-config.ts): each argument given overrides the file's
+ * field; `env` adds to the file's `vars`, and `quota` to its `limits`.
+ */
+function withWranglerConfig(name: string, args: AppArgs): AppArgs {
+  if (args.source === undefined) return args;
+  let w: WranglerArgs | null;
+  try {
+    w = readWranglerConfig(args.source);
+  } catch (e) {
+    if (e instanceof WranglerConfigError)
+      throw new Error(`App '${name}': ${args.source.replace(/\/$/, "")}/${e.message}`);
+    throw e;
+  }
+  if (!w) return args;
+  if (w.ignored.length) {
+    pulumi.log.warn(`App '${name}': ${w.file}: ${w.ignored.join(", ")} read and ignored (the platform decides them)`);
+  }
+  return {
+    ...args,
+    source: w.main !== undefined ? join(args.source, w.main) : args.source,
+    compatibilityDate: args.compatibilityDate ?? w.compatibilityDate,
+    compatibilityFlags: args.compatibilityFlags ?? w.compatibilityFlags,
+    durableObjects: args.durableObjects ?? w.durableObjects,
+    env: w.env || args.env ? { ...w.env, ...args.env } : undefined,
+    quota: w.cpuMs !== undefined ? { cpuMs: w.cpuMs, ...args.quota } : args.quota,
+  };
 }
 
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
@@ -190,10 +221,11 @@ export class App extends pulumi.CustomResource {
     url?: pulumi.Output<string>;
   } = {};
 
-  constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
-    if ((args.source === undefined) === (args.modules === undefined)) {
+  constructor(name: string, appArgs: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
+    if ((appArgs.source === undefined) === (appArgs.modules === undefined)) {
       throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
     }
+    const args = withWranglerConfig(name, appArgs);
     if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
       throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
     }

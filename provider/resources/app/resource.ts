@@ -209,6 +209,27 @@ function codeInput(prepared: Promise<PreparedCode>, args: AppArgs, secretsKey: p
   }));
 }
 
+/** Arguments that contradict each other, refused before anything is made. */
+function checkArgs(name: string, args: AppArgs): void {
+  if ((args.source === undefined) === (args.modules === undefined)) {
+    throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
+  }
+  if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
+    throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
+  }
+  if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
+    throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
+  }
+  if (args.secrets !== undefined && !args.platform && args.secretsKey === undefined) {
+    throw new Error(
+      `App '${name}': 'secrets' without 'platform' need 'secretsKey' (the platform's secretsKey output), which the version hash digests them with`,
+    );
+  }
+  if (args.platform && args.secretsKey !== undefined) {
+    throw new Error(`App '${name}': give 'platform' or 'secretsKey', not both (the platform has its key)`);
+  }
+}
+
 export class App extends pulumi.CustomResource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
@@ -222,24 +243,8 @@ export class App extends pulumi.CustomResource {
   } = {};
 
   constructor(name: string, appArgs: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
-    if ((appArgs.source === undefined) === (appArgs.modules === undefined)) {
-      throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
-    }
+    checkArgs(name, appArgs);
     const args = withWranglerConfig(name, appArgs);
-    if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
-      throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
-    }
-    if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
-      throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
-    }
-    if (args.secrets !== undefined && !args.platform && args.secretsKey === undefined) {
-      throw new Error(
-        `App '${name}': 'secrets' without 'platform' need 'secretsKey' (the platform's secretsKey output), which the version hash digests them with`,
-      );
-    }
-    if (args.platform && args.secretsKey !== undefined) {
-      throw new Error(`App '${name}': give 'platform' or 'secretsKey', not both (the platform has its key)`);
-    }
     const appName = args.name ?? name;
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the

@@ -5,7 +5,9 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { bundleApp } from "../../provider/bundle/bundle-app.js";
+import { readWranglerConfig } from "../../provider/bundle/wrangler-config.js";
 import { type TestHost, startHost } from "../helpers/host.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -16,12 +18,14 @@ describe.skipIf(!haveChromium)("the live-chat example in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
     host = await startHost({ config: { cacheTtlSeconds: 0 } });
-    const bundle = await bundleApp("examples/live-chat/app");
+    // The folder as a Workers project: its wrangler.jsonc says the entry, date and bindings, as for the App.
+    const wrangler = readWranglerConfig("examples/live-chat/app")!;
+    const bundle = await bundleApp(join("examples/live-chat/app", wrangler.main!));
     await host.control.rollOut("live-chat", {
       mainModule: bundle.mainModule,
       modules: bundle.modules,
-      compatibilityDate: "2026-07-01",
-      durableObjects: { ROOMS: "ChatRoom" },
+      compatibilityDate: wrangler.compatibilityDate!,
+      durableObjects: wrangler.durableObjects!,
     });
     // The flags keep Chromium off the network this machine does not have (FACTS.md).
     browser = await chromium.launch({

@@ -1,8 +1,9 @@
-// Live chat rooms, written as an ordinary Worker: a Durable Object per room
-// under a declared binding (env.ROOMS), WebSockets on the Hibernation API,
-// the last messages kept in the room's SQLite database.
+// Live chat rooms, written as an ordinary Workers project: wrangler.jsonc
+// declares the entry and a Durable Object per room (env.ROOMS), the page is
+// an HTML module, WebSockets use the Hibernation API, and the last messages
+// stay in the room's SQLite database.
 import { DurableObject } from "cloudflare:workers";
-import { PAGE } from "./page.js";
+import PAGE from "./page.html";
 
 interface Env {
   ROOMS: DurableObjectNamespace<ChatRoom>;

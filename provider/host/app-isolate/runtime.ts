@@ -58,6 +58,7 @@ export function wrapApp(
   values: AppValues,
   withEnv: WithEnv,
 ): { main: unknown; classes: Record<string, unknown> } {
+  explainNoCache();
   const capture = values.logs ? logCapture() : NO_CAPTURE;
   const wrapEnv = envWrapper((sink) => capture.setSink(sink), values);
   const main = wrapDefault(app.default, wrapEnv, capture, values.importsWorkers ? withEnv : null);
@@ -81,6 +82,26 @@ export function wrapApp(
       (wrapEnv(env) as { OBJECTS: { get(n: string): Fetcher } }).OBJECTS.get("main").fetch(request);
   }
   return { main, classes };
+}
+
+/**
+ * The Cache API is not offered: one cache for the host's zone would let an
+ * app read or poison another app's entries (and local workerd has none).
+ * `caches.default` and `caches.open()` say so instead of failing obscurely.
+ */
+function explainNoCache(): void {
+  const refuse = (): never => {
+    throw new Error(
+      "the Cache API is not offered to apps: one cache for the whole platform would let one app read or poison another's entries; keep what you would cache in a Durable Object",
+    );
+  };
+  const caches = Object.freeze({
+    get default(): never {
+      return refuse();
+    },
+    open: async (): Promise<never> => refuse(),
+  });
+  Object.defineProperty(globalThis, "caches", { value: caches, configurable: true });
 }
 
 /**

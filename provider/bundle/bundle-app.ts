@@ -47,6 +47,10 @@ export interface Bundle {
   entry: string;
   /** Files that went into the bundle, relative to root, sorted. */
   inputs: string[];
+  /** The bundle's export names, sorted (esbuild's metafile). */
+  exports: string[];
+  /** The `node:*` modules it imports, sorted. */
+  nodeImports: string[];
 }
 
 /** Finds the entry file of `source` (a folder or a file), or says what was looked for. */
@@ -72,6 +76,8 @@ function location(m: Message, root: string): string {
 export const BUILD_OPTIONS = {
   bundle: true,
   format: "esm",
+  // Wrangler's default module rules for text: `import page from "./page.html"` is the file's text.
+  loader: { ".html": "text", ".txt": "text", ".sql": "text" },
   platform: "neutral",
   target: "es2023",
   conditions: ["workerd", "worker", "browser"],
@@ -106,21 +112,29 @@ export async function bundleApp(source: string): Promise<Bundle> {
   }
   const out = result.outputFiles.find((f) => f.path.endsWith(".js"));
   if (!out) throw new BundleError(`cannot bundle '${source}': esbuild produced no JavaScript`);
+  const meta = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".js"))?.[1];
+  const nodeImports = new Set((meta?.imports ?? []).filter((i) => i.path.startsWith("node:")).map((i) => i.path));
   return {
     modules: { [BUNDLE_MODULE]: { type: "js", content: out.text } },
     mainModule: BUNDLE_MODULE,
     root,
     entry,
     inputs: Object.keys(result.metafile.inputs).sort(),
+    exports: [...(meta?.exports ?? [])].sort(),
+    nodeImports: [...nodeImports].sort(),
   };
 }
 
 /** A content-addressed store of module contents: `<dir>/<sha256>`. */
 export class ModuleCache {
-  constructor(readonly dir: string) {}
+  /** Writes go to `dir`; reads try `dir`, then each of `alsoReads`. */
+  constructor(
+    readonly dir: string,
+    readonly alsoReads: string[] = [],
+  ) {}
 
-  private path(sha256: string): string {
-    return join(this.dir, sha256.slice(0, 2), sha256);
+  private path(sha256: string, dir = this.dir): string {
+    return join(dir, sha256.slice(0, 2), sha256);
   }
 
   put(content: string | Uint8Array): string {
@@ -139,9 +153,12 @@ export class ModuleCache {
 
   /** The content, or undefined when missing or when it no longer matches its hash. */
   get(sha256: string): Buffer | undefined {
-    const path = this.path(sha256);
-    if (!existsSync(path)) return undefined;
-    const bytes = readFileSync(path);
-    return createHash("sha256").update(bytes).digest("hex") === sha256 ? bytes : undefined;
+    for (const dir of [this.dir, ...this.alsoReads]) {
+      const path = this.path(sha256, dir);
+      if (!existsSync(path)) continue;
+      const bytes = readFileSync(path);
+      if (createHash("sha256").update(bytes).digest("hex") === sha256) return bytes;
+    }
+    return undefined;
   }
 }

@@ -28,6 +28,8 @@ interface BundleRecord {
   recipe: string;
   stamps: Stamps;
   inputs: string[];
+  exports: string[];
+  nodeImports: string[];
   sha256: string;
 }
 
@@ -91,7 +93,8 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
   } catch {
     // No record yet, or an unreadable one: bundle.
   }
-  if (record?.recipe === RECIPE && unchanged(record.stamps)) {
+  // A record from before exports were kept is not reused.
+  if (record?.recipe === RECIPE && Array.isArray(record.exports) && unchanged(record.stamps)) {
     const content = cache.get(record.sha256);
     if (content) {
       const bundle: Bundle = {
@@ -100,6 +103,8 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
         root,
         entry,
         inputs: record.inputs,
+        exports: record.exports,
+        nodeImports: record.nodeImports ?? [],
       };
       seen.set(recordPath, { stamps: record.stamps, bundle });
       return bundle;
@@ -114,7 +119,17 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
   if (Object.values(stamps).some((s) => s !== null && s[1] >= started - RACY_MS)) return bundle;
   mkdirSync(dirname(recordPath), { recursive: true });
   const tmp = `${recordPath}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ recipe: RECIPE, stamps, inputs: bundle.inputs, sha256 } satisfies BundleRecord));
+  writeFileSync(
+    tmp,
+    JSON.stringify({
+      recipe: RECIPE,
+      stamps,
+      inputs: bundle.inputs,
+      exports: bundle.exports,
+      nodeImports: bundle.nodeImports,
+      sha256,
+    } satisfies BundleRecord),
+  );
   renameSync(tmp, recordPath);
   seen.set(recordPath, { stamps, bundle });
   return bundle;

@@ -75,12 +75,20 @@ export interface PreparedVersion {
   spec: AppVersionSpec;
 }
 
-/** Validates a version and computes its hash as the host will (shared/version-hash.ts). */
-export async function prepareVersion(input: AppVersionSpecInput): Promise<PreparedVersion> {
+/**
+ * Validates a version and computes its hash as the host will (shared/version-hash.ts).
+ * A version with secrets needs the platform's `secretsKey` (the Platform's output of that name).
+ */
+export async function prepareVersion(input: AppVersionSpecInput, secretsKey?: string): Promise<PreparedVersion> {
   const r = AppVersionSpec.safeParse(input);
   if (!r.success) throw new Error(`invalid app version: ${describeIssues(formatIssues(r.error))}`);
   const spec = r.data;
-  const { manifest, versionHash } = await buildVersion(spec, { requireContent: true });
+  if (Object.keys(spec.secrets).length > 0 && !secretsKey) {
+    throw new Error(
+      "invalid app version: secrets: give the platform's secretsKey, which the version hash digests them with",
+    );
+  }
+  const { manifest, versionHash } = await buildVersion(spec, { requireContent: true, secretsKey });
   return { versionHash, manifest, spec };
 }
 
@@ -88,6 +96,8 @@ export interface ControlClientOptions {
   /** The host's base URL, e.g. http://127.0.0.1:8787 (the client adds /_control/v1). */
   url: string;
   token: string;
+  /** The platform's secrets key, for rollOut of a version with secrets. */
+  secretsKey?: string;
   fetch?: typeof fetch;
   /**
    * Attempts after the first on network errors, 429 and 5xx, with
@@ -104,6 +114,7 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 export class ControlClient {
   private readonly base: string;
   private readonly token: string;
+  private readonly secretsKey: string | undefined;
   private readonly doFetch: typeof fetch;
   private readonly retries: number;
   private readonly backoffMs: number;
@@ -111,6 +122,7 @@ export class ControlClient {
   constructor(options: ControlClientOptions) {
     this.base = `${options.url.replace(/\/+$/, "")}${CONTROL_API_PREFIX}`;
     this.token = options.token;
+    this.secretsKey = options.secretsKey;
     this.doFetch = options.fetch ?? fetch;
     this.retries = options.retries ?? 0;
     this.backoffMs = options.backoffMs ?? 250;
@@ -278,7 +290,7 @@ export class ControlClient {
     spec: AppVersionSpecInput,
     settings: Partial<AppSettingsInput> = {},
   ): Promise<DeployOutcome> {
-    const prepared = await prepareVersion(spec);
+    const prepared = await prepareVersion(spec, this.secretsKey);
     const { app: info } = await this.putApp(app, settings);
     await this.putVersion(app, prepared);
     return this.deploy(app, prepared.versionHash, info.currentVersion);

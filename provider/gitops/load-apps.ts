@@ -54,6 +54,7 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
         name: f.name,
         source: f.source,
         ...(m.durableObject !== undefined && { durableObject: m.durableObject }),
+        ...(m.durableObjects !== undefined && { durableObjects: m.durableObjects }),
         ...(m.compatibilityDate !== undefined && { compatibilityDate: m.compatibilityDate }),
         ...(m.compatibilityFlags !== undefined && { compatibilityFlags: m.compatibilityFlags }),
         ...(m.env !== undefined && { env: m.env }),

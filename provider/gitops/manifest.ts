@@ -53,8 +53,14 @@ const manifestShape = {
     `The entry file, relative to the folder; bundled with esbuild. Default: the first of ${ENTRY_CANDIDATES.join(", ")}.`,
   ),
   durableObject: ClassName.optional().describe(
-    "The exported Durable Object class that holds the app's state (its SQLite databases).",
+    "The exported Durable Object class behind env.OBJECTS, the platform's own API (its SQLite databases).",
   ),
+  durableObjects: z
+    .record(EnvVarName, ClassName)
+    .optional()
+    .describe(
+      'Durable Object namespace bindings, as in wrangler: binding name in env → exported class, e.g. { "ROOM": "ChatRoom" } gives env.ROOM.getByName(name).',
+    ),
   compatibilityDate: CompatibilityDate.optional().describe("The Workers compatibility date, YYYY-MM-DD."),
   compatibilityFlags: CompatibilityFlags.optional().describe("Workers compatibility flags."),
   env: z

@@ -14,6 +14,8 @@ declare namespace Cloudflare {
     APP_OBJECTS: DurableObjectNamespace<import("./objects/app-object.js").AppObject>;
     /** secret_text: the control API's bearer token. Unset: control API disabled. */
     CONTROL_TOKEN?: string;
+    /** secret_text: the key of the secrets' digest in version hashes. Unset: versions with secrets are refused. */
+    SECRETS_KEY?: string;
     /** json: PlatformConfig. Unset: every default. */
     PLATFORM_CONFIG?: unknown;
   }

@@ -10,7 +10,16 @@
  *       compatibilityFlags (unique, sorted), durableObject or null,
  *       [[envName, envValue], …] sorted by name,
  *       [[moduleName, type, sha256], …] sorted by name]
+ *    followed, only when the version declares Durable Object bindings, by
+ *       [[binding, className], …] sorted by binding.
  *    Sorting is by UTF-16 code units (JavaScript's default sort).
+ *    A version with secrets has instead the tag "dynamic-workers/version/2"
+ *    and, after the env, its `secretsDigest`: lowercase hex of
+ *    HMAC-SHA256, keyed with the UTF-8 bytes of the platform's secrets key,
+ *    over the JSON text of [[secretName, value], …] sorted by name. The key
+ *    is known only to the host (its SECRETS_KEY) and to the Pulumi state
+ *    (as a secret), so nobody else can test a guess of a secret against a
+ *    version hash, however short the secret.
  * 3. `versionHash` = lowercase hex of SHA-256 over that text's UTF-8 bytes.
  *
  * Quota and outbound are settings, not code: they change without a version.
@@ -20,6 +29,8 @@
 import { BINARY_MODULE_TYPES, type AppVersionSpec, type ModuleType } from "./schema/index.js";
 
 export const VERSION_HASH_TAG = "dynamic-workers/version/1";
+/** The tag of a version with secrets (rule 2). */
+export const SECRET_VERSION_HASH_TAG = "dynamic-workers/version/2";
 
 const encoder = new TextEncoder();
 
@@ -44,13 +55,18 @@ export function moduleBytes(type: ModuleType, content: string): Uint8Array {
   return out;
 }
 
-/** What the version hash covers, with each module reduced to its digest. */
+/** What the version hash covers, with each module reduced to its digest and the secrets to a keyed digest. */
 export interface VersionManifest {
   mainModule: string;
   compatibilityDate: string;
   compatibilityFlags: string[];
   durableObject: string | null;
+  /** Binding → class; absent when the version declares none (so hashes of versions without any are unchanged). */
+  durableObjects?: Record<string, string>;
+  /** Plain vars only: a secret's value is never part of a manifest. */
   env: Record<string, string>;
+  /** The secrets' names (sorted) and their keyed digest (rule 2); absent when the version has none. */
+  secrets?: { names: string[]; digest: string };
   modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
 }
 
@@ -63,7 +79,25 @@ export function canonicalVersionText(m: VersionManifest): string {
   const modules = Object.entries(m.modules)
     .sort(byKey)
     .map(([name, mod]) => [name, mod.type, mod.sha256]);
-  return JSON.stringify([VERSION_HASH_TAG, m.mainModule, m.compatibilityDate, flags, m.durableObject, env, modules]);
+  const bindings = Object.entries(m.durableObjects ?? {}).sort(byKey);
+  const head = [m.mainModule, m.compatibilityDate, flags, m.durableObject, env];
+  const base = m.secrets
+    ? [SECRET_VERSION_HASH_TAG, ...head, m.secrets.digest, modules]
+    : [VERSION_HASH_TAG, ...head, modules];
+  return JSON.stringify(bindings.length ? [...base, bindings] : base);
+}
+
+/** The secrets' keyed digest of rule 2: HMAC-SHA256 under the platform's secrets key. */
+export async function secretsDigest(secretsKey: string, secrets: Record<string, string>): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secretsKey),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const text = JSON.stringify(Object.entries(secrets).sort(byKey));
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(text))));
 }
 
 export async function versionHashOf(m: VersionManifest): Promise<string> {
@@ -76,6 +110,8 @@ export interface BuiltVersion {
   versionHash: string;
   /** The bytes of each module given with content, by sha256 (what the host stores). */
   blobs: Record<string, Uint8Array>;
+  /** The secrets' values, which the manifest leaves out (the host stores them beside it, and never answers them). */
+  secrets: Record<string, string>;
 }
 
 /**
@@ -83,10 +119,11 @@ export interface BuiltVersion {
  * it is sent, clients to predict the hash. A module given only by sha256
  * (content the host already stores) gets size -1; with `requireContent` it
  * is an error instead, for a client that must know every module's bytes.
+ * A version with secrets needs `secretsKey`, the platform's key (rule 2).
  */
 export async function buildVersion(
   spec: AppVersionSpec,
-  options: { requireContent?: boolean } = {},
+  options: { requireContent?: boolean; secretsKey?: string } = {},
 ): Promise<BuiltVersion> {
   const modules: VersionManifest["modules"] = {};
   const blobs: Record<string, Uint8Array> = {};
@@ -103,15 +140,23 @@ export async function buildVersion(
     blobs[sha256] = bytes;
     modules[name] = { type: m.type, sha256, size: bytes.byteLength };
   }
+  const secretNames = Object.keys(spec.secrets).sort();
+  if (secretNames.length > 0 && !options.secretsKey) {
+    throw new Error("secrets: a version with secrets needs the platform's secrets key to be hashed");
+  }
   const manifest: VersionManifest = {
     mainModule: spec.mainModule,
     compatibilityDate: spec.compatibilityDate,
     compatibilityFlags: [...new Set(spec.compatibilityFlags)].sort(),
     durableObject: spec.durableObject,
+    ...(Object.keys(spec.durableObjects).length ? { durableObjects: spec.durableObjects } : {}),
     env: spec.env,
+    ...(secretNames.length > 0
+      ? { secrets: { names: secretNames, digest: await secretsDigest(options.secretsKey!, spec.secrets) } }
+      : {}),
     modules,
   };
-  return { manifest, versionHash: await versionHashOf(manifest), blobs };
+  return { manifest, versionHash: await versionHashOf(manifest), blobs, secrets: spec.secrets };
 }
 
 /** The inverse of moduleBytes: UTF-8 text, or base64 for binary kinds. */

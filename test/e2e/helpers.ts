@@ -29,9 +29,12 @@ export async function freePort(): Promise<number> {
 /** The local target as a separate process (so it can be killed like a real one). */
 export class LocalTarget {
   private child?: ChildProcess;
+  /** `bin`: the `dynamic-workers` command to run in `cwd`, this repository's unless given (an installed package's). */
   constructor(
     readonly port: number,
     readonly state: string,
+    readonly bin = join(ROOT, "bin", "dynamic-workers.mjs"),
+    readonly cwd = ROOT,
   ) {}
 
   get apiBaseUrl(): string {
@@ -42,17 +45,9 @@ export class LocalTarget {
     // Its own process group, so a kill takes workerd (Miniflare's child) down with it.
     this.child = spawn(
       process.execPath,
-      [
-        join(ROOT, "bin", "dynamic-workers.mjs"),
-        "local",
-        "--port",
-        String(this.port),
-        "--state",
-        this.state,
-        "--quiet",
-      ],
+      [this.bin, "local", "--port", String(this.port), "--state", this.state, "--quiet"],
       {
-        cwd: ROOT,
+        cwd: this.cwd,
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       },
@@ -101,13 +96,16 @@ export interface Run {
   stderr: string;
 }
 
-/** One stack of the quickstart in its own backend, with its own copy of the apps. */
+/** One stack of the quickstart (or of the project in `cwd`) in its own backend, with its own copy of the apps. */
 export class Stack {
   readonly dir = tempDir("dw-e2e-");
   readonly appsDir = join(this.dir.path, "apps");
   readonly name = "e2e";
 
-  constructor(readonly target: LocalTarget) {
+  constructor(
+    readonly target: LocalTarget,
+    readonly cwd = ROOT,
+  ) {
     cpSync(join(ROOT, "examples", "quickstart", "apps"), this.appsDir, { recursive: true });
   }
 
@@ -130,7 +128,7 @@ export class Stack {
       ? this.flags()
       : this.flags().slice(0, 3);
     const r = spawnSync("pulumi", [...args, ...flags], {
-      cwd: ROOT,
+      cwd: this.cwd,
       env: this.env(),
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
@@ -151,13 +149,13 @@ export class Stack {
 
   /** `pulumi up` as a child process, for the crash test. */
   spawnUp(): ChildProcess {
-    return spawn("pulumi", ["up", "--yes", ...this.flags()], { cwd: ROOT, env: this.env(), stdio: "pipe" });
+    return spawn("pulumi", ["up", "--yes", ...this.flags()], { cwd: this.cwd, env: this.env(), stdio: "pipe" });
   }
 
   init(config: Record<string, string> = {}): void {
     spawnSync("mkdir", ["-p", join(this.dir.path, "backend")]);
     this.run(["stack", "init"]);
-    const written = join(ROOT, "Pulumi.e2e.yaml");
+    const written = join(this.cwd, "Pulumi.e2e.yaml");
     if (existsSync(written)) renameSync(written, join(this.dir.path, "Pulumi.e2e.yaml"));
     this.setConfig({ apiBaseUrl: this.target.apiBaseUrl, appsDir: this.appsDir, ...config });
   }

@@ -7,11 +7,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { ControlClient } from "../../provider/control-client/client.js";
+import { expect } from "vitest";
+import { ControlApiError, ControlClient } from "../../provider/control-client/client.js";
 import { HOST_COMPATIBILITY_DATE, HOST_DURABLE_OBJECTS, hostBundle } from "../../provider/cloudflare/host-script.js";
 import type { PlatformConfigInput } from "../../provider/shared/schema/index.js";
 
 export const TOKEN = "test-control-token-0123456789abcdef";
+/** The host's SECRETS_KEY in tests (the Platform makes a random one). */
+export const SECRETS_KEY = "test-secrets-key-0123456789abcdef0123456789abcdef";
 
 export interface HostOptions {
   config?: PlatformConfigInput;
@@ -19,6 +22,8 @@ export interface HostOptions {
   persist?: string;
   /** The control token; null: none bound. */
   token?: string | null;
+  /** The key of the secrets' digest; null: none bound (a host from before secrets keys). */
+  secretsKey?: string | null;
 }
 
 export interface TestHost {
@@ -47,6 +52,8 @@ export async function startHostIsolates(
   const bindings: Record<string, unknown> = { PLATFORM_CONFIG: opts.config ?? {} };
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) bindings.CONTROL_TOKEN = token;
+  const secretsKey = opts.secretsKey === undefined ? SECRETS_KEY : opts.secretsKey;
+  if (secretsKey !== null) bindings.SECRETS_KEY = secretsKey;
   const worker = (i: number) => ({
     name: i === 0 ? "host" : `host-${i}`,
     modules: [{ type: "ESModule" as const, path: "host.js", contents: bundle.code }],
@@ -75,12 +82,22 @@ export async function startHostIsolates(
     host: {
       mf,
       url,
-      control: new ControlClient({ url: url.toString(), token: token ?? "" }),
+      control: new ControlClient({ url: url.toString(), token: token ?? "", secretsKey: secretsKey ?? undefined }),
       fetch: doFetch,
       dispose: () => mf.dispose(),
     },
     isolates: fetchers.map((f) => (path: string) => f.fetch(new URL(path, url).href) as unknown as Promise<Response>),
   };
+}
+
+/** The ControlApiError a call is refused with (failing the test when it is not refused). */
+export async function refusal(p: Promise<unknown>): Promise<ControlApiError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ControlApiError);
+  return e as ControlApiError;
 }
 
 /** A temporary folder removed by the returned function. */

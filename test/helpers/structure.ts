@@ -155,20 +155,24 @@ export const sharedBoundary: Boundary = {
 
 // "app-isolate:runtime" is the build's own virtual module: app-isolate/runtime.ts as text (scripts/build-host.mjs).
 export const hostBoundary: Boundary = {
-  rule: "provider/host/ imports only provider/host/, provider/shared/, zod, cloudflare:* and app-isolate:runtime",
+  rule: "provider/host/ imports only provider/host/, provider/shared/, zod, @noble/hashes, cloudflare:* and app-isolate:runtime",
   applies: inHost,
   allows: (t) =>
     "file" in t
       ? inHost(t.file) || inShared(t.file)
-      : t.package === "zod" || t.package.startsWith("cloudflare:") || t.package === "app-isolate:runtime",
+      : t.package === "zod" ||
+        t.package === "@noble/hashes" ||
+        t.package.startsWith("cloudflare:") ||
+        t.package === "app-isolate:runtime",
 };
 
 const APP_ISOLATE = "provider/host/app-isolate/";
 // What runs in the app's isolate is bundled alone: it takes nothing of the rest of the host with it.
 export const appIsolateBoundary: Boundary = {
-  rule: "provider/host/app-isolate/ (but main-module.ts, which runs in the host) imports only app-isolate/ and cloudflare:*",
+  rule: "provider/host/app-isolate/ (but main-module.ts, which runs in the host) imports only app-isolate/, @noble/hashes and cloudflare:*",
   applies: (p) => p.startsWith(APP_ISOLATE) && p !== `${APP_ISOLATE}main-module.ts`,
-  allows: (t) => ("file" in t ? t.file.startsWith(APP_ISOLATE) : t.package.startsWith("cloudflare:")),
+  allows: (t) =>
+    "file" in t ? t.file.startsWith(APP_ISOLATE) : t.package.startsWith("cloudflare:") || t.package === "@noble/hashes",
 };
 
 // Node code reaches the host Worker only through its built bundle, dist/host.js.

@@ -154,14 +154,15 @@ describe("host bindings", () => {
     expect(t.stubProtoProp).toMatch(/^ERR .*not a callable method/);
     // The raw binding's internal lookup is ES-private: not callable over RPC at all.
     expect(t.rawTarget).toMatch(/^ERR .*(does not implement|not a function|target)/);
-    expect(t.rawForeign).toContain('"idName":"spy/spy"');
+    expect(t.rawForeign).toContain('"idName":"spy"');
     // withEnv swaps the app's own env only.
     expect(JSON.parse(t.withEnv)).toEqual(["FAKE"]);
     // The app's object sees its own env, its own exports and its own SQLite only.
     const o = out.object;
     expect(o.envKeys).toEqual(["OWN_VAR", "OBJECTS"]);
     expect(o.exports).toEqual([]);
-    expect(o.idName).toBe("spy/spy");
+    // ctx.id is the id the app minted, named as the app named it; never the host's own key ("spy/spy").
+    expect(o.idName).toBe("spy");
     expect(o.sql.tables).toBe("[]");
     expect(o.sql.attach).toMatch(/^ERR .*not authorized/);
     expect(o.sql.registry).toMatch(/^ERR .*no such table/);

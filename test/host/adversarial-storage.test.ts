@@ -48,7 +48,16 @@ export class Hog extends DurableObject {
     return this.ctx.storage.sql.databaseSize;
   }
   size() { return this.ctx.storage.sql.databaseSize; }
+  webSocketMessage(ws, message) {
+    for (let i = 0; i < Number(message) / 64; i++) this.ctx.storage.sql.exec("INSERT INTO b VALUES (?)", new Uint8Array(64 * 1024));
+    ws.send("wrote " + message);
+  }
   async fetch(request) {
+    if (request.headers.get("upgrade") === "websocket") {
+      const { 0: client, 1: server } = new WebSocketPair();
+      this.ctx.acceptWebSocket(server);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     // Answers at once, then writes from waitUntil after the response; with ?hold, the body never ends.
     const url = new URL(request.url);
     const kb = Number(url.searchParams.get("kb"));
@@ -64,7 +73,9 @@ export class Hog extends DurableObject {
   }
   async nest(n) {
     const facets = realFacets.get(this.ctx) ?? this.ctx.facets;
-    const cls = this.ctx.exports?.Hog ?? workers.exports?.Hog;
+    let cls;
+    try { cls = this.ctx.exports?.Hog; } catch { /* the host's ctx.exports explains itself by throwing */ }
+    cls ??= workers.exports?.Hog;
     const out = [];
     for (let i = 0; i < n; i++) {
       out.push(await attempt(() => facets.get("nested" + i, () => ({ class: cls })).write(64)));
@@ -79,6 +90,7 @@ export default { async fetch(request, env) {
   const kb = Number(url.searchParams.get("kb") ?? 0);
   if (op === "later") return Response.json({ ok: true, n: await (await o.fetch("http://o/?kb=" + kb)).text() });
   if (op === "hold") return o.fetch("http://o/?hold&kb=" + kb);
+  if (op === "ws") return o.fetch(request);
   if (op === "drop") return Response.json({ ok: true, n: await attempt(() => env.OBJECTS.delete(url.searchParams.get("o"))) });
   try { return Response.json({ ok: true, n: await o[op](kb) }); }
   catch (e) { return Response.json({ ok: false, error: String(e.message ?? e) }); }
@@ -152,6 +164,40 @@ describe("maxStorageBytes against an object that never rests", () => {
     }
     expect((await call("size")).ok).toBe(true);
   }, 90_000);
+});
+
+describe("maxStorageBytes against writes made from WebSocket messages", () => {
+  it("measures them, without cutting the object's connections", async () => {
+    await hog("hog-ws");
+    const res = await host.mf.dispatchFetch(new URL("/apps/hog-ws/ws", host.url), {
+      headers: { upgrade: "websocket" },
+    });
+    const ws = res.webSocket!;
+    ws.accept();
+    const answers: string[] = [];
+    ws.addEventListener("message", (e) => answers.push(String(e.data)));
+    const answered = async (n: number) => {
+      for (let i = 0; i < 100 && answers.length < n; i++) await sleep(100);
+      expect(answers).toHaveLength(n);
+    };
+    try {
+      // Messages reach the object's class without a request to the host.
+      ws.send("640");
+      await answered(1);
+      let stored = 0;
+      for (let i = 0; i < 60 && stored <= QUOTA; i++) {
+        stored = await storedBytes("hog-ws");
+        if (stored <= QUOTA) await sleep(500);
+      }
+      expect(stored).toBeGreaterThan(QUOTA);
+      // Measured on a copy: the connection is still there.
+      ws.send("0");
+      await answered(2);
+      expect(answers).toEqual(["wrote 640", "wrote 0"]);
+    } finally {
+      ws.close(1000, "done");
+    }
+  }, 60_000);
 });
 
 describe("nested databases", () => {

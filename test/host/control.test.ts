@@ -1,9 +1,9 @@
 // The control API of the real host Worker on workerd: auth, validation,
 // content addressing, optimistic concurrency, rollback, paging, retention, delete.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlApiError, ControlClient, prepareVersion } from "../../provider/control-client/client.js";
+import { ControlClient, prepareVersion } from "../../provider/control-client/client.js";
 import { LIMITS } from "../../provider/shared/schema/index.js";
-import { TOKEN, jsApp, startHost, type TestHost } from "../helpers/host.js";
+import { jsApp, refusal, startHost, type TestHost, TOKEN } from "../helpers/host.js";
 
 let host: TestHost;
 beforeAll(async () => {
@@ -14,15 +14,6 @@ beforeAll(async () => {
 afterAll(() => host?.dispose());
 
 const hello = (body: string) => jsApp(`export default { fetch() { return new Response(${JSON.stringify(body)}); } };`);
-
-async function refusal(p: Promise<unknown>): Promise<ControlApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ControlApiError);
-  return e as ControlApiError;
-}
 
 describe("auth", () => {
   it("refuses a missing token with 401 and a JSON error", async () => {

@@ -2,9 +2,9 @@
 // content-addressed with the modules, outside the version hash, dropped with
 // the version, and read back only with the control token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlApiError, prepareVersion } from "../../provider/control-client/client.js";
+import { prepareVersion } from "../../provider/control-client/client.js";
 import { sha256Hex } from "../../provider/shared/version-hash.js";
-import { jsApp, startHost, type TestHost } from "../helpers/host.js";
+import { jsApp, refusal, startHost, type TestHost } from "../helpers/host.js";
 
 let host: TestHost;
 beforeAll(async () => {
@@ -13,15 +13,6 @@ beforeAll(async () => {
 afterAll(() => host?.dispose());
 
 const code = (n: number) => jsApp(`export default { fetch() { return new Response("v${n}"); } };`);
-
-async function refusal(p: Promise<unknown>): Promise<ControlApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ControlApiError);
-  return e as ControlApiError;
-}
 
 describe("version sources", () => {
   it("are stored and read back, sent by content once and by sha256 after", async () => {

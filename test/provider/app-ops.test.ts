@@ -9,7 +9,7 @@ import { createApp, deleteApp, readApp, updateApp } from "../../provider/resourc
 import type { AppCode, AppControlAccess, AppSettingsState, AppState } from "../../provider/resources/app/state.js";
 import { ModuleCache, bundleApp } from "../../provider/bundle/bundle-app.js";
 import { prepareVersion } from "../../provider/control-client/client.js";
-import { TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
+import { SECRETS_KEY, TOKEN, startHost, tempDir, type TestHost } from "../helpers/host.js";
 
 const cache = tempDir("dw-cache-");
 process.env.DYNAMIC_WORKERS_CACHE = cache.path;
@@ -39,6 +39,7 @@ interface Patch {
   code?: Partial<AppCode>;
   settings?: Partial<AppSettingsState>;
   secrets?: Record<string, string>;
+  secretsKey?: string;
   control?: Partial<AppControlAccess>;
   controlToken?: string;
 }
@@ -50,6 +51,7 @@ function patch(s: AppState, p: Patch): AppState {
     code: { ...s.code, ...p.code },
     settings: { ...s.settings, ...p.settings },
     secrets: p.secrets ?? s.secrets,
+    secretsKey: p.secretsKey ?? s.secretsKey,
     control: { ...s.control, ...p.control },
     controlToken: p.controlToken ?? s.controlToken,
   };
@@ -69,23 +71,38 @@ async function state(name: string, source: string, extra: Patch = {}): Promise<A
         compatibilityDate: "2026-07-01",
         compatibilityFlags: [],
         durableObject: "Counter",
+        durableObjects: {},
         env: {},
       },
       settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
       secrets: {},
+      secretsKey: "",
       control: { url: host.url.toString(), maxQuota: null },
       controlToken: TOKEN,
     },
     extra,
   );
-  const { versionHash: _, source: _s, ...code } = base.code;
-  const p = await prepareVersion({
-    ...code,
-    modules: { "index.js": { type: "js", content: source } },
-    env: { ...code.env, ...base.secrets },
-  });
-  return patch(base, { code: { versionHash: p.versionHash } });
+  const withKey = Object.keys(base.secrets).length > 0 ? patch(base, { secretsKey: SECRETS_KEY }) : base;
+  const { versionHash: _, source: _s, ...code } = withKey.code;
+  const p = await prepareVersion(
+    { ...code, modules: { "index.js": { type: "js", content: source } }, secrets: withKey.secrets },
+    withKey.secretsKey || undefined,
+  );
+  return patch(withKey, { code: { versionHash: p.versionHash } });
 }
+
+/** A version of the Counter app as someone outside the stack would upload it. */
+const outsideVersion = (source: string, secrets: Record<string, string>) =>
+  prepareVersion(
+    {
+      mainModule: "index.js",
+      modules: { "index.js": { type: "js", content: source } },
+      compatibilityDate: "2026-07-01",
+      durableObject: "Counter",
+      secrets,
+    },
+    SECRETS_KEY,
+  );
 
 const get = async (app: string) => (await host.fetch(`/apps/${app}/`)).text();
 
@@ -222,13 +239,7 @@ describe("App provider", () => {
   it("read shows drift made outside the stack, and update refuses to overwrite it until refreshed", async () => {
     const a = await state("drift", COUNTER("a"), { secrets: { KEY: "s" } });
     await createApp(a);
-    const outside = await prepareVersion({
-      mainModule: "index.js",
-      modules: { "index.js": { type: "js", content: COUNTER("outside") } },
-      compatibilityDate: "2026-07-01",
-      durableObject: "Counter",
-      env: { KEY: "s" },
-    });
+    const outside = await outsideVersion(COUNTER("outside"), { KEY: "s" });
     await host.control.putVersion("drift", outside);
     await host.control.deploy("drift", outside.versionHash, a.code.versionHash);
     await host.control.putApp("drift", { quota: { maxObjects: 9 } });
@@ -240,6 +251,7 @@ describe("App provider", () => {
     const read = (await readApp(a))!;
     expect(read.code.versionHash).toBe(outside.versionHash);
     expect(read.settings?.quota).toEqual({ maxObjects: 9 });
+    // The host answers no secret's value: the stack's, since the digest is that of the stack's values.
     expect(read.secrets).toEqual({ KEY: "s" });
     // Read state is stored lean, as App writes it: an empty env is left out.
     expect("env" in read.code).toBe(false);
@@ -248,6 +260,21 @@ describe("App provider", () => {
     await updateApp(read, a);
     expect(await get("drift")).toBe("a 2");
     expect((await host.control.getApp("drift"))?.settings.quota).toEqual({});
+  });
+
+  it("a secret changed outside the stack reads as drift with its value unknown; up restores the declared one", async () => {
+    const declared = await state("secret-drift", COUNTER("s"), { secrets: { KEY: "declared" } });
+    await createApp(declared);
+    const outside = await outsideVersion(COUNTER("s"), { KEY: "changed" });
+    await host.control.putVersion("secret-drift", outside);
+    await host.control.deploy("secret-drift", outside.versionHash, declared.code.versionHash);
+    const read = (await readApp(declared))!;
+    expect(read.code.versionHash).toBe(outside.versionHash);
+    expect(read.secrets).toEqual({ KEY: "" });
+    expect(JSON.stringify(read)).not.toContain("changed");
+    expect(diffApp(read, declared)).toMatchObject({ changes: true });
+    await updateApp(read, declared);
+    expect((await host.control.getApp("secret-drift"))?.currentVersion).toBe(declared.code.versionHash);
   });
 
   it("read of a deleted app reports it gone; delete honours dataOnDelete and treats 404 as done", async () => {

@@ -8,6 +8,7 @@ import {
   deleteHost,
   deployedMigrationTag,
   newControlToken,
+  newSecretsKey,
   readHost,
   uploadHost,
 } from "../../provider/resources/host-worker/ops.js";
@@ -64,7 +65,7 @@ describe("HostWorker operations", () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
     const token = newControlToken();
     expect(token).toMatch(/^[0-9a-f]{64}$/);
-    const out = await uploadHost(cf, inputs(), token);
+    const out = await uploadHost(cf, inputs(), token, newSecretsKey());
     expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
     expect(Object.keys(out.namespaceIds).sort()).toEqual(["APP_CONTROL", "APP_OBJECTS", "CATALOG"]);
     const control = controlOf("host-a", token);
@@ -82,9 +83,20 @@ describe("HostWorker operations", () => {
 
   it("updates with no migration, keeping the ids and the apps; a new token rotates access", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
-    const before = await readHost(cf, { ...inputs(), controlToken: "x", migrationTag: null, namespaceIds: {} });
+    const before = await readHost(cf, {
+      ...inputs(),
+      controlToken: "x",
+      secretsKey: "k",
+      migrationTag: null,
+      namespaceIds: {},
+    });
     const rotated = newControlToken();
-    const out = await uploadHost(cf, inputs({ platformConfig: { cacheTtlSeconds: 0, versionsKept: 5 } }), rotated);
+    const out = await uploadHost(
+      cf,
+      inputs({ platformConfig: { cacheTtlSeconds: 0, versionsKept: 5 } }),
+      rotated,
+      newSecretsKey(),
+    );
     expect(out.namespaceIds).toEqual(before!.namespaceIds);
     expect((await controlOf("host-a", rotated).getApp("probe"))?.currentVersion).toMatch(/^[0-9a-f]{64}$/);
     expect(
@@ -122,7 +134,7 @@ describe("HostWorker operations", () => {
       UPLOAD_REQUEST_OPTIONS as never,
     );
     expect((await deployedMigrationTag(cf, "local", "host-a")).tag).toBe("v99");
-    await expect(uploadHost(cf, inputs(), newControlToken())).rejects.toThrow(
+    await expect(uploadHost(cf, inputs(), newControlToken(), newSecretsKey())).rejects.toThrow(
       /migration tag 'v99'.*does not know.*Refusing to overwrite/,
     );
     expect(await (await fetch(`${t.target.url}/_scripts/host-a/`)).text()).toBe("newer");
@@ -139,6 +151,7 @@ describe("HostWorker operations", () => {
         cloudflareClient(api, "local-token"),
         inputs({ apiBaseUrl: api, scriptName: "host-lost" }),
         token,
+        newSecretsKey(),
       );
       expect(proxy.dropped).toEqual(["PUT /client/v4/accounts/local/workers/scripts/host-lost"]);
       expect(out.migrationTag).toBe(LATEST_HOST_MIGRATION_TAG);
@@ -151,7 +164,7 @@ describe("HostWorker operations", () => {
 
   it("recognizes the same for an update whose migration (old_tag v1 to v2) landed but whose answer was lost", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
-    await uploadHost(cf, inputs({ scriptName: "host-next" }), newControlToken());
+    await uploadHost(cf, inputs({ scriptName: "host-next" }), newControlToken(), newSecretsKey());
     // A later release's history: one more step (empty, so the bundle needs no new class).
     const next = [...HOST_MIGRATIONS, { tag: "v2", step: {} }];
     const proxy = await startLossyProxy(t.target.url, (r, n) => r.method === "PUT" && n === 1);
@@ -162,6 +175,7 @@ describe("HostWorker operations", () => {
         cloudflareClient(api, "local-token"),
         inputs({ apiBaseUrl: api, scriptName: "host-next" }),
         token,
+        newSecretsKey(),
         next,
       );
       expect(proxy.dropped).toHaveLength(1);
@@ -199,6 +213,7 @@ describe("HostWorker operations", () => {
           cloudflareClient(api, "local-token"),
           inputs({ apiBaseUrl: api, scriptName: "host-moved" }),
           newControlToken(),
+          newSecretsKey(),
         ),
       ).rejects.toThrow(
         /migration from none to 'v1' was refused \(Cloudflare 10079.*script 'host-moved' is now at migration tag 'v7'/,
@@ -212,15 +227,26 @@ describe("HostWorker operations", () => {
   it("refuses a bundle other than the one planned", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
     await expect(
-      uploadHost(cf, inputs({ scriptName: "host-b", bundleSha256: "0".repeat(64) }), newControlToken()),
+      uploadHost(
+        cf,
+        inputs({ scriptName: "host-b", bundleSha256: "0".repeat(64) }),
+        newControlToken(),
+        newSecretsKey(),
+      ),
     ).rejects.toThrow(/package changed between preview and update/);
     expect((await deployedMigrationTag(cf, "local", "host-b")).exists).toBe(false);
   });
 
   it("read reports a deleted script as gone; delete of a missing script is success", async () => {
     const cf = cloudflareClient(t.target.apiBaseUrl, "local-token");
-    await uploadHost(cf, inputs({ scriptName: "host-c" }), newControlToken());
-    const outs = { ...inputs({ scriptName: "host-c" }), controlToken: "x", migrationTag: null, namespaceIds: {} };
+    await uploadHost(cf, inputs({ scriptName: "host-c" }), newControlToken(), newSecretsKey());
+    const outs = {
+      ...inputs({ scriptName: "host-c" }),
+      controlToken: "x",
+      secretsKey: "k",
+      migrationTag: null,
+      namespaceIds: {},
+    };
     expect(await readHost(cf, outs)).not.toBeNull();
     await deleteHost(cf, "local", "host-c");
     expect(await readHost(cf, outs)).toBeNull();

@@ -15,10 +15,12 @@ const full: AppState = {
     compatibilityDate: "2026-07-01",
     compatibilityFlags: [],
     durableObject: null,
+    durableObjects: {},
     env: {},
   },
   settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
   secrets: {},
+  secretsKey: "",
   control: { url: "http://127.0.0.1:8787/_scripts/h", maxQuota: null },
   controlToken: "t",
 };

@@ -95,3 +95,20 @@ describe("bundleAppCached", () => {
     await expect(text()).rejects.toThrow(/word\.js:1:\d+/);
   });
 });
+
+describe("ModuleCache", () => {
+  it("writes to its folder and reads it, then the folders it also reads", () => {
+    const other = tempDir("dw-bc-other-");
+    try {
+      const sha = new ModuleCache(other.path).put("from elsewhere");
+      expect(cache.get(sha)).toBeUndefined();
+      const both = new ModuleCache(store.path, [other.path]);
+      expect(both.get(sha)?.toString("utf8")).toBe("from elsewhere");
+      const own = both.put("mine");
+      expect(new ModuleCache(store.path).get(own)?.toString("utf8")).toBe("mine");
+      expect(new ModuleCache(other.path).get(own)).toBeUndefined();
+    } finally {
+      other.remove();
+    }
+  });
+});

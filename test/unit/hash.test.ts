@@ -1,6 +1,6 @@
 // The version hash rule, checked against an independent reading of its
 // documentation (node:crypto, written out by hand) and for its invariances.
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { prepareVersion } from "../../provider/control-client/client.js";
 import { AppVersionSpec } from "../../provider/shared/schema/index.js";
@@ -42,6 +42,50 @@ describe("version hash", () => {
     expect(canonicalVersionText(p.manifest)).toBe(text);
     expect(p.versionHash).toBe(sha(text));
     expect(p.manifest.modules["a/b.wasm"]!.size).toBe(8);
+  });
+
+  it("digests secrets with HMAC under the platform's key (rule 2), and keeps them out of the manifest", async () => {
+    const key = "k".repeat(64);
+    const p = await prepareVersion(
+      {
+        mainModule: "index.js",
+        modules: { "index.js": { type: "js", content: "export default {}" } },
+        compatibilityDate: "2026-07-01",
+        env: { MODE: "x" },
+        secrets: { PIN: "4821", API: "a" },
+      },
+      key,
+    );
+    const digest = createHmac("sha256", Buffer.from(key, "utf8"))
+      .update(
+        JSON.stringify([
+          ["API", "a"],
+          ["PIN", "4821"],
+        ]),
+      )
+      .digest("hex");
+    const text = JSON.stringify([
+      "dynamic-workers/version/2",
+      "index.js",
+      "2026-07-01",
+      [],
+      null,
+      [["MODE", "x"]],
+      digest,
+      [["index.js", "js", sha("export default {}")]],
+    ]);
+    expect(p.manifest.secrets).toEqual({ names: ["API", "PIN"], digest });
+    expect(canonicalVersionText(p.manifest)).toBe(text);
+    expect(p.versionHash).toBe(sha(text));
+    expect(JSON.stringify(p.manifest)).not.toContain("4821");
+    // A version without secrets hashes as rule 1 always did: upgrading changes no such app's hash.
+    const plain = await prepareVersion({
+      mainModule: "index.js",
+      modules: { "index.js": { type: "js", content: "export default {}" } },
+      compatibilityDate: "2026-07-01",
+    });
+    expect(canonicalVersionText(plain.manifest)).toMatch(/^\["dynamic-workers\/version\/1",/);
+    expect("secrets" in plain.manifest).toBe(false);
   });
 
   it("does not depend on the order of modules, env or flags", async () => {

@@ -20,7 +20,11 @@ pulumi.runtime.setMocks(
       made.push({ type: args.type, name: args.name, inputs: args.inputs });
       const state = { ...args.inputs };
       if (args.type.endsWith("HostWorker"))
-        Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
+        Object.assign(state, {
+          controlToken: "mock-token",
+          secretsKey: "mock-secrets-key",
+          namespaceIds: { CATALOG: "ns1" },
+        });
       return { id: `${args.name}-id`, state };
     },
     call: () => ({}),

@@ -22,7 +22,11 @@ pulumi.runtime.setMocks(
       made.push({ type: args.type, name: args.name, inputs: args.inputs });
       const state = { ...args.inputs };
       if (args.type.endsWith("HostWorker"))
-        Object.assign(state, { controlToken: "mock-token", namespaceIds: { CATALOG: "ns1" } });
+        Object.assign(state, {
+          controlToken: "mock-token",
+          secretsKey: "mock-secrets-key",
+          namespaceIds: { CATALOG: "ns1" },
+        });
       return { id: `${args.name}-id`, state };
     },
     call: () => ({}),
@@ -246,6 +250,35 @@ describe("Platform: apps by hostname on Cloudflare", () => {
 });
 
 describe("App", () => {
+  it("reads a Wrangler file in its source folder; its own arguments override the file field by field", async () => {
+    const dir = join(appDir.path, "..", `wrangler-app-${process.pid}`);
+    mkdirSync(join(dir, "src"), { recursive: true });
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      `{ "main": "src/worker.js", "compatibility_date": "2026-05-01", "vars": { "A": "file", "B": "file" },
+         "durable_objects": { "bindings": [{ "name": "ROOMS", "class_name": "Room" }] }, "limits": { "cpu_ms": 50 } }`,
+    );
+    writeFileSync(
+      join(dir, "src", "worker.js"),
+      'import { DurableObject } from "cloudflare:workers"; export class Room extends DurableObject {} export default { fetch() { return new Response("w"); } };',
+    );
+    const p = new Platform("pw", { accountId: "local", scriptName: "pw" });
+    const app = new App("wr", { platform: p, source: dir, env: { B: "program" }, compatibilityDate: "2026-06-01" });
+    await value(app.versionHash);
+    const m = byType(":App").find((x) => x.name === "wr")!;
+    expect(m.inputs.code).toMatchObject({
+      compatibilityDate: "2026-06-01",
+      durableObjects: { ROOMS: "Room" },
+      env: { A: "file", B: "program" },
+      source: { entry: "worker.js" },
+    });
+    expect(m.inputs.settings).toEqual({ quota: { cpuMs: 50 } });
+    writeFileSync(join(dir, "wrangler.jsonc"), `{ "main": "src/worker.js", "kv_namespaces": [{ "binding": "KV" }] }`);
+    expect(() => new App("wr2", { platform: p, source: dir })).toThrow(
+      /^App 'wr2': .*\/wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars and secrets$/,
+    );
+  });
+
   it("bundles the source and hands the engine only hashes and settings", async () => {
     const p = new Platform("pa", { accountId: "local", scriptName: "pa" });
     const app = new App("todo", {
@@ -288,9 +321,12 @@ describe("App", () => {
       "controlToken",
       "name",
       "secrets",
+      "secretsKey",
       "settings",
     ]);
     expect(JSON.stringify(m.inputs.code)).not.toContain("s3cret");
+    // The hash digests the secret under the platform's key (shared/version-hash.ts), which the app keeps as a secret.
+    expect(m.inputs.secretsKey).toEqual({ [SECRET_SIG]: expect.any(String), value: "mock-secrets-key" });
     const stateSize = JSON.stringify({ ...m.inputs, __provider: undefined }).length;
     expect(stateSize).toBeLessThan(2048);
     // The provider is named by a short text, not serialized (resources/provider-text.ts; serialize.test.ts runs it).

@@ -25,12 +25,15 @@ export function mainModuleSource(mainModule: string, values: AppValues): string 
     APP_RUNTIME,
     `const __dw_wrapped = __dw_runtime.wrapApp(__dw_app, ${JSON.stringify(values)}, __dw_withEnv);`,
   ];
-  if (values.durableObject) {
+  const classes = [...new Set([values.durableObject, ...Object.values(values.durableObjects)])].filter(
+    (c): c is string => c !== null,
+  );
+  classes.forEach((name, i) => {
     lines.push(
-      `const __dw_do = __dw_wrapped.durableObject;`,
-      `export { __dw_do as ${JSON.stringify(values.durableObject)} };`,
+      `const __dw_class${i} = __dw_wrapped.classes[${JSON.stringify(name)}];`,
+      `export { __dw_class${i} as ${JSON.stringify(name)} };`,
     );
-  }
+  });
   lines.push(`export default __dw_wrapped.main;`);
   return lines.join("\n");
 }

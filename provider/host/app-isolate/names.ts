@@ -9,6 +9,25 @@ export const WRAPPER_MODULE = "__dw_main.js";
 /** The method AppObject calls on the facet: sets the guard read-only or not, flushes logs, returns the size the isolate sees. */
 export const STORAGE_METHOD = "__dw_storage";
 
+/**
+ * Headers an object request carries from the app's stub to the host's
+ * objects entrypoint (which checks them, and strips them before the object
+ * sees the request): an env.OBJECTS name, or a namespace's class, id and the
+ * name the id was made from (names as namespaces.ts headerValue()).
+ */
+export const OBJECT_HEADERS = {
+  name: "x-dw-object",
+  className: "x-dw-class",
+  id: "x-dw-id",
+  idName: "x-dw-id-name",
+} as const;
+
+/** On an answer of the host's objects entrypoint: the request was refused; the body is why. The stub throws it. */
+export const REFUSAL_HEADER = "x-dw-refused";
+
+/** The method AppObject calls on the facet when the object's alarm fires: runs the class's alarm(). */
+export const ALARM_METHOD = "__dw_alarm";
+
 /** The env key of the host's AppLogs entrypoint, for an app that keeps logs. */
 export const LOGS_BINDING = "__dw_LOGS";
 

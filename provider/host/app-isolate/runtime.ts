@@ -20,13 +20,18 @@
  * the host (objects/app-object.ts, see README).
  */
 import { type Capture, logCapture, NO_CAPTURE } from "./log-capture.js";
-import { STORAGE_METHOD } from "./names.js";
+import { ALARM_METHOD, STORAGE_METHOD } from "./names.js";
 import { envWrapper } from "./objects-env.js";
 import { guardStorage, type StorageGuard } from "./storage-guard.js";
+import { ObjectId } from "./namespaces.js";
+import { type AlarmApi, hostAlarms } from "./alarms.js";
 
 /** The per-app values the generated main module passes. */
 export interface AppValues {
+  app: string;
   durableObject: string | null;
+  /** Declared namespace bindings: binding → class. */
+  durableObjects: Record<string, string>;
   logs: boolean;
   /** Whether any module names `cloudflare:workers`, so `import { env }` must be set per call (a frame per call otherwise saved). */
   importsWorkers: boolean;
@@ -36,6 +41,15 @@ export interface AppValues {
 export type WithEnv = <T>(env: unknown, fn: () => T) => T;
 
 type Handler = (arg: unknown, env: unknown, ctx: unknown) => unknown;
+
+/** The props the supervisor starts an object's class with (objects/app-object.ts). */
+interface ObjectProps {
+  dwId?: string;
+  dwClass?: string;
+  dwName?: string;
+  /** Set for an env.OBJECTS object: its name. */
+  dwObject?: string;
+}
 type Constructor = new (ctx: unknown, env: unknown) => object;
 
 /** The wrapped app: its default export, and its Durable Object class when it declares one. */
@@ -43,22 +57,75 @@ export function wrapApp(
   app: Record<string, unknown>,
   values: AppValues,
   withEnv: WithEnv,
-): { main: unknown; durableObject?: unknown } {
+): { main: unknown; classes: Record<string, unknown> } {
+  explainNoCache();
   const capture = values.logs ? logCapture() : NO_CAPTURE;
-  const wrapEnv = envWrapper((sink) => capture.setSink(sink));
+  const wrapEnv = envWrapper((sink) => capture.setSink(sink), values);
   const main = wrapDefault(app.default, wrapEnv, capture, values.importsWorkers ? withEnv : null);
-  if (!values.durableObject) return { main };
-  const cls = app[values.durableObject];
-  if (typeof cls !== "function") {
-    throw new Error(
-      `the app declares durableObject ${JSON.stringify(values.durableObject)} but its main module does not export such a class`,
-    );
+  const classes: Record<string, unknown> = {};
+  for (const [field, name] of declaredClasses(values)) {
+    const cls = app[name];
+    if (typeof cls !== "function") {
+      throw new Error(
+        `the app declares ${field} ${JSON.stringify(name)} but its main module does not export such a class`,
+      );
+    }
+    classes[name] ??= guardedClass(cls as Constructor, wrapEnv, capture);
   }
-  if (typeof main === "object" && main !== null && typeof (main as { fetch?: unknown }).fetch !== "function") {
+  if (
+    values.durableObject &&
+    typeof main === "object" &&
+    main !== null &&
+    typeof (main as { fetch?: unknown }).fetch !== "function"
+  ) {
     (main as Record<string, unknown>).fetch = (request: Request, env: unknown) =>
       (wrapEnv(env) as { OBJECTS: { get(n: string): Fetcher } }).OBJECTS.get("main").fetch(request);
   }
-  return { main, durableObject: guardedClass(cls as Constructor, wrapEnv, capture) };
+  return { main, classes };
+}
+
+/**
+ * The Cache API is not offered: one cache for the host's zone would let an
+ * app read or poison another app's entries (and local workerd has none).
+ * `caches.default` and `caches.open()` say so instead of failing obscurely.
+ */
+function explainNoCache(): void {
+  const refuse = (): never => {
+    throw new Error(
+      "the Cache API is not offered to apps: one cache for the whole platform would let one app read or poison another's entries; keep what you would cache in a Durable Object",
+    );
+  };
+  const caches = Object.freeze({
+    get default(): never {
+      return refuse();
+    },
+    open: async (): Promise<never> => refuse(),
+  });
+  Object.defineProperty(globalThis, "caches", { value: caches, configurable: true });
+}
+
+/**
+ * `ctx.exports` is not offered (the host loads apps without it, see
+ * data-plane/worker-code.ts): reading a name from it says what to use.
+ */
+function explainNoExports(ctx: unknown): void {
+  if ((ctx as { exports?: unknown }).exports !== undefined) return;
+  const explain = new Proxy(Object.freeze({}), {
+    get(_, name) {
+      if (typeof name !== "string" || name === "then") return undefined;
+      throw new TypeError(
+        `ctx.exports.${name}: this platform offers no ctx.exports; declare the class as a Durable Object binding (durableObjects: { BINDING: "${name}" }) and use env.BINDING`,
+      );
+    },
+  });
+  Object.defineProperty(ctx, "exports", { value: explain });
+}
+
+/** Each declared class with the field that declares it, for messages. */
+function declaredClasses(values: AppValues): [string, string][] {
+  const out: [string, string][] = values.durableObject ? [["durableObject", values.durableObject]] : [];
+  for (const [binding, name] of Object.entries(values.durableObjects)) out.push([`durableObjects.${binding}`, name]);
+  return out;
 }
 
 /** The default export with the wrapped env: a class (WorkerEntrypoint) extended, or each handler of an object wrapped. */
@@ -116,10 +183,24 @@ function guardedClass(cls: Constructor, wrapEnv: (env: unknown) => unknown, capt
     #dwGuard: StorageGuard;
     #dwCtx: unknown;
     constructor(ctx: unknown, env: unknown) {
+      // The id the app minted (the supervisor passes it as the facet's id and props), never the host's key.
+      const props = (ctx as { props?: ObjectProps }).props;
+      if (props?.dwId && props.dwClass) {
+        Object.defineProperty(ctx, "id", { value: new ObjectId(props.dwId, props.dwClass, props.dwName) });
+        // Facets cannot set alarms: the supervisor owns the object's alarm.
+        const api = (env as { OBJECTS?: AlarmApi } | null)?.OBJECTS;
+        if (api) hostAlarms((ctx as DurableObjectState).storage, api, props);
+      }
+      explainNoExports(ctx);
       const guard = guardStorage(ctx as DurableObjectState);
       super(ctx, wrapEnv(env));
       this.#dwGuard = guard;
       this.#dwCtx = ctx;
+    }
+    /** The object's alarm fired (the supervisor calls this): runs the class's own alarm(). */
+    [ALARM_METHOD](info: unknown): unknown {
+      const alarm = (this as { alarm?: (info: unknown) => unknown }).alarm;
+      return typeof alarm === "function" ? alarm.call(this, info) : undefined;
     }
     /** Sets the guard; returns the size the isolate sees, a hint the host only uses to measure sooner. */
     [STORAGE_METHOD](readOnly: unknown): number {

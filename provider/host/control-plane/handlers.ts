@@ -62,8 +62,15 @@ const handlers: ControlHandlers = {
   }),
 
   putVersion: async ({ env, params: { app }, body: spec }) => {
-    const { manifest, versionHash, blobs } = await buildVersion(spec);
-    const r = unwrap(await appControlStub(env, app).putVersion(versionHash, manifest, blobs));
+    if (Object.keys(spec.secrets).length > 0 && !env.SECRETS_KEY) {
+      throw new ControlError(
+        "secrets_disabled",
+        "this host has no SECRETS_KEY, so it cannot take a version with secrets; upgrade the platform (pulumi up) first",
+        { issues: [{ path: "secrets", message: "needs a host with a SECRETS_KEY" }] },
+      );
+    }
+    const { manifest, versionHash, blobs, secrets } = await buildVersion(spec, { secretsKey: env.SECRETS_KEY });
+    const r = unwrap(await appControlStub(env, app).putVersion(versionHash, manifest, blobs, secrets));
     return createdOr200(r, r.created);
   },
 

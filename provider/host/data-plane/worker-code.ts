@@ -7,7 +7,7 @@ import { unwrap } from "../../shared/control/errors.js";
 import { appControlStub } from "../env.js";
 import type { Outbound } from "../../shared/schema/index.js";
 import type { ResolvedApp } from "../objects/app-types.js";
-import { HOST_APP_FLAGS } from "../../shared/schema/index.js";
+import { hostAppFlags } from "../../shared/schema/index.js";
 import { hostModules } from "../app-isolate/main-module.js";
 import { LOGS_BINDING, WRAPPER_MODULE } from "../app-isolate/names.js";
 
@@ -89,12 +89,14 @@ export function loadAppWorker(
       compatibilityDate: code.compatibilityDate,
       // No ctx.exports and no importable exports: the app's code holds no Durable Object class, so it cannot
       // start nested facets (databases no registry counts or measures). The schema refuses the opposite flags.
-      compatibilityFlags: [...new Set([...code.compatibilityFlags, ...HOST_APP_FLAGS])],
+      compatibilityFlags: [...new Set([...code.compatibilityFlags, ...hostAppFlags(code.compatibilityDate)])],
       mainModule: WRAPPER_MODULE,
       modules: {
         ...code.modules,
         ...hostModules(code.mainModule, {
+          app,
           durableObject: code.durableObject,
+          durableObjects: code.durableObjects,
           logs,
           importsWorkers: Object.values(code.modules).some(namesWorkersModule),
         }),

@@ -22,4 +22,6 @@ export const APP_CONTROL_TABLES = [
    CREATE TABLE _dw_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);`,
   `ALTER TABLE _dw_objects ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;`,
   `CREATE TABLE _dw_version_sources (version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path));`,
+  // A version's secret values, as JSON: the manifest holds only their names and keyed digest.
+  `ALTER TABLE _dw_versions ADD COLUMN secrets TEXT NOT NULL DEFAULT '{}';`,
 ];

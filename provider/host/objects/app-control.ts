@@ -84,6 +84,7 @@ export class AppControl extends DurableObject<Env> {
           versionHash: row.current_version,
           deploySeq: row.deploy_seq,
           durableObject: manifest?.durableObject ?? null,
+          durableObjects: manifest?.durableObjects ?? {},
           quota,
           outbound: settings.outbound,
           logs: settings.logs ?? false,
@@ -123,7 +124,9 @@ export class AppControl extends DurableObject<Env> {
       settings,
       quota: effectiveQuota(settings.quota, platformConfig(this.env)),
       durableObject: manifest?.durableObject ?? null,
+      durableObjects: manifest?.durableObjects ?? {},
       objects: this.objects.count(),
+      objectsByClass: this.objects.countsByClass(manifest?.durableObject ?? null),
     };
   }
 
@@ -160,12 +163,14 @@ export class AppControl extends DurableObject<Env> {
   /**
    * Stores a version. `blobs` holds the content of every module sent with
    * content (already hashed and checked by the caller); modules sent by
-   * digest only must already be stored here.
+   * digest only must already be stored here. `secrets` are the values the
+   * manifest holds only as a digest: stored beside it, never answered.
    */
   putVersion(
     versionHash: string,
     manifest: VersionManifest,
     blobs: Record<string, Uint8Array>,
+    secrets: Record<string, string> = {},
   ): Result<{ versionHash: string; created: boolean }> {
     if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
     if (this.manifestOf(versionHash)) return ok({ versionHash, created: false });
@@ -175,7 +180,7 @@ export class AppControl extends DurableObject<Env> {
     }));
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
     this.ctx.storage.transactionSync(() => {
-      this.versionStore.put(versionHash, manifest, blobs);
+      this.versionStore.put(versionHash, manifest, blobs, secrets);
       this.prune();
     });
     return ok({ versionHash, created: true });

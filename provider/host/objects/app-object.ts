@@ -18,10 +18,18 @@ import { unwrap } from "../../shared/control/errors.js";
 import type { ObjectTarget } from "./app-types.js";
 import { appControlStub } from "../env.js";
 import { loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
-import { STORAGE_METHOD } from "../app-isolate/names.js";
+import { ALARM_METHOD, STORAGE_METHOD } from "../app-isolate/names.js";
+import { NAMESPACE_MARK } from "./object-registry.js";
+import { resolveApp } from "../data-plane/version-cache.js";
+import { admit } from "../data-plane/rate-limit.js";
 import { StorageMeter } from "./storage-meter.js";
+import { TARGET_HEADER, refusal } from "./object-request.js";
 
 const FACET = "app";
+/** The supervisor's own storage key of the target its alarm runs (set by alarmOp). */
+const ALARM_TARGET_KEY = "alarm-target";
+/** Where a copy of the facet's database is sized (measureCopy). */
+const COPY_FACET = "size-copy";
 /** Growth an object may show after its app went over quota (pages SQLite touches for reads and deletes). */
 const OVER_SLACK_BYTES = 64 * 1024;
 /** Reported growth that asks for a measurement at once: this share of what is left of the quota, at least HINT_MIN_BYTES. */
@@ -64,10 +72,12 @@ export class AppObject extends DurableObject<Env> {
   /** The size at which the object was stopped, from the supervisor's own storage; null: not read yet. */
   private stopped: number | undefined | null = null;
   private readonly meter = new StorageMeter(() => this.measure());
+  /** Whether the object has accepted a WebSocket (in this instance): then it is measured on a copy. */
+  private sockets = false;
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
     const { resolved } = target;
-    if (!resolved.durableObject) {
+    if (!target.className) {
       throw new Error(`app '${target.app}' declares no durableObject class, so env.OBJECTS has no objects to give`);
     }
     if (!this.registered) {
@@ -90,8 +100,15 @@ export class AppObject extends DurableObject<Env> {
     // The target came over RPC: a new object each call, so not worth caching by identity.
     const plan = loadPlan(resolved);
     const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
-    const cls = worker.getDurableObjectClass(resolved.durableObject, plan.options);
-    const facet = this.ctx.facets.get(FACET, () => ({ class: cls }));
+    // The facet's ctx.id is the id the app minted, with its name in props for the wrapper; never this object's key.
+    const props = {
+      dwId: target.id,
+      dwClass: target.className,
+      dwName: target.idName ?? undefined,
+      dwObject: target.name.startsWith(NAMESPACE_MARK) ? undefined : target.name,
+    };
+    const cls = worker.getDurableObjectClass(target.className, { ...plan.options, props });
+    const facet = this.ctx.facets.get(FACET, () => ({ class: cls, id: target.id }));
     this.appFacet = facet;
     // A facet starting while the app is over its storage quota starts read-only.
     if (this.overStorage && this.guardedRun !== this.facetRun) {
@@ -117,21 +134,43 @@ export class AppObject extends DurableObject<Env> {
     if (!target) return;
     // The guard's call flushes the app's buffered log lines; bounded, since the app may never answer it.
     await Promise.race([this.setGuard(this.overStorage).catch(() => {}), scheduler.wait(FLUSH_WAIT_MS)]);
-    this.stopFacet("the host is measuring this object's database");
+    const bytes = this.sockets ? await this.measureCopy() : await this.measureStopped();
+    await this.record(target, bytes);
+  }
+
+  private probe(name: string): Promise<number> {
     const exports = this.ctx.exports as unknown as { SizeProbe: DurableObjectClass };
-    const probe = this.ctx.facets.get(FACET, () => ({ class: exports.SizeProbe }));
-    let bytes: number;
+    const probe = this.ctx.facets.get(name, () => ({ class: exports.SizeProbe }));
+    return (probe as unknown as { size(): Promise<number> }).size();
+  }
+
+  /** Stops the app's class for a moment and sizes its database in place (about a millisecond). */
+  private async measureStopped(): Promise<number> {
+    this.stopFacet("the host is measuring this object's database");
     try {
-      bytes = await (probe as unknown as { size(): Promise<number> }).size();
+      return await this.probe(FACET);
     } finally {
       this.stopFacet("measured");
     }
-    await this.record(target, bytes);
+  }
+
+  /** Sizes a copy, so the running class keeps its WebSockets (costs a copy of the database). */
+  private async measureCopy(): Promise<number> {
+    this.ctx.facets.clone(FACET, COPY_FACET);
+    try {
+      return await this.probe(COPY_FACET);
+    } finally {
+      this.ctx.facets.delete(COPY_FACET);
+    }
   }
 
   private async record(target: ObjectTarget, bytes: number): Promise<void> {
     const grewWhileOver = this.overStorage && this.overBase >= 0 && bytes > this.overBase + OVER_SLACK_BYTES;
-    if (grewWhileOver) this.setStopped(bytes);
+    if (grewWhileOver) {
+      this.setStopped(bytes);
+      // Its WebSockets would keep reaching the class: a stopped object runs nothing.
+      this.stopFacet("this object is stopped: it kept writing while its app was over its maxStorageBytes quota");
+    }
     const r = await appControlStub(this.env, target.app).reportObjectSize(target.name, bytes);
     this.measured = { bytes, storedBytes: r.storedBytes };
     this.follow(r.overStorage, bytes);
@@ -212,6 +251,19 @@ export class AppObject extends DurableObject<Env> {
     this.ctx.waitUntil(run().catch(() => {}));
   }
 
+  /** The objects entrypoint's fetch(): the target in TARGET_HEADER (only host code reaches this class). */
+  override async fetch(request: Request): Promise<Response> {
+    const target = JSON.parse(request.headers.get(TARGET_HEADER) ?? "null") as ObjectTarget | null;
+    if (!target) return refusal(new Error("no target"));
+    const headers = new Headers(request.headers);
+    headers.delete(TARGET_HEADER);
+    try {
+      return await this.fetchObject(target, new Request(request, { headers }));
+    } catch (e) {
+      return refusal(e);
+    }
+  }
+
   async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
     this.target = target;
     await this.meter.enter();
@@ -223,6 +275,10 @@ export class AppObject extends DurableObject<Env> {
       throw e;
     }
     this.hint();
+    if (res.webSocket) {
+      this.sockets = true;
+      this.meter.sockets();
+    }
     if (!res.body) {
       this.meter.leave();
       return res;
@@ -251,9 +307,60 @@ export class AppObject extends DurableObject<Env> {
     }
   }
 
+  /** The app's class sets, reads or deletes the object's alarm; the target is kept to run it. */
+  async alarmOp(target: ObjectTarget, op: "set" | "get" | "delete", time: number | null): Promise<number | null> {
+    if (op === "get") return this.ctx.storage.getAlarm();
+    if (op === "delete") {
+      await this.ctx.storage.deleteAlarm();
+      return null;
+    }
+    const { resolved: _, ...kept } = target;
+    this.ctx.storage.kv.put(ALARM_TARGET_KEY, kept);
+    await this.ctx.storage.setAlarm(time!);
+    return null;
+  }
+
+  /**
+   * Runs the class's alarm() on the app's current code. The runtime retries
+   * it with backoff when it throws (alarmInfo.retryCount). It never wakes an
+   * object of an app that was deleted or no longer declares the class.
+   */
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+    const kept = this.ctx.storage.kv.get<Omit<ObjectTarget, "resolved">>(ALARM_TARGET_KEY);
+    if (!kept) return;
+    const resolved = await resolveApp(this.env, kept.app);
+    const declared =
+      resolved &&
+      (kept.name.startsWith(NAMESPACE_MARK)
+        ? Object.values(resolved.durableObjects).includes(kept.className)
+        : resolved.durableObject === kept.className);
+    if (!declared) {
+      this.ctx.storage.kv.delete(ALARM_TARGET_KEY);
+      return;
+    }
+    // An alarm is a request of the app: over requestsPerMinute it throws, and the runtime retries it later.
+    const admission = await admit(this.env, this.ctx as unknown as ExecutionContext, resolved);
+    if (!admission.ok) {
+      throw new Error(
+        `app '${kept.app}' is over its quota of ${admission.limit} requests per minute: the alarm is retried`,
+      );
+    }
+    const target: ObjectTarget = { ...kept, resolved };
+    this.target = target;
+    await this.meter.enter();
+    try {
+      const facet = (await this.facet(target)) as unknown as Record<string, (info: unknown) => Promise<unknown>>;
+      await facet[ALARM_METHOD]!({ retryCount: info?.retryCount ?? 0, isRetry: info?.isRetry ?? false });
+    } finally {
+      this.meter.leave();
+      this.hint();
+    }
+  }
+
   /** Deletes the object's database and forgets it. */
   async destroy(): Promise<void> {
-    this.meter.reset();
+    this.meter.forget();
+    this.sockets = false;
     this.appFacet = undefined;
     this.ctx.facets.delete(FACET);
     await this.ctx.storage.deleteAll();

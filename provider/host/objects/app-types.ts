@@ -7,6 +7,8 @@ export interface ResolvedApp {
   versionHash: string;
   deploySeq: number;
   durableObject: string | null;
+  /** Declared namespace bindings: binding → class. */
+  durableObjects: Record<string, string>;
   quota: Quota;
   outbound: Outbound;
   /** Whether the app's isolate has the log tail. */
@@ -19,6 +21,7 @@ export interface StoredWorkerCode {
   compatibilityDate: string;
   compatibilityFlags: string[];
   durableObject: string | null;
+  durableObjects: Record<string, string>;
   env: Record<string, string>;
   modules: Record<string, WorkerLoaderModule>;
 }
@@ -26,6 +29,12 @@ export interface StoredWorkerCode {
 /** An app object as the entrypoint names it to its supervisor. */
 export interface ObjectTarget {
   app: string;
+  /** Its name in the app's registry: the app's name for an env.OBJECTS object, `\u0001<class>:<id>` for a namespace's. */
   name: string;
+  /** The class it runs. */
+  className: string;
+  /** The id the object sees as ctx.id, and the name it was made from (idFromName), if any. */
+  id: string;
+  idName: string | null;
   resolved: ResolvedApp;
 }

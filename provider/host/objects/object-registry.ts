@@ -3,6 +3,9 @@
  * host last measured it (objects/app-object.ts), in its AppControl's SQLite: what maxObjects and maxStorageBytes
  * count.
  */
+/** Starts the registry name of an object of a declared namespace; env.OBJECTS names cannot hold it (ObjectName). */
+export const NAMESPACE_MARK = "\u0001";
+
 export class ObjectRegistry {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -36,6 +39,19 @@ export class ObjectRegistry {
 
   storedBytes(): number {
     return this.sql.exec<{ n: number | null }>("SELECT SUM(bytes) AS n FROM _dw_objects").one().n ?? 0;
+  }
+
+  /**
+   * Objects per class: a namespace object's registry name says its class
+   * (`\u0001<class>:<id>`); the others are env.OBJECTS objects of `legacyClass`.
+   */
+  countsByClass(legacyClass: string | null): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of this.names()) {
+      const cls = name.startsWith(NAMESPACE_MARK) ? name.slice(1, name.indexOf(":")) : (legacyClass ?? "");
+      out[cls] = (out[cls] ?? 0) + 1;
+    }
+    return out;
   }
 
   names(): string[] {

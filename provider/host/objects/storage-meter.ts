@@ -8,12 +8,17 @@
  *   only make the host measure sooner, never later);
  * - at least every FORCE_MS while it keeps serving without a pause, so an
  *   app cannot avoid measurement by never letting its object rest; then
- *   in-flight work gets DRAIN_MS to end before the facet is stopped anyway.
+ *   in-flight work gets DRAIN_MS to end before the facet is stopped anyway;
+ * - every SOCKETS_MS, busy or not, once it has accepted a WebSocket: its
+ *   messages reach the app's class without passing the supervisor, so the
+ *   meter cannot see them (such an object is measured on a copy, see
+ *   app-object.ts, and keeps its connections).
  */
 
 const QUIET_MS = 2_000;
 const FORCE_MS = 30_000;
 const DRAIN_MS = 5_000;
+const SOCKETS_MS = 10_000;
 
 export class StorageMeter {
   private inflight = 0;
@@ -26,6 +31,8 @@ export class StorageMeter {
   private timer?: ReturnType<typeof setTimeout>;
   /** When the timer fires. */
   private timerAt = 0;
+  /** Measured every SOCKETS_MS whatever the meter sees (see sockets()). */
+  private always = false;
 
   constructor(private readonly measureNow: () => Promise<void>) {}
 
@@ -66,12 +73,26 @@ export class StorageMeter {
     this.dirty = false;
   }
 
+  /** The object accepted a WebSocket: from now on it is measured every SOCKETS_MS. */
+  sockets(): void {
+    if (this.always) return;
+    this.always = true;
+    this.dirty = true;
+    this.schedule(SOCKETS_MS);
+  }
+
+  /** Forgets sockets and timers: the object was deleted. */
+  forget(): void {
+    this.always = false;
+    this.reset();
+  }
+
   /** The next check: measure when due (forced, or quiet), else look again when one of them will be. */
   private check(): void {
     this.timer = undefined;
     if (!this.dirty || this.measuring) return;
     const now = Date.now();
-    const untilForce = FORCE_MS - (now - this.lastMeasured);
+    const untilForce = (this.always ? SOCKETS_MS : FORCE_MS) - (now - this.lastMeasured);
     const untilQuiet = this.inflight > 0 ? Number.POSITIVE_INFINITY : QUIET_MS - (now - this.lastActive);
     if (untilForce <= 0 || untilQuiet <= 0) void this.measure();
     else this.schedule(Math.min(untilForce, untilQuiet));
@@ -95,6 +116,10 @@ export class StorageMeter {
     } catch {
       // The object was deleted meanwhile, or the probe failed: the next request measures again.
       this.dirty = true;
+    }
+    if (this.always) {
+      this.dirty = true;
+      this.schedule(SOCKETS_MS);
     }
   }
 

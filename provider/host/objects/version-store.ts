@@ -32,19 +32,28 @@ export class VersionStore {
       .map(([name]) => name);
   }
 
-  /** Stores a version (call inside a transaction); modules of size -1 (sent by digest) get their stored size. */
-  put(versionHash: string, manifest: VersionManifest, blobs: Record<string, Uint8Array>): void {
+  /**
+   * Stores a version (call inside a transaction); modules of size -1 (sent by digest) get their stored size.
+   * `secrets` go in their own column, which only workerCode reads.
+   */
+  put(
+    versionHash: string,
+    manifest: VersionManifest,
+    blobs: Record<string, Uint8Array>,
+    secrets: Record<string, string>,
+  ): void {
     for (const m of Object.values(manifest.modules)) {
       if (m.size < 0) m.size = blobs[m.sha256]?.byteLength ?? this.blobs.size(m.sha256);
     }
     for (const [sha, bytes] of Object.entries(blobs)) this.blobs.put(sha, bytes);
     const size = Object.values(manifest.modules).reduce((t, m) => t + m.size, 0);
     this.sql.exec(
-      "INSERT INTO _dw_versions (hash, created_at, manifest, size) VALUES (?, ?, ?, ?)",
+      "INSERT INTO _dw_versions (hash, created_at, manifest, size, secrets) VALUES (?, ?, ?, ?, ?)",
       versionHash,
       Date.now(),
       JSON.stringify(manifest),
       size,
+      JSON.stringify(secrets),
     );
     for (const m of Object.values(manifest.modules)) {
       this.sql.exec("INSERT OR IGNORE INTO _dw_version_modules (version, sha256) VALUES (?, ?)", versionHash, m.sha256);
@@ -104,15 +113,20 @@ export class VersionStore {
     return detail;
   }
 
-  /** A version's modules in the Worker Loader's shape. */
+  /** A version's modules in the Worker Loader's shape, and its env with the secrets' values. */
   workerCode(hash: string): StoredWorkerCode | undefined {
-    const manifest = this.manifestOf(hash);
-    if (!manifest) return undefined;
+    const r = this.sql
+      .exec<{ manifest: string; secrets: string }>("SELECT manifest, secrets FROM _dw_versions WHERE hash = ?", hash)
+      .toArray()[0];
+    if (!r) return undefined;
+    const manifest = JSON.parse(r.manifest) as VersionManifest;
     const modules: Record<string, WorkerLoaderModule> = {};
     for (const [name, m] of Object.entries(manifest.modules))
       modules[name] = loaderModule(m.type, this.blobs.get(m.sha256));
-    const { mainModule, compatibilityDate, compatibilityFlags, durableObject, env } = manifest;
-    return { mainModule, compatibilityDate, compatibilityFlags, durableObject, env, modules };
+    const { mainModule, compatibilityDate, compatibilityFlags, durableObject } = manifest;
+    const durableObjects = manifest.durableObjects ?? {};
+    const env = { ...manifest.env, ...(JSON.parse(r.secrets) as Record<string, string>) };
+    return { mainModule, compatibilityDate, compatibilityFlags, durableObject, durableObjects, env, modules };
   }
 }
 

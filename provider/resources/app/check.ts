@@ -52,6 +52,15 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
     failures.push({ property: i.path, reason: i.message });
   if (code.durableObject !== null && code.durableObject !== undefined)
     field("durableObject", ClassName, code.durableObject);
+  for (const [b, cls] of Object.entries(code.durableObjects ?? {})) {
+    field(`durableObjects.${b}`, EnvVarName, b);
+    field(`durableObjects.${b}`, ClassName, cls);
+    if (b in (code.env ?? {}) || b in (s.secrets ?? {}))
+      failures.push({
+        property: `durableObjects.${b}`,
+        reason: `'${b}' is also an env var or a secret; use one name for one thing`,
+      });
+  }
   for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);
   for (const k of Object.keys(s.secrets ?? {})) {
     field(`secrets.${k}`, EnvVarName, k);

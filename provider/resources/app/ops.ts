@@ -6,19 +6,33 @@
  * the source, verified against the hashes).
  */
 import { createHash } from "node:crypto";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { BundleError, ModuleCache, bundleApp } from "../../bundle/bundle-app.js";
 import { ControlApiError, ControlClient, prepareVersion } from "../../control-client/client.js";
-import type { VersionManifest } from "../../shared/version-hash.js";
+import { secretsDigest, type VersionManifest } from "../../shared/version-hash.js";
 import { readAppState, same, storedState, type AppCode, type AppState, type StoredAppState } from "./state.js";
 import { appSources } from "../../bundle/source-files.js";
 import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
 
-/** The folder bundles are cached in: DYNAMIC_WORKERS_CACHE, else .dynamic-workers/cache under the project. */
-export function moduleCache(): ModuleCache {
-  return new ModuleCache(
-    resolve(process.env.DYNAMIC_WORKERS_CACHE ?? join(process.cwd(), ".dynamic-workers", "cache")),
-  );
+/** The user's bundle cache: pulumi-dynamic-workers under $XDG_CACHE_HOME, else under ~/.cache. */
+export function userModuleCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "pulumi-dynamic-workers");
+}
+
+/**
+ * Where bundles are cached, by content: DYNAMIC_WORKERS_CACHE; else
+ * `.dynamic-workers/cache` in `projectFolder` (the provider's is its working
+ * folder, where the engine runs it: the Pulumi project's). A program run
+ * outside its project folder (an inline Automation API program, whose
+ * provider runs in the workspace's folder) passes null and writes to the
+ * user's cache, which the provider reads after its own.
+ */
+export function moduleCache(projectFolder: string | null = process.cwd()): ModuleCache {
+  const given = process.env.DYNAMIC_WORKERS_CACHE;
+  if (given) return new ModuleCache(resolve(given));
+  if (projectFolder === null) return new ModuleCache(userModuleCacheDir());
+  return new ModuleCache(join(projectFolder, ".dynamic-workers", "cache"), [userModuleCacheDir()]);
 }
 
 /** The settings the host keeps for an app (see AppSettingsInput). */
@@ -68,12 +82,14 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
     compatibilityDate: code.compatibilityDate,
     compatibilityFlags: code.compatibilityFlags,
     durableObject: code.durableObject,
-    env: { ...code.env, ...s.secrets },
+    durableObjects: code.durableObjects,
+    env: code.env,
+    secrets: s.secrets,
   };
 }
 
 async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: string | null): Promise<void> {
-  const prepared = await prepareVersion(await versionSpec(s));
+  const prepared = await prepareVersion(await versionSpec(s), s.secretsKey || undefined);
   if (prepared.versionHash !== s.code.versionHash) {
     throw new Error(
       `app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`,
@@ -180,7 +196,13 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
   const m: VersionManifest = version.manifest;
   const secrets: Record<string, string> = {};
   const env: Record<string, string> = {};
+  // A version stored before secrets keys held its secrets in env.
   for (const [k, v] of Object.entries(m.env)) (k in (s.secrets ?? {}) ? secrets : env)[k] = v;
+  if (m.secrets) {
+    // The host never answers a secret's value: the stack's values, if they are the ones digested; else drift, values unknown.
+    const ours = s.secretsKey !== "" && (await secretsDigest(s.secretsKey, s.secrets)) === m.secrets.digest;
+    for (const n of m.secrets.names) secrets[n] = ours ? s.secrets[n]! : "";
+  }
   const code: AppCode = {
     versionHash: info.currentVersion,
     mainModule: m.mainModule,
@@ -189,6 +211,7 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
     compatibilityDate: m.compatibilityDate,
     compatibilityFlags: m.compatibilityFlags,
     durableObject: m.durableObject,
+    durableObjects: m.durableObjects ?? {},
     env,
   };
   return storedState({ ...read, code, secrets });

@@ -12,10 +12,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerSource } from "../provider-text.js";
-import { relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./state.js";
 import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
+import { startIssues } from "../../bundle/start-checks.js";
+import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
@@ -44,16 +47,29 @@ export interface AppArgs extends AppSettingArgs {
   modules?: Record<string, InlineModule>;
   /** The entry among inline `modules`. @default "index.js" */
   mainModule?: string;
-  /** The exported Durable Object class that holds the app's state. @default none */
+  /** The exported Durable Object class behind `env.OBJECTS` (the platform's own API). @default none */
   durableObject?: string;
+  /**
+   * Durable Object namespace bindings, as in wrangler: binding name in `env`
+   * → exported class (`{ ROOM: "ChatRoom" }` gives `env.ROOM.getByName(…)`).
+   * One `maxObjects` counts the objects of every class. @default {}
+   */
+  durableObjects?: Record<string, string>;
   /** @default "2026-07-01" */
   compatibilityDate?: string;
   /** @default [] */
   compatibilityFlags?: string[];
   /** Plain vars in the app's env. @default {} */
   env?: Record<string, string>;
-  /** Secret vars in the app's env; kept secret in state. @default {} */
+  /**
+   * Secret vars in the app's env; kept secret in state. The version hash
+   * covers them only through a digest keyed with the platform's secrets key,
+   * so neither the hash nor any answer of the control API gives a value
+   * away. @default {}
+   */
   secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The platform's `secretsKey` output (secret), for an app with `secrets` given `controlUrl` instead of `platform`. */
+  secretsKey?: pulumi.Input<string>;
 }
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
@@ -61,12 +77,73 @@ export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 /** The code's hashes for state, and its contents for the version hash (never stored). */
 type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source"> & { contents: Record<string, InlineModule> };
 
+let projectFolderOf: { cwd: string; folder: string | null } | undefined;
+
+/**
+ * The program's project folder, which the engine runs the App provider in:
+ * the working folder, when it holds this project's Pulumi.yaml (the CLI,
+ * and the Automation API with a local program, run programs there). null
+ * for a program run elsewhere (an inline Automation API program: its
+ * provider runs in the workspace's folder, which the program cannot know).
+ */
+function programProjectFolder(): string | null {
+  const cwd = process.cwd();
+  if (projectFolderOf?.cwd === cwd) return projectFolderOf.folder;
+  const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => join(cwd, f)).find((f) => existsSync(f));
+  const name = file && /^name:\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, "utf8"))?.[1];
+  const folder = name !== undefined && name === pulumi.runtime.getProject() ? cwd : null;
+  projectFolderOf = { cwd, folder };
+  return folder;
+}
+
+/**
+ * The App's arguments over what the source folder's Wrangler file says
+ * (bundle/wrangler-config.ts): each argument given overrides the file's
+ * field; `env` adds to the file's `vars`, and `quota` to its `limits`.
+ */
+function withWranglerConfig(name: string, args: AppArgs): AppArgs {
+  if (args.source === undefined) return args;
+  let w: WranglerArgs | null;
+  try {
+    w = readWranglerConfig(args.source);
+  } catch (e) {
+    if (e instanceof WranglerConfigError)
+      throw new Error(`App '${name}': ${args.source.replace(/\/$/, "")}/${e.message}`);
+    throw e;
+  }
+  if (!w) return args;
+  if (w.ignored.length) {
+    pulumi.log.warn(`App '${name}': ${w.file}: ${w.ignored.join(", ")} read and ignored (the platform decides them)`);
+  }
+  return {
+    ...args,
+    source: w.main !== undefined ? join(args.source, w.main) : args.source,
+    compatibilityDate: args.compatibilityDate ?? w.compatibilityDate,
+    compatibilityFlags: args.compatibilityFlags ?? w.compatibilityFlags,
+    durableObjects: args.durableObjects ?? w.durableObjects,
+    env: w.env || args.env ? { ...w.env, ...args.env } : undefined,
+    quota: w.cpuMs !== undefined ? { cpuMs: w.cpuMs, ...args.quota } : args.quota,
+  };
+}
+
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
 async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
-  const cache = moduleCache();
+  const project = programProjectFolder();
+  const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
   if (args.source !== undefined) {
-    bundle = await bundleAppCached(args.source, cache);
+    const bundled = await bundleAppCached(args.source, cache);
+    const issues = startIssues(bundled, {
+      durableObject: args.durableObject ?? null,
+      durableObjects: args.durableObjects ?? {},
+      compatibilityFlags: args.compatibilityFlags ?? [],
+    });
+    if (issues.length > 0) {
+      throw new Error(
+        `App '${name}': its code would not start: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      );
+    }
+    bundle = bundled;
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
   }
@@ -81,27 +158,76 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
     mainModule: bundle.mainModule,
     modules,
     contents: bundle.modules as Record<string, InlineModule>,
+    // Relative to the project folder, so state is the same on every machine; absolute when the program
+    // does not know the folder its provider runs in (it resolves there all the same).
     source:
-      bundle.root !== undefined ? { root: relative(process.cwd(), bundle.root) || ".", entry: bundle.entry! } : null,
+      bundle.root !== undefined
+        ? { root: project === null ? bundle.root : relative(project, bundle.root) || ".", entry: bundle.entry! }
+        : null,
   };
 }
 
-/** The code's hashes and settings, with the version hash of the whole (see shared/version-hash.ts). */
-async function codeOf(
-  { contents, ...prepared }: PreparedCode,
-  args: AppArgs,
-  secrets: Record<string, string>,
-): Promise<AppCode> {
-  const code: Omit<AppCode, "versionHash"> = {
+/** The code's hashes and settings, without the version hash. */
+function codeFields({ contents: _, ...prepared }: PreparedCode, args: AppArgs): Omit<AppCode, "versionHash"> {
+  return {
     ...prepared,
     compatibilityDate: args.compatibilityDate ?? APP_DEFAULT_COMPATIBILITY_DATE,
     compatibilityFlags: args.compatibilityFlags ?? [],
     durableObject: args.durableObject ?? null,
+    durableObjects: args.durableObjects ?? {},
     env: args.env ?? {},
   };
-  const { source: _, ...spec } = code;
-  const { versionHash } = await prepareVersion({ ...spec, modules: contents, env: { ...code.env, ...secrets } });
-  return { versionHash, ...code };
+}
+
+/** The version hash of the whole (see shared/version-hash.ts); secrets need the platform's key. */
+async function versionHashOf(
+  prepared: PreparedCode,
+  args: AppArgs,
+  secrets: Record<string, string> = {},
+  secretsKey?: string,
+): Promise<string> {
+  const { source: _, ...spec } = codeFields(prepared, args);
+  return (await prepareVersion({ ...spec, modules: prepared.contents, secrets }, secretsKey)).versionHash;
+}
+
+/** The `code` input: the code's hashes and settings with its version hash. */
+function codeInput(prepared: Promise<PreparedCode>, args: AppArgs, secretsKey: pulumi.Output<string> | undefined) {
+  if (args.secrets === undefined || secretsKey === undefined) {
+    return pulumi.output(
+      prepared.then(async (c) => storedCode({ versionHash: await versionHashOf(c, args), ...codeFields(c, args) })),
+    );
+  }
+  // The hash of a version with secrets is public (shown in previews): without the platform's key nobody
+  // can test a guess of a secret against it. Only the hash waits for the key, which a preview that
+  // creates or changes the platform does not know yet; the modules show at once.
+  const secrets = pulumi.output(args.secrets);
+  return prepared.then((c) => ({
+    ...storedCode({ versionHash: "", ...codeFields(c, args) }),
+    versionHash: pulumi.unsecret(
+      pulumi.all([secrets, secretsKey]).apply(([sec, key]) => versionHashOf(c, args, sec, key)),
+    ),
+  }));
+}
+
+/** Arguments that contradict each other, refused before anything is made. */
+function checkArgs(name: string, args: AppArgs): void {
+  if ((args.source === undefined) === (args.modules === undefined)) {
+    throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
+  }
+  if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
+    throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
+  }
+  if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
+    throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
+  }
+  if (args.secrets !== undefined && !args.platform && args.secretsKey === undefined) {
+    throw new Error(
+      `App '${name}': 'secrets' without 'platform' need 'secretsKey' (the platform's secretsKey output), which the version hash digests them with`,
+    );
+  }
+  if (args.platform && args.secretsKey !== undefined) {
+    throw new Error(`App '${name}': give 'platform' or 'secretsKey', not both (the platform has its key)`);
+  }
 }
 
 export class App extends pulumi.CustomResource {
@@ -116,16 +242,9 @@ export class App extends pulumi.CustomResource {
     url?: pulumi.Output<string>;
   } = {};
 
-  constructor(name: string, args: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
-    if ((args.source === undefined) === (args.modules === undefined)) {
-      throw new Error(`App '${name}': give exactly one of 'source' (a folder or entry file) and 'modules' (inline)`);
-    }
-    if (!args.platform && (args.controlUrl === undefined || args.controlToken === undefined)) {
-      throw new Error(`App '${name}': give 'platform', or both 'controlUrl' and 'controlToken'`);
-    }
-    if (args.platform && (args.controlUrl !== undefined || args.controlToken !== undefined)) {
-      throw new Error(`App '${name}': give 'platform' or 'controlUrl'/'controlToken', not both`);
-    }
+  constructor(name: string, appArgs: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
+    checkArgs(name, appArgs);
+    const args = withWranglerConfig(name, appArgs);
     const appName = args.name ?? name;
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the
@@ -135,17 +254,13 @@ export class App extends pulumi.CustomResource {
     Error.stackTraceLimit = 1;
     try {
       // Each Output costs every App several promises: as few as the inputs need.
-      // The hash of a version that holds secrets is not itself secret: it is shown in previews.
       // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
       const prepared = prepareCode(appName, args);
-      const code =
+      const secretsKey =
         args.secrets === undefined
-          ? pulumi.output(prepared.then((c) => codeOf(c, args, {})).then(storedCode))
-          : pulumi.unsecret(
-              pulumi
-                .all([prepared, pulumi.output(args.secrets)])
-                .apply(([c, sec]) => codeOf(c, args, sec).then(storedCode)),
-            );
+          ? undefined
+          : pulumi.secret(args.platform ? args.platform.secretsKey : pulumi.output(args.secretsKey!));
+      const code = codeInput(prepared, args, secretsKey);
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
       const maxQuota =
         args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
@@ -156,7 +271,7 @@ export class App extends pulumi.CustomResource {
         code,
         ...(settings ? { settings } : {}),
         // No secrets, no property: one secret fewer per App for the engine to encrypt and decrypt.
-        ...(args.secrets !== undefined ? { secrets: pulumi.secret(args.secrets) } : {}),
+        ...(args.secrets !== undefined ? { secrets: pulumi.secret(args.secrets), secretsKey } : {}),
         control: { url: controlUrl, ...(maxQuota ? { maxQuota } : {}) },
         // The platform's token is a secret Output already, shared by all its apps.
         controlToken: args.platform ? args.platform.controlToken : pulumi.secret(args.controlToken!),
@@ -165,7 +280,7 @@ export class App extends pulumi.CustomResource {
         "pulumi-nodejs:dynamic/dynamic-workers:App",
         name,
         { ...state, __provider: providerSource("app", "appProvider") },
-        { ...opts, additionalSecretOutputs: ["controlToken", "secrets"] },
+        { ...opts, additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"] },
       );
       this.where = { platform: args.platform, controlUrl, appName };
     } finally {

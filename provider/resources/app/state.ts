@@ -29,6 +29,8 @@ export interface AppState {
   settings: AppSettingsState;
   /** Secret env values (kept apart so `env` stays readable in diffs). */
   secrets: Record<string, string>;
+  /** The platform's key of the secrets' digest in the version hash (secret); "" for an app without secrets. */
+  secretsKey: string;
   /** Where the host's control API is; a new URL replaces the app. */
   control: AppControlAccess;
   /** The control API's bearer token (secret). */
@@ -40,11 +42,13 @@ export interface AppCode {
   mainModule: string;
   /** Module name to its type, sha256 and size. */
   modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
-  /** Where to re-bundle from when the cache lacks a module: relative to the project folder. */
+  /** Where to re-bundle from when the cache lacks a module: relative to the project folder, or absolute (see App). */
   source: { root: string; entry: string } | null;
   compatibilityDate: string;
   compatibilityFlags: string[];
   durableObject: string | null;
+  /** Declared namespace bindings: binding → class. */
+  durableObjects: Record<string, string>;
   env: Record<string, string>;
 }
 
@@ -59,7 +63,7 @@ export interface AppControlAccess {
 
 /** Fields whose default state leaves out, group by group, with that default. */
 const DEFAULTS = {
-  code: { source: null, compatibilityFlags: [], durableObject: null, env: {} },
+  code: { source: null, compatibilityFlags: [], durableObject: null, durableObjects: {}, env: {} },
   settings: Object.fromEntries(APP_SETTING_NAMES.map((k) => [k, APP_SETTINGS[k].default])) as Partial<AppSettingValues>,
   control: { maxQuota: null },
 } as const satisfies { [G in "code" | "settings" | "control"]: Partial<AppState[G]> };
@@ -77,6 +81,8 @@ export interface StoredAppState {
   code: Lean<AppCode, typeof DEFAULTS.code>;
   settings?: Lean<AppSettingsState, typeof DEFAULTS.settings>;
   secrets?: Record<string, string>;
+  /** Only beside `secrets`. */
+  secretsKey?: string;
   control: Lean<AppControlAccess, typeof DEFAULTS.control>;
   controlToken: string;
 }
@@ -118,7 +124,9 @@ export function storedState(s: AppState): StoredAppState {
     name: s.name,
     code: storedCode(s.code),
     ...(settings ? { settings } : {}),
-    ...(Object.keys(s.secrets ?? {}).length > 0 ? { secrets: s.secrets } : {}),
+    ...(Object.keys(s.secrets ?? {}).length > 0
+      ? { secrets: s.secrets, ...(s.secretsKey ? { secretsKey: s.secretsKey } : {}) }
+      : {}),
     control: lean(
       { url: s.control.url, maxQuota: readMaxQuota(s.control) },
       DEFAULTS.control,
@@ -144,6 +152,7 @@ export function readAppState(raw: unknown): AppState {
     code: readAppCode(s.code),
     settings: readAppSettings(s.settings),
     secrets: group(s.secrets) as Record<string, string>,
+    secretsKey: typeof s.secretsKey === "string" ? s.secretsKey : "",
     control: { url: group(s.control).url as string, maxQuota: readMaxQuota(s.control) },
     controlToken: typeof s.controlToken === "string" ? s.controlToken : "",
   };

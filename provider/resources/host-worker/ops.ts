@@ -20,6 +20,12 @@ export const HOST_MAIN_MODULE = "host.js";
 export interface HostWorkerOutputs extends HostWorkerInputs {
   /** Secret: the control API's bearer token. */
   controlToken: string;
+  /**
+   * Secret: the key of the secrets' digest in apps' version hashes (see
+   * shared/version-hash.ts). Made once with the host and kept: a token
+   * rotation leaves it, so versions keep their hashes.
+   */
+  secretsKey: string;
   migrationTag: string | null;
   /** Durable Object namespace id per binding (CATALOG, APP_CONTROL, APP_OBJECTS). */
   namespaceIds: Record<string, string>;
@@ -44,14 +50,23 @@ export function newControlToken(): string {
   return randomBytes(32).toString("hex");
 }
 
-/** The host's bindings: the loader, its three Durable Object namespaces, the token and the settings. */
-export function hostBindings(controlToken: string, platformConfig: PlatformConfigInput): WorkerBinding[] {
+export function newSecretsKey(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** The host's bindings: the loader, its three Durable Object namespaces, the token, the secrets key and the settings. */
+export function hostBindings(
+  controlToken: string,
+  secretsKey: string,
+  platformConfig: PlatformConfigInput,
+): WorkerBinding[] {
   return [
     { type: "worker_loader", name: "LOADER" },
     ...Object.entries(HOST_DURABLE_OBJECTS).map(
       ([name, className]): WorkerBinding => ({ type: "durable_object_namespace", name, class_name: className }),
     ),
     { type: "secret_text", name: "CONTROL_TOKEN", text: controlToken },
+    { type: "secret_text", name: "SECRETS_KEY", text: secretsKey },
     { type: "json", name: "PLATFORM_CONFIG", json: platformConfig },
   ];
 }
@@ -90,6 +105,7 @@ export async function uploadHost(
   cf: Cloudflare,
   inputs: HostWorkerInputs,
   controlToken: string,
+  secretsKey: string,
   history: readonly TaggedMigration[] = HOST_MIGRATIONS,
 ): Promise<HostWorkerOutputs> {
   const bundle = hostBundle();
@@ -100,7 +116,8 @@ export async function uploadHost(
   }
   const deployed = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
   const migrations = planHostMigrations(deployed.tag, history);
-  const send = (m: Migrations | undefined) => sendHostUpload(cf, inputs, bundle.code, controlToken, m);
+  const send = (m: Migrations | undefined) =>
+    sendHostUpload(cf, inputs, bundle.code, hostBindings(controlToken, secretsKey, inputs.platformConfig), m);
   try {
     await send(migrations);
   } catch (e) {
@@ -113,6 +130,7 @@ export async function uploadHost(
   return {
     ...inputs,
     controlToken,
+    secretsKey,
     migrationTag: after.tag ?? null,
     namespaceIds: await namespaceIds(cf, inputs.accountId, inputs.scriptName),
   };
@@ -123,14 +141,14 @@ async function sendHostUpload(
   cf: Cloudflare,
   inputs: HostWorkerInputs,
   code: string,
-  controlToken: string,
+  bindings: WorkerBinding[],
   migrations: Migrations | undefined,
 ): Promise<void> {
   const metadata: ScriptMetadata = {
     main_module: HOST_MAIN_MODULE,
     compatibility_date: inputs.compatibilityDate,
     compatibility_flags: HOST_COMPATIBILITY_FLAGS,
-    bindings: hostBindings(controlToken, inputs.platformConfig),
+    bindings,
     ...(migrations ? { migrations } : {}),
   };
   const form = buildUploadForm(metadata, [{ name: HOST_MAIN_MODULE, kind: "esm", content: code }]);

@@ -50,20 +50,22 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: HostWorkerInputs) {
     const ops = await hostOps();
-    const outs = await ops.uploadHost(clientFor(ops, inputs), inputs, ops.newControlToken());
+    const outs = await ops.uploadHost(clientFor(ops, inputs), inputs, ops.newControlToken(), ops.newSecretsKey());
     return { id: `${inputs.accountId}/${inputs.scriptName}`, outs };
   },
 
   async update(_id: string, olds: HostWorkerOutputs, news: HostWorkerInputs) {
     const [ops, { HOST_UPLOAD_FIELDS }] = await Promise.all([hostOps(), inputRules()]);
-    if (!HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
+    // A host from before secrets keys gets one now (a package upgrade changes bundleSha256 anyway).
+    if (olds.secretsKey && !HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
       return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
     }
     const token =
       olds.rotateControlToken === news.rotateControlToken && olds.controlToken
         ? olds.controlToken
         : ops.newControlToken();
-    return { outs: await ops.uploadHost(clientFor(ops, news), news, token) };
+    // The secrets key outlives token rotations: every app's version hash depends on it.
+    return { outs: await ops.uploadHost(clientFor(ops, news), news, token, olds.secretsKey || ops.newSecretsKey()) };
   },
 
   async read(id: string, props: HostWorkerOutputs) {

@@ -23,6 +23,7 @@ export interface HostWorkerArgs {
 
 export class HostWorker extends pulumi.CustomResource {
   declare readonly controlToken: pulumi.Output<string>;
+  declare readonly secretsKey: pulumi.Output<string>;
   declare readonly migrationTag: pulumi.Output<string | null>;
   declare readonly namespaceIds: pulumi.Output<Record<string, string>>;
   declare readonly scriptName: pulumi.Output<string>;
@@ -33,12 +34,13 @@ export class HostWorker extends pulumi.CustomResource {
       name,
       {
         controlToken: undefined,
+        secretsKey: undefined,
         migrationTag: undefined,
         namespaceIds: undefined,
         ...args,
         __provider: providerSource("host-worker", "hostWorkerProvider"),
       },
-      { ...opts, additionalSecretOutputs: ["controlToken"] },
+      { ...opts, additionalSecretOutputs: ["controlToken", "secretsKey"] },
     );
   }
 }

@@ -77,6 +77,12 @@ export class Platform extends pulumi.ComponentResource {
   readonly controlUrl: pulumi.Output<string>;
   /** The control API's bearer token (secret). */
   readonly controlToken: pulumi.Output<string>;
+  /**
+   * The key apps' version hashes digest their secrets with (secret): give it
+   * as `secretsKey` to an App with secrets that names `controlUrl` instead
+   * of this platform, or to a ControlClient.
+   */
+  readonly secretsKey: pulumi.Output<string>;
   readonly scriptName: pulumi.Output<string>;
   /** Durable Object namespace id per binding: CATALOG, APP_CONTROL, APP_OBJECTS. */
   readonly namespaceIds: pulumi.Output<Record<string, string>>;
@@ -99,6 +105,7 @@ export class Platform extends pulumi.ComponentResource {
     this.controlUrl = where.controlUrl;
     this.appsUrlOf = where.appsUrlOf;
     this.controlToken = pulumi.secret(host.controlToken);
+    this.secretsKey = pulumi.secret(host.secretsKey);
     this.scriptName = host.scriptName;
     this.namespaceIds = host.namespaceIds;
     this.maxQuota = config.limits.maxQuota;
@@ -106,6 +113,7 @@ export class Platform extends pulumi.ComponentResource {
       url: this.url,
       controlUrl: this.controlUrl,
       controlToken: this.controlToken,
+      secretsKey: this.secretsKey,
       scriptName: this.scriptName,
       namespaceIds: this.namespaceIds,
     });

@@ -28,6 +28,8 @@ export const CONTROL_ERROR_STATUS = {
   internal: 500,
   /** 503: the control plane has no CONTROL_TOKEN configured. */
   control_disabled: 503,
+  /** 503: a version with secrets, but the host has no SECRETS_KEY to digest them (a host from before secrets keys). */
+  secrets_disabled: 503,
 } as const;
 
 export type ControlErrorCode = keyof typeof CONTROL_ERROR_STATUS;

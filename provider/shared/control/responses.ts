@@ -35,7 +35,12 @@ export interface AppInfo {
   /** The quota in force: declared fields over platform defaults over Quota's defaults. */
   quota: Quota;
   durableObject: string | null;
+  /** Declared namespace bindings: binding → class. */
+  durableObjects: Record<string, string>;
+  /** Every object of the app, across its classes (what maxObjects counts). */
   objects: number;
+  /** The same, per class. */
+  objectsByClass: Record<string, number>;
 }
 
 /** `PUT /apps/:app` (201 when created) and `GET /apps/:app`. */

@@ -13,6 +13,8 @@ export const LIMITS = {
   maxCodeBytes: 24 * 1024 * 1024,
   /** Modules in one version. */
   maxModules: 1000,
+  /** Durable Object namespace bindings per version (`durableObjects`). */
+  maxDurableObjectBindings: 16,
   /** Length of a module name. */
   maxModuleNameLength: 256,
   /** The app's `env` vars, JSON-serialized, in bytes. */

@@ -111,4 +111,6 @@ export function nameRecord<K extends z.ZodType<string>, V extends z.ZodType>(key
 export const ObjectName = z
   .string()
   .min(1, { message: "must not be empty" })
-  .max(LIMITS.maxObjectNameLength, { message: `must be at most ${LIMITS.maxObjectNameLength} characters` });
+  .max(LIMITS.maxObjectNameLength, { message: `must be at most ${LIMITS.maxObjectNameLength} characters` })
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point.
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: "must not contain control characters" });

@@ -1,6 +1,7 @@
 /**
  * One code version of an app: its modules, compatibility settings, Durable
- * Object class and env. Everything here is part of the version hash.
+ * Object class, env and secrets. Everything here is part of the version hash
+ * (secrets through a keyed digest).
  * Runs in Node and in workerd.
  */
 import { z } from "zod";
@@ -65,22 +66,41 @@ export const CompatibilityDate = z
  * maxStorageBytes. `import { env }` still works (the host sets it per call).
  */
 export const HOST_APP_FLAGS = ["disable_ctx_exports", "disallow_importable_env"] as const;
-/** Each host flag's opposite (enable_ctx_exports, allow_importable_env), as workerd pairs them: refused. */
-const REFUSED_FLAGS: Record<string, string> = Object.fromEntries(
-  HOST_APP_FLAGS.map((f) => [oppositeFlag(f) ?? f, f] as const).filter(([refused, f]) => refused !== f),
-);
+/**
+ * Flags an app may not name, and why: each host flag's opposite
+ * (enable_ctx_exports, allow_importable_env, as workerd pairs them), and
+ * no_rpc, which the host's bindings cannot work without.
+ */
+const REFUSED_FLAGS: Record<string, string> = {
+  ...Object.fromEntries(
+    HOST_APP_FLAGS.map((f) => [oppositeFlag(f) ?? f, f] as const)
+      .filter(([refused, f]) => refused !== f)
+      .map(([refused, f]) => [
+        refused,
+        `the host loads every app with ${f}, so that an app's code holds no Durable Object class to start databases outside its quota`,
+      ]),
+  ),
+  no_rpc: "the host's bindings (env.OBJECTS and Durable Object namespaces) need RPC",
+};
+
+/** RPC between Workers is on by default from this date; before it the host adds the `rpc` flag (its bindings need it). */
+export const RPC_DEFAULT_DATE = "2024-04-03";
+
+/** The flags the host adds to an app of this compatibility date. */
+export function hostAppFlags(compatibilityDate: string): string[] {
+  return compatibilityDate < RPC_DEFAULT_DATE ? [...HOST_APP_FLAGS, "rpc"] : [...HOST_APP_FLAGS];
+}
 
 /**
  * One compatibility flag of an app: a flag workerd knows (compat-flags.ts,
  * read from the workerd package), not experimental, and not one that undoes
- * the host's own.
+ * what the host needs.
  */
 export const CompatibilityFlag = z
   .string()
   .regex(/^[a-z0-9_]{1,64}$/, { message: "must be a flag name of a-z, 0-9 and '_'", abort: true })
   .refine((f) => !Object.hasOwn(REFUSED_FLAGS, f), {
-    error: (issue) =>
-      `'${issue.input}' is not allowed: the host loads every app with ${REFUSED_FLAGS[issue.input as string]}, so that an app's code holds no Durable Object class to start databases outside its quota`,
+    error: (issue) => `'${issue.input}' is not allowed: ${REFUSED_FLAGS[issue.input as string]}`,
     abort: true,
   })
   .superRefine((f, ctx) => {
@@ -115,10 +135,22 @@ export const AppVersionSpec = z
     compatibilityDate: CompatibilityDate,
     /** @default [] */
     compatibilityFlags: CompatibilityFlags.default([]),
-    /** The exported Durable Object class that holds the app's state, if any. */
+    /** The exported Durable Object class behind `env.OBJECTS` (the platform's own API), if any. */
     durableObject: ClassName.nullable().default(null),
+    /**
+     * Durable Object namespace bindings, as Workers declares them: binding
+     * name in `env` → exported class. Each is a standard namespace
+     * (`idFromName`, `get`, `getByName`, …). @default {}
+     */
+    durableObjects: nameRecord(EnvVarName, ClassName).default({}),
     /** Plain-text vars in the app's `env`. @default {} */
     env: nameRecord(EnvVarName, z.string()).default({}),
+    /**
+     * Secret vars in the app's `env`: the hash covers them only through a
+     * digest keyed with the platform's secrets key, and no answer of the
+     * control API holds their values. @default {}
+     */
+    secrets: nameRecord(EnvVarName, z.string()).default({}),
   })
   .superRefine((spec, ctx) => {
     const names = Object.keys(spec.modules);
@@ -152,24 +184,65 @@ export const AppVersionSpec = z
         message: `total code is ${bytes} bytes; at most ${LIMITS.maxCodeBytes} bytes are allowed`,
       });
     }
-    const envKeys = Object.keys(spec.env);
-    if (envKeys.length > LIMITS.maxEnvVars) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["env"],
-        message: `at most ${LIMITS.maxEnvVars} vars are allowed (got ${envKeys.length})`,
-      });
-    }
-    const envBytes = new TextEncoder().encode(JSON.stringify(spec.env)).byteLength;
-    if (envBytes > LIMITS.maxEnvBytes) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["env"],
-        message: `is ${envBytes} bytes as JSON; at most ${LIMITS.maxEnvBytes} bytes are allowed`,
-      });
-    }
+    checkBindings(spec.durableObjects, spec.env, ctx);
+    checkEnv(spec, ctx);
   });
+
+/** Plain vars and secrets: no name in both, and within the env caps counted together (one env in the isolate). */
+function checkEnv(
+  spec: { env: Record<string, string>; secrets: Record<string, string> },
+  ctx: z.core.$RefinementCtx,
+): void {
+  for (const name of Object.keys(spec.secrets)) {
+    if (Object.hasOwn(spec.env, name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["secrets", name],
+        message: `'${name}' is both an env var and a secret; use one`,
+      });
+    }
+  }
+  const both = { ...spec.env, ...spec.secrets };
+  const what = Object.keys(spec.secrets).length > 0 ? ", counting the secrets" : "";
+  const envKeys = Object.keys(both);
+  if (envKeys.length > LIMITS.maxEnvVars) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env"],
+      message: `at most ${LIMITS.maxEnvVars} vars are allowed${what} (got ${envKeys.length})`,
+    });
+  }
+  const envBytes = new TextEncoder().encode(JSON.stringify(both)).byteLength;
+  if (envBytes > LIMITS.maxEnvBytes) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["env"],
+      message: `is ${envBytes} bytes as JSON${what}; at most ${LIMITS.maxEnvBytes} bytes are allowed`,
+    });
+  }
+}
+
 export type AppVersionSpecInput = z.input<typeof AppVersionSpec>;
+
+function checkBindings(bindings: Record<string, string>, env: Record<string, string>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(bindings);
+  if (names.length > LIMITS.maxDurableObjectBindings) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["durableObjects"],
+      message: `at most ${LIMITS.maxDurableObjectBindings} bindings are allowed (got ${names.length})`,
+    });
+  }
+  for (const b of names) {
+    if (Object.hasOwn(env, b)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["durableObjects", b],
+        message: `'${b}' is also an env var: a binding and a var cannot share a name in env`,
+      });
+    }
+  }
+}
 export type AppVersionSpec = z.output<typeof AppVersionSpec>;
 
 /** Decoded size of a module's content. */

@@ -162,7 +162,7 @@ describe("usage and logs", () => {
       (u) => u.errors >= 1,
     );
     expect(usage.errors).toBe(1);
-    expect(usage.objects).toEqual({ count: 0, limit: 100 });
+    expect(usage.objects).toEqual({ count: 0, limit: 100, byClass: {} });
   });
 
   it("keeps what an object's methods log, and an object's failure as the handler's exception", async () => {

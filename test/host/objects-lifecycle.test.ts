@@ -71,6 +71,33 @@ describe("an alarm is a request of its app", () => {
   }, 40_000);
 });
 
+describe("one maxObjects for every class", () => {
+  it("counts the objects of all classes together, and shows each class's count", async () => {
+    await deploy(
+      host,
+      "classes",
+      `import { DurableObject } from "cloudflare:workers";
+      export class A extends DurableObject { hi() { return "a"; } }
+      export class B extends DurableObject { hi() { return "b"; } }
+      export default { async fetch(request, env) {
+        const out = [];
+        for (const [ns, name] of [[env.AS, "1"], [env.BS, "1"], [env.BS, "2"], [env.AS, "2"]]) {
+          try { out.push(await ns.getByName(name).hi()); } catch (e) { out.push("ERR " + e.message); }
+        }
+        return Response.json(out);
+      } };`,
+      { durableObjects: { AS: "A", BS: "B" } },
+      { quota: { maxObjects: 3 } },
+    );
+    const out = await getJson<string[]>(host, "/apps/classes/");
+    expect(out.slice(0, 3)).toEqual(["a", "b", "b"]);
+    expect(out[3]).toMatch(/^ERR .*maxObjects = 3/);
+    const { objects } = (await host.control.usage("classes")).usage;
+    expect(objects).toEqual({ count: 3, limit: 3, byClass: { A: 1, B: 2 } });
+    expect((await host.control.getApp("classes"))!.objectsByClass).toEqual({ A: 1, B: 2 });
+  });
+});
+
 describe("ctx.exports in an app's object", () => {
   it("says what to use instead, naming the class", async () => {
     await deploy(

@@ -83,7 +83,7 @@ export class UsageStore {
         limitPerMinute: info.quota.requestsPerMinute,
       },
       errors: this.counter("errors"),
-      objects: { count: info.objects, limit: info.quota.maxObjects },
+      objects: { count: info.objects, limit: info.quota.maxObjects, byClass: info.objectsByClass },
       outbound: { total: this.counter("outbound"), allow: outbound === "none" ? "none" : outbound.allow },
       storedBytes: { used: storedBytes, limit: info.quota.maxStorageBytes },
     };

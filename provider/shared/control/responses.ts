@@ -111,9 +111,10 @@ export interface DeployOutcome {
 export interface AppUsage {
   requests: { total: number; thisMinute: number; lastMinute: number; limitPerMinute: number };
   errors: number;
-  objects: { count: number; limit: number };
+  /** Every object of the app against maxObjects, and the count per class. */
+  objects: { count: number; limit: number; byClass: Record<string, number> };
   outbound: { total: number; allow: string[] | "none" };
-  /** The objects' database sizes as they last reported them (see README for how exact). */
+  /** The objects' database sizes as the host last measured them (see README for how exact). */
   storedBytes: { used: number; limit: number };
 }
 

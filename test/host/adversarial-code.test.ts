@@ -1,7 +1,9 @@
 // Adversarial suite, code: apps that break on import, export something odd,
 // never finish loading, import outside their own modules, or name their
-// class to break the host's wrapper. Each fails alone: a 500 with a request
-// id, its error recorded, and every other app still served.
+// class to break the host's wrapper. Each fails alone: a version that breaks
+// when loaded is refused at deploy (start_failed, with its error, never
+// live); one that breaks only when called answers a 500 with a request id,
+// its error recorded. Every other app is still served.
 //
 // Not covered here: an infinite loop in fetch(). The host passes `cpuMs` as
 // a limit on every load, but local workerd ignores it, so such an app would
@@ -28,13 +30,24 @@ afterEach(async () => {
   await expectBystandersServing(host);
 });
 
-/** Deploys the app, asserts it answers a 500 app_error twice, and returns its newest recorded error. */
+/**
+ * Deploys the app. Refused at deploy (it breaks when loaded): asserts it never
+ * went live and returns the refusal. Deployed: asserts it answers a 500
+ * app_error twice and returns its newest recorded error.
+ */
 async function expectFailsAlone(
   app: string,
   source: string,
   extra: Parameters<typeof deploy>[3] = {},
 ): Promise<string> {
-  await deploy(host, app, source, extra);
+  try {
+    await deploy(host, app, source, extra);
+  } catch (e) {
+    const refused = e as { code?: string; message: string };
+    expect(refused.code, refused.message).toBe("start_failed");
+    expect((await get(host, `/apps/${app}/`)).status).toBe(404);
+    return refused.message;
+  }
   let requestId = "";
   for (let i = 0; i < 2; i++) {
     const res = await get(host, `/apps/${app}/`);
@@ -63,7 +76,7 @@ describe("apps that fail on import", () => {
       export default {};`,
     );
     // workerd cannot describe such a value: older releases said "Uncaught", 2026-11 ones "internal error; reference = …".
-    expect(msg).toMatch(/Failed to start Worker|Uncaught|internal error; reference = /);
+    expect(msg).toMatch(/Failed to start Worker|Uncaught|internal error; reference = |does not start/);
   });
 
   it("awaits forever at the top level", async () => {
@@ -169,7 +182,11 @@ describe("imports outside the app's own modules", () => {
       `import * as w from "./__dw_main.js";
       export default { fetch() { return Response.json({ keys: Object.keys(w), defaultKeys: Object.keys(w.default ?? {}) }); } };`,
     );
-    expect(await getJson(host, "/apps/esc-wrapper/")).toEqual({ keys: ["default"], defaultKeys: ["fetch"] });
+    // The wrapper's probe entrypoint (what the host loads before a deploy) holds nothing either.
+    expect(await getJson(host, "/apps/esc-wrapper/")).toEqual({
+      keys: ["__dw_probe", "default"],
+      defaultKeys: ["fetch"],
+    });
   });
 });
 

@@ -110,15 +110,14 @@ describe("objects", () => {
     expect(await (await host.fetch("/apps/nofetch/anything")).text()).toBe("count=2");
   });
 
-  it("refuses a declared class the module does not export, without hurting other apps", async () => {
-    await host.control.rollOut(
-      "noclass",
-      jsApp("export default { fetch() { return new Response('x'); } };", { durableObject: "Missing" }),
-    );
-    const res = await host.fetch("/apps/noclass/");
-    expect(res.status).toBe(500);
-    const errors = (await host.control.errors("noclass")).errors;
-    expect(errors[0]?.message).toMatch(/Missing/);
+  it("refuses a declared class the module does not export at deploy, without hurting other apps", async () => {
+    await expect(
+      host.control.rollOut(
+        "noclass",
+        jsApp("export default { fetch() { return new Response('x'); } };", { durableObject: "Missing" }),
+      ),
+    ).rejects.toMatchObject({ code: "start_failed", message: expect.stringMatching(/"Missing"/) });
+    expect((await host.fetch("/apps/noclass/")).status).toBe(404);
     expect((await host.fetch("/apps/echo/")).status).toBe(200);
   });
 });

@@ -8,7 +8,7 @@
  * so a class named like a global works). This file runs in the host.
  */
 import APP_RUNTIME from "app-isolate:runtime";
-import { WRAPPER_MODULE } from "./names.js";
+import { PROBE_ENTRYPOINT, WRAPPER_MODULE } from "./names.js";
 import type { AppValues } from "./runtime.js";
 
 /** The host's module to add to an app's modules. */
@@ -20,7 +20,7 @@ export function mainModuleSource(mainModule: string, values: AppValues): string 
   const spec = JSON.stringify(`./${mainModule}`);
   const lines = [
     `import * as __dw_app from ${spec};`,
-    `import { withEnv as __dw_withEnv } from "cloudflare:workers";`,
+    `import { withEnv as __dw_withEnv, WorkerEntrypoint as __dw_WorkerEntrypoint } from "cloudflare:workers";`,
     `export * from ${spec};`,
     APP_RUNTIME,
     `const __dw_wrapped = __dw_runtime.wrapApp(__dw_app, ${JSON.stringify(values)}, __dw_withEnv);`,
@@ -34,6 +34,7 @@ export function mainModuleSource(mainModule: string, values: AppValues): string 
       `export { __dw_class${i} as ${JSON.stringify(name)} };`,
     );
   });
+  lines.push(`export class ${PROBE_ENTRYPOINT} extends __dw_WorkerEntrypoint { ok() { return true; } }`);
   lines.push(`export default __dw_wrapped.main;`);
   return lines.join("\n");
 }

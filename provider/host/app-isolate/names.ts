@@ -25,6 +25,9 @@ export const OBJECT_HEADERS = {
 /** On an answer of the host's objects entrypoint: the request was refused; the body is why. The stub throws it. */
 export const REFUSAL_HEADER = "x-dw-refused";
 
+/** The wrapper's entrypoint the host calls once before a version goes live: loading it evaluates every module. */
+export const PROBE_ENTRYPOINT = "__dw_probe";
+
 /** The method AppObject calls on the facet when the object's alarm fires: runs the class's alarm(). */
 export const ALARM_METHOD = "__dw_alarm";
 

@@ -15,6 +15,8 @@ import { platformConfig } from "../env.js";
 import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
 import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
 import { BlobStore } from "./blob-store.js";
+import { startsOrWhy } from "../data-plane/start-probe.js";
+import { type AppRow, deployRefusal, resolvedOf } from "./app-row.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
 import { APP_CONTROL_TABLES } from "./app-control-tables.js";
@@ -30,15 +32,6 @@ interface DataPlaneView {
   quota: Quota;
   resolved: ResolvedApp | null;
 }
-
-type AppRow = {
-  name: string;
-  created_at: number;
-  updated_at: number;
-  settings: string;
-  current_version: string | null;
-  deploy_seq: number;
-};
 
 export class AppControl extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -75,21 +68,9 @@ export class AppControl extends DurableObject<Env> {
     if (this.servedCache !== undefined) return this.servedCache;
     const row = this.row();
     if (!row) return (this.servedCache = null);
-    const settings = JSON.parse(row.settings) as AppSettings;
-    const quota = effectiveQuota(settings.quota, platformConfig(this.env));
-    const manifest = row.current_version ? this.manifestOf(row.current_version) : undefined;
-    const resolved: ResolvedApp | null = row.current_version
-      ? {
-          app: row.name,
-          versionHash: row.current_version,
-          deploySeq: row.deploy_seq,
-          durableObject: manifest?.durableObject ?? null,
-          durableObjects: manifest?.durableObjects ?? {},
-          quota,
-          outbound: settings.outbound,
-          logs: settings.logs ?? false,
-        }
-      : null;
+    const quota = effectiveQuota((JSON.parse(row.settings) as AppSettings).quota, platformConfig(this.env));
+    const v = row.current_version;
+    const resolved = v ? resolvedOf(row, v, row.deploy_seq, this.manifestOf(v), platformConfig(this.env)) : null;
     return (this.servedCache = { quota, resolved });
   }
 
@@ -196,20 +177,26 @@ export class AppControl extends DurableObject<Env> {
    * (optimistic concurrency). Deploying the version that is already current
    * succeeds whatever was expected, so a retried deploy is harmless.
    */
-  deploy(versionHash: string, expectedCurrent: string | null, kind = "deploy"): Result<DeployOutcome> {
-    const row = this.row();
-    if (!row) return fail("not_found", "no such app");
-    if (row.current_version === versionHash) {
-      return ok({ versionHash, previous: versionHash, deploySeq: row.deploy_seq, changed: false });
+  async deploy(versionHash: string, expectedCurrent: string | null, kind = "deploy"): Promise<Result<DeployOutcome>> {
+    const refused = deployRefusal(this.row(), versionHash, expectedCurrent, (h) => this.manifestOf(h) !== undefined);
+    if (refused) return refused;
+    // A version that cannot start never goes live: load it once first (the same isolate the data plane will use).
+    const row0 = this.row()!;
+    const next = resolvedOf(
+      row0,
+      versionHash,
+      row0.deploy_seq + 1,
+      this.manifestOf(versionHash),
+      platformConfig(this.env),
+    );
+    const startError = await startsOrWhy(this.env, this.ctx.exports, next);
+    if (startError !== null) {
+      return fail("start_failed", `version ${versionHash} does not start, so it was not deployed: ${startError}`);
     }
-    if (row.current_version !== expectedCurrent) {
-      return fail(
-        "version_conflict",
-        `the current version is ${row.current_version ?? "none"}, not ${expectedCurrent ?? "none"} as expected; the app changed since you last read it`,
-        { current: row.current_version },
-      );
-    }
-    if (!this.manifestOf(versionHash)) return fail("not_found", `version ${versionHash} is not stored for this app`);
+    // Checked again: another deploy may have landed while this one was loading.
+    const again = deployRefusal(this.row(), versionHash, expectedCurrent, (h) => this.manifestOf(h) !== undefined);
+    if (again) return again;
+    const row = this.row()!;
     const seq = this.nextDeploySeq();
     const now = Date.now();
     this.sql.exec(
@@ -225,7 +212,10 @@ export class AppControl extends DurableObject<Env> {
   }
 
   /** Goes back to `versionHash`, or to the version deployed before the current one. */
-  rollback(versionHash: string | undefined, expectedCurrent: string | null | undefined): Result<DeployOutcome> {
+  async rollback(
+    versionHash: string | undefined,
+    expectedCurrent: string | null | undefined,
+  ): Promise<Result<DeployOutcome>> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
     const target = versionHash ?? this.versionStore.previousDeployed(row.current_version);

@@ -20,6 +20,8 @@ export const CONTROL_ERROR_STATUS = {
   payload_too_large: 413,
   /** 422: valid, but beyond a platform cap (maxApps, maxQuota); `issues` names the field. */
   limit_exceeded: 422,
+  /** 422: the version to deploy does not start (its modules throw when loaded); nothing changed. */
+  start_failed: 422,
   /** 429: an app is over its requestsPerMinute; Retry-After says when it may try again. */
   rate_limited: 429,
   /** 500: an app threw; `requestId` finds it in the app's errors. */

@@ -1,0 +1,66 @@
+/**
+ * An app's one row in its AppControl (`_dw_app`), and the data plane's view
+ * of it with a given version current.
+ */
+import type { VersionManifest } from "../../shared/version-hash.js";
+import { effectiveQuota, type AppSettings } from "../../shared/schema/index.js";
+import type { platformConfig } from "../env.js";
+import type { ResolvedApp } from "./app-types.js";
+import { fail, ok, type Result } from "../../shared/control/errors.js";
+import type { DeployOutcome } from "../../shared/control/responses.js";
+
+/** The data plane's view of the app with `versionHash` current (also for loading one before it is). */
+export function resolvedOf(
+  row: AppRow,
+  versionHash: string,
+  deploySeq: number,
+  manifest: VersionManifest | undefined,
+  config: ReturnType<typeof platformConfig>,
+): ResolvedApp {
+  const settings = JSON.parse(row.settings) as AppSettings;
+  return {
+    app: row.name,
+    versionHash,
+    deploySeq,
+    durableObject: manifest?.durableObject ?? null,
+    durableObjects: manifest?.durableObjects ?? {},
+    quota: effectiveQuota(settings.quota, config),
+    outbound: settings.outbound,
+    logs: settings.logs ?? false,
+  };
+}
+
+export type AppRow = {
+  name: string;
+  created_at: number;
+  updated_at: number;
+  settings: string;
+  current_version: string | null;
+  deploy_seq: number;
+};
+
+/**
+ * Why `versionHash` cannot be deployed over this row now, or null. Deploying
+ * the current version succeeds whatever was expected (a retried deploy is
+ * harmless); otherwise `expectedCurrent` must be current (optimistic concurrency).
+ */
+export function deployRefusal(
+  row: AppRow | undefined,
+  versionHash: string,
+  expectedCurrent: string | null,
+  stored: (hash: string) => boolean,
+): Result<DeployOutcome> | null {
+  if (!row) return fail("not_found", "no such app");
+  if (row.current_version === versionHash) {
+    return ok({ versionHash, previous: versionHash, deploySeq: row.deploy_seq, changed: false });
+  }
+  if (row.current_version !== expectedCurrent) {
+    return fail(
+      "version_conflict",
+      `the current version is ${row.current_version ?? "none"}, not ${expectedCurrent ?? "none"} as expected; the app changed since you last read it`,
+      { current: row.current_version },
+    );
+  }
+  if (!stored(versionHash)) return fail("not_found", `version ${versionHash} is not stored for this app`);
+  return null;
+}

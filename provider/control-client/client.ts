@@ -156,7 +156,7 @@ export class ControlClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
-      throw new ControlApiError(0, { code: "network", message: (e as Error).message }, what);
+      throw new ControlApiError(0, { code: "network", message: unreachable(this.base, e) }, what);
     }
     const text = await res.text();
     let parsed: unknown;
@@ -295,4 +295,18 @@ export class ControlClient {
     await this.putVersion(app, prepared);
     return this.deploy(app, prepared.versionHash, info.currentVersion);
   }
+}
+
+/**
+ * What a failed connection says: the URL (never the token), the cause
+ * undici hides behind "fetch failed", and, for a local address, the likely fix.
+ */
+export function unreachable(base: string, e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause?.code ?? err.cause?.message;
+  const local = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(base);
+  return (
+    `cannot reach the control API at ${base} (${[err.message, cause].filter(Boolean).join(": ")})` +
+    (local ? "; is the local target running? Start it with `npx dynamic-workers local`" : "")
+  );
 }

@@ -7,6 +7,7 @@
  */
 import { LOCAL_USAGE, runLocal, UsageError } from "./local-command.js";
 import { PREVIEW_COMMENT_USAGE, runPreviewComment } from "./preview-comment-command.js";
+import { APP_USAGE, APPS_USAGE, runApp, runApps } from "./apps-command.js";
 
 export interface Command {
   /** One line for `dynamic-workers --help`. */
@@ -21,6 +22,16 @@ export const COMMANDS: Record<string, Command> = {
     summary: "serve the Cloudflare API subset locally and run the uploaded scripts on workerd",
     usage: LOCAL_USAGE,
     run: runLocal,
+  },
+  apps: {
+    summary: "list every app: version, objects, stored bytes and requests this minute against quota, errors",
+    usage: APPS_USAGE,
+    run: runApps,
+  },
+  app: {
+    summary: "show one app: settings, quota, version, objects per class and usage",
+    usage: APP_USAGE,
+    run: runApp,
   },
   "preview-comment": {
     summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",

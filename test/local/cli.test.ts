@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../provider/cli/index.js";
 import { parseLocalFlags } from "../../provider/cli/local-command.js";
 import { LOCK_FILE } from "../../provider/local/lock.js";
-import { tempDir } from "../helpers/host.js";
+import { TOKEN, jsApp, startHost, tempDir } from "../helpers/host.js";
 import { DATE, esm, startTarget, upload } from "./helpers.js";
 
 function capture() {
@@ -124,6 +124,54 @@ describe("dynamic-workers local", () => {
       expect(existsSync(join(state.path, LOCK_FILE))).toBe(false);
     } finally {
       state.remove();
+    }
+  });
+});
+
+describe("dynamic-workers apps and app", () => {
+  it("list the apps with their usage against quota, in a table and as JSON, from the environment's URL and token", async () => {
+    const host = await startHost({ config: { cacheTtlSeconds: 0 } });
+    const env = { DYNAMIC_WORKERS_CONTROL_URL: host.url.toString(), DYNAMIC_WORKERS_CONTROL_TOKEN: TOKEN };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      await host.control.rollOut("alpha", jsApp(`export default { fetch() { return new Response("a"); } };`), {
+        quota: { maxObjects: 7 },
+      });
+      await host.control.rollOut("beta", jsApp(`export default { fetch() { return new Response("b"); } };`));
+      let c = capture();
+      expect(await main(["apps"])).toBe(0);
+      const lines = c.out.join("\n").split("\n");
+      expect(lines[0]).toMatch(/^NAME +VERSION +OBJECTS +STORED +REQ\/MIN +ERRORS$/);
+      expect(lines[1]).toMatch(/^alpha +[0-9a-f]{12} +0\/7 +0 B\/\d/);
+      expect(lines[2]).toMatch(/^beta +[0-9a-f]{12} +0\/100 /);
+      vi.restoreAllMocks();
+      c = capture();
+      expect(await main(["apps", "--json"])).toBe(0);
+      const apps = JSON.parse(c.out.join("")) as { name: string; usage: { objects: { limit: number } } }[];
+      expect(apps.map((a) => [a.name, a.usage.objects.limit])).toEqual([
+        ["alpha", 7],
+        ["beta", 100],
+      ]);
+      vi.restoreAllMocks();
+      c = capture();
+      expect(await main(["app", "alpha", "--json"])).toBe(0);
+      expect(JSON.parse(c.out.join(""))).toMatchObject({ name: "alpha", quota: { maxObjects: 7 } });
+      vi.restoreAllMocks();
+      c = capture();
+      expect(await main(["app", "nobody"])).toBe(1);
+      expect(c.err.join("\n")).toMatch(/no app named 'nobody'/);
+      expect(await main(["app"])).toBe(2);
+      expect(await main(["apps", "--frobnicate"])).toBe(2);
+      expect(c.err.join("\n")).toMatch(/unknown option '--frobnicate'/);
+      // A wrong token: the host's refusal, exit 1, and the token is not printed.
+      process.env.DYNAMIC_WORKERS_CONTROL_TOKEN = "wrong-token-0123456789";
+      expect(await main(["apps"])).toBe(1);
+      expect(c.err.join("\n")).toMatch(/401|unauthorized/i);
+      expect(c.err.join("\n")).not.toContain("wrong-token-0123456789");
+    } finally {
+      process.env = saved;
+      await host.dispose();
     }
   });
 });

@@ -98,17 +98,19 @@ export class AppObject extends DurableObject<Env> {
     }
     this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
     // The target came over RPC: a new object each call, so not worth caching by identity.
-    const plan = loadPlan(resolved);
-    const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
-    // The facet's ctx.id is the id the app minted, with its name in props for the wrapper; never this object's key.
-    const props = {
-      dwId: target.id,
-      dwClass: target.className,
-      dwName: target.idName ?? undefined,
-      dwObject: target.name.startsWith(NAMESPACE_MARK) ? undefined : target.name,
-    };
-    const cls = worker.getDurableObjectClass(target.className, { ...plan.options, props });
-    const facet = this.ctx.facets.get(FACET, () => ({ class: cls, id: target.id }));
+    // The class is minted only when the facet starts (a warm request loads nothing). Its ctx.id is the
+    // id the app minted, with its name in props for the wrapper; never this object's key.
+    const facet = this.ctx.facets.get(FACET, () => {
+      const plan = loadPlan(resolved);
+      const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
+      const props = {
+        dwId: target.id,
+        dwClass: target.className,
+        dwName: target.idName ?? undefined,
+        dwObject: target.name.startsWith(NAMESPACE_MARK) ? undefined : target.name,
+      };
+      return { class: worker.getDurableObjectClass(target.className, { ...plan.options, props }), id: target.id };
+    });
     this.appFacet = facet;
     // A facet starting while the app is over its storage quota starts read-only.
     if (this.overStorage && this.guardedRun !== this.facetRun) {

@@ -1,7 +1,7 @@
 /**
- * `dynamic-workers apps` and `dynamic-workers app <name>`: every app, or
- * one, with its version and its usage against its quota, from the host's
- * control API. The control URL and token come from the environment, else
+ * `dynamic-workers apps`, `app <name>`, `logs <name>` and `errors <name>`:
+ * every app, or one, with its version and its usage against its quota, its
+ * recent log lines and its recorded errors, from the host's control API. The control URL and token come from the environment, else
  * from the Pulumi stack in the current folder (`pulumi stack output`).
  */
 import { spawnSync } from "node:child_process";
@@ -175,3 +175,57 @@ export async function runApp(argv: string[]): Promise<number> {
   console.log(`outbound: ${JSON.stringify(app.settings.outbound)}; logs: ${app.settings.logs ? "kept" : "off"}`);
   return 0;
 }
+
+const lineUsage = (
+  what: string,
+  detail: string,
+) => `Usage: dynamic-workers ${what} <name> [--json] [--control-url <url>] [--stack <name>]
+
+${detail}
+
+  --json               one JSON array, for scripts
+${WHERE}
+
+Exit codes: 0 shown; 1 no such app, or the control API refused or could not
+be reached; 2 bad usage.`;
+
+export const LOGS_USAGE = lineUsage(
+  "logs",
+  "Shows an app's recent console lines and exceptions, newest first (the app keeps\nlogs with 'logs: true' in its settings).",
+);
+export const ERRORS_USAGE = lineUsage(
+  "errors",
+  "Shows the errors the host recorded for an app, newest first, with request ids.",
+);
+
+/** One app's lines: `pick` reads them; each line printed as `<at> <label> <message>`. */
+async function runLines(
+  argv: string[],
+  usageText: string,
+  pick: (c: ControlClient, app: string) => Promise<{ at: string; label: string; message: string }[]>,
+): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(usageText);
+    return 0;
+  }
+  const flags = parseFlags(argv);
+  const [name, extra] = flags.rest;
+  if (!name) throw new UsageError("which app? give its name");
+  if (extra) throw new UsageError(`unexpected argument '${extra}'`);
+  const c = client(flags);
+  const lines = await failing(() => pick(c, name));
+  if (typeof lines === "number") return lines;
+  if (flags.json) console.log(JSON.stringify(lines));
+  else console.log(lines.map((l) => `${l.at}  ${l.label}  ${l.message}`).join("\n") || "nothing yet");
+  return 0;
+}
+
+export const runLogs = (argv: string[]) =>
+  runLines(argv, LOGS_USAGE, async (c, app) =>
+    (await c.logs(app)).logs.map((l) => ({ at: l.at, label: l.level, message: l.message })),
+  );
+
+export const runErrors = (argv: string[]) =>
+  runLines(argv, ERRORS_USAGE, async (c, app) =>
+    (await c.errors(app)).errors.map((e) => ({ at: e.at, label: e.requestId, message: e.message })),
+  );

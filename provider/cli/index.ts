@@ -7,7 +7,16 @@
  */
 import { LOCAL_USAGE, runLocal, UsageError } from "./local-command.js";
 import { PREVIEW_COMMENT_USAGE, runPreviewComment } from "./preview-comment-command.js";
-import { APP_USAGE, APPS_USAGE, runApp, runApps } from "./apps-command.js";
+import {
+  APP_USAGE,
+  APPS_USAGE,
+  ERRORS_USAGE,
+  LOGS_USAGE,
+  runApp,
+  runApps,
+  runErrors,
+  runLogs,
+} from "./apps-command.js";
 
 export interface Command {
   /** One line for `dynamic-workers --help`. */
@@ -32,6 +41,16 @@ export const COMMANDS: Record<string, Command> = {
     summary: "show one app: settings, quota, version, objects per class and usage",
     usage: APP_USAGE,
     run: runApp,
+  },
+  logs: {
+    summary: "show an app's recent console lines and exceptions (apps with logs: true)",
+    usage: LOGS_USAGE,
+    run: runLogs,
+  },
+  errors: {
+    summary: "show the errors the host recorded for an app, with request ids",
+    usage: ERRORS_USAGE,
+    run: runErrors,
   },
   "preview-comment": {
     summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",

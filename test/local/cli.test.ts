@@ -164,6 +164,31 @@ describe("dynamic-workers apps and app", () => {
       expect(await main(["app"])).toBe(2);
       expect(await main(["apps", "--frobnicate"])).toBe(2);
       expect(c.err.join("\n")).toMatch(/unknown option '--frobnicate'/);
+      // logs and errors of an app that logs and throws.
+      await host.control.rollOut(
+        "noisy",
+        jsApp(
+          `export default { fetch(request) { console.log("hello from noisy"); if (new URL(request.url).pathname === "/boom") throw new Error("noisy boom"); return new Response("ok"); } };`,
+        ),
+        { logs: true },
+      );
+      await host.fetch("/apps/noisy/");
+      const boom = await host.fetch("/apps/noisy/boom");
+      const { requestId } = ((await boom.json()) as { error: { requestId: string } }).error;
+      let logs: { message: string }[] = [];
+      for (let i = 0; i < 40 && !logs.some((l) => l.message.includes("hello from noisy")); i++) {
+        vi.restoreAllMocks();
+        c = capture();
+        expect(await main(["logs", "noisy", "--json"])).toBe(0);
+        logs = JSON.parse(c.out.join(""));
+        if (!logs.length) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(logs.some((l) => l.message.includes("hello from noisy"))).toBe(true);
+      vi.restoreAllMocks();
+      c = capture();
+      expect(await main(["errors", "noisy"])).toBe(0);
+      expect(c.out.join("\n")).toMatch(new RegExp(`${requestId}  .*noisy boom`));
+      expect(await main(["logs"])).toBe(2);
       // A wrong token: the host's refusal, exit 1, and the token is not printed.
       process.env.DYNAMIC_WORKERS_CONTROL_TOKEN = "wrong-token-0123456789";
       expect(await main(["apps"])).toBe(1);

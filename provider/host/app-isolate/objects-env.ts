@@ -8,7 +8,6 @@ import { type NamespaceApi, headerValue, namespace, objectFetch } from "./namesp
 
 /** The host's objects entrypoint, as the app's env holds it. */
 interface ObjectsApi extends NamespaceApi {
-  objectFetch(name: string, request: Request): Promise<Response>;
   objectCall(name: string, method: string, args: unknown[]): Promise<unknown>;
   objectDelete(name: string): Promise<boolean>;
 }

@@ -96,11 +96,6 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
     return appObjectStub(this.env, t.app, t.name).fetch(new Request(request, { headers }));
   }
 
-  async nsFetch(className: string, id: string, idName: string | null, request: Request): Promise<Response> {
-    const t = await this.#namespaceTarget(className, id, idName);
-    return appObjectStub(this.env, t.app, t.name).fetchObject(t, request);
-  }
-
   async nsCall(
     className: string,
     id: string,
@@ -111,11 +106,6 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
     checkMethod(method, args);
     const t = await this.#namespaceTarget(className, id, idName);
     return appObjectStub(this.env, t.app, t.name).callObject(t, method, args);
-  }
-
-  async objectFetch(name: string, request: Request): Promise<Response> {
-    const t = await this.#target(name);
-    return appObjectStub(this.env, t.app, t.name).fetchObject(t, request);
   }
 
   async objectCall(name: string, method: string, args: unknown[]): Promise<unknown> {

@@ -266,7 +266,7 @@ export class AppObject extends DurableObject<Env> {
     }
   }
 
-  async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
+  private async fetchObject(target: ObjectTarget, request: Request): Promise<Response> {
     this.target = target;
     await this.meter.enter();
     let res: Response;

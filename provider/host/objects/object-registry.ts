@@ -13,10 +13,6 @@ export class ObjectRegistry {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _dw_objects").one().n;
   }
 
-  has(name: string): boolean {
-    return this.sql.exec("SELECT 1 FROM _dw_objects WHERE name = ?", name).toArray().length > 0;
-  }
-
   /** The object's size as last measured (0 before the first), or null when it is not registered. */
   sizeOf(name: string): number | null {
     const row = this.sql

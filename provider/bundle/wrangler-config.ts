@@ -11,12 +11,21 @@ import { join } from "node:path";
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
-import { ClassName, CompatibilityDate, CompatibilityFlags, EnvVarName, formatIssues } from "../shared/schema/index.js";
+import {
+  ClassName,
+  CompatibilityDate,
+  CompatibilityFlags,
+  EnvVarName,
+  HtmlHandling,
+  NotFoundHandling,
+  RunWorkerFirst,
+  formatIssues,
+} from "../shared/schema/index.js";
 
 /** Wrangler's file names, in the order it looks for them. */
 export const WRANGLER_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
 
-const OFFERED = "this platform gives apps Durable Objects, vars and secrets";
+const OFFERED = "this platform gives apps Durable Objects, vars, secrets and static assets";
 
 /** Fields for bindings or features the platform does not offer, with what they are. */
 const REFUSED: Record<string, string> = {
@@ -42,7 +51,6 @@ const REFUSED: Record<string, string> = {
   worker_loaders: "Worker Loaders",
   containers: "Containers",
   unsafe: "unsafe bindings",
-  assets: "static assets (not offered yet)",
   triggers: "cron triggers (not offered yet)",
   rules: "custom module rules (the default ones apply)",
   find_additional_modules: "additional modules (everything is bundled)",
@@ -94,8 +102,27 @@ const WranglerConfig = z
     migrations: z.array(Migration).optional(),
     vars: z.record(EnvVarName, z.string({ error: "must be a string: app vars are text" })).optional(),
     limits: z.strictObject({ cpu_ms: z.number().int().positive().optional() }).optional(),
+    assets: z
+      .strictObject({
+        directory: z.string({ error: "must be the folder of files to serve, relative to this file" }).min(1),
+        binding: EnvVarName.optional(),
+        html_handling: HtmlHandling.optional(),
+        not_found_handling: NotFoundHandling.optional(),
+        run_worker_first: RunWorkerFirst.optional(),
+      })
+      .optional(),
   })
   .loose();
+
+/** The `assets` field as App arguments take it (bundle/assets.ts reads the folder). */
+export interface WranglerAssets {
+  /** Relative to the app folder. */
+  directory: string;
+  binding?: string;
+  htmlHandling?: z.infer<typeof HtmlHandling>;
+  notFoundHandling?: z.infer<typeof NotFoundHandling>;
+  runWorkerFirst?: z.infer<typeof RunWorkerFirst>;
+}
 
 /** What a Wrangler file gives an App, before the App's own arguments override it, field by field. */
 export interface WranglerArgs {
@@ -108,6 +135,7 @@ export interface WranglerArgs {
   durableObjects?: Record<string, string>;
   env?: Record<string, string>;
   cpuMs?: number;
+  assets?: WranglerAssets;
   /** Fields read and ignored (the platform decides them). */
   ignored: string[];
 }
@@ -181,6 +209,11 @@ function toArgs(
     if (b.name in durableObjects) fail(`durable_objects.bindings[${i}].name: '${b.name}' is bound twice`);
     durableObjects[b.name] = b.class_name;
   });
+  const assetsBinding = c.assets?.binding;
+  if (assetsBinding !== undefined && (assetsBinding in durableObjects || Object.hasOwn(c.vars ?? {}, assetsBinding)))
+    fail(
+      `assets.binding: '${assetsBinding}' is also a Durable Object binding or a var; one name in env is one binding`,
+    );
   // The platform provisions objects itself; migrations are only checked against the classes.
   const classes = new Set(Object.values(durableObjects));
   (c.migrations ?? []).forEach((m, i) => {
@@ -199,6 +232,17 @@ function toArgs(
     ...(bindings.length > 0 && { durableObjects }),
     ...(c.vars !== undefined && { env: c.vars }),
     ...(c.limits?.cpu_ms !== undefined && { cpuMs: c.limits.cpu_ms }),
+    ...(c.assets !== undefined && { assets: assetsArgs(c.assets) }),
     ignored,
+  };
+}
+
+function assetsArgs(a: NonNullable<z.infer<typeof WranglerConfig>["assets"]>): WranglerAssets {
+  return {
+    directory: a.directory,
+    ...(a.binding !== undefined && { binding: a.binding }),
+    ...(a.html_handling !== undefined && { htmlHandling: a.html_handling }),
+    ...(a.not_found_handling !== undefined && { notFoundHandling: a.not_found_handling }),
+    ...(a.run_worker_first !== undefined && { runWorkerFirst: a.run_worker_first }),
   };
 }

@@ -14,6 +14,7 @@ export { ObjectsBinding } from "./data-plane/objects-entrypoint.js";
 export { Catalog } from "./objects/catalog.js";
 export { Egress } from "./data-plane/egress-entrypoint.js";
 export { AppLogs } from "./data-plane/logs-entrypoint.js";
+export { AppAssets } from "./data-plane/assets-entrypoint.js";
 
 export default {
   fetch(request, env, ctx): Response | Promise<Response> {

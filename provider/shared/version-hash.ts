@@ -12,6 +12,9 @@
  *       [[moduleName, type, sha256], …] sorted by name]
  *    followed, only when the version declares Durable Object bindings, by
  *       [[binding, className], …] sorted by binding.
+ *    followed, only when the version has static assets, by the object
+ *       {"assets": [binding or null, htmlHandling, notFoundHandling,
+ *        runWorkerFirst, [[path, sha256, contentType or null], …] sorted by path]}
  *    Sorting is by UTF-16 code units (JavaScript's default sort).
  *    A version with secrets has instead the tag "dynamic-workers/version/2"
  *    and, after the env, its `secretsDigest`: lowercase hex of
@@ -26,7 +29,7 @@
  *
  * This file runs in Node and in workerd: web APIs only.
  */
-import { BINARY_MODULE_TYPES, type AppVersionSpec, type ModuleType } from "./schema/index.js";
+import { BINARY_MODULE_TYPES, type AppVersionSpec, type ModuleType, type VersionAssets } from "./schema/index.js";
 
 export const VERSION_HASH_TAG = "dynamic-workers/version/1";
 /** The tag of a version with secrets (rule 2). */
@@ -68,6 +71,8 @@ export interface VersionManifest {
   /** The secrets' names (sorted) and their keyed digest (rule 2); absent when the version has none. */
   secrets?: { names: string[]; digest: string };
   modules: Record<string, { type: ModuleType; sha256: string; size: number }>;
+  /** Static assets: options and path → digest, size, content type; absent when the version has none. */
+  assets?: VersionAssets;
 }
 
 const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -84,7 +89,16 @@ export function canonicalVersionText(m: VersionManifest): string {
   const base = m.secrets
     ? [SECRET_VERSION_HASH_TAG, ...head, m.secrets.digest, modules]
     : [VERSION_HASH_TAG, ...head, modules];
-  return JSON.stringify(bindings.length ? [...base, bindings] : base);
+  const withBindings = bindings.length ? [...base, bindings] : base;
+  return JSON.stringify(m.assets ? [...withBindings, canonicalAssets(m.assets)] : withBindings);
+}
+
+/** The assets' part of rule 2: everything that changes what is served, sizes aside (the digest covers them). */
+function canonicalAssets(a: VersionAssets): { assets: unknown[] } {
+  const files = Object.entries(a.files)
+    .sort(byKey)
+    .map(([path, f]) => [path, f.sha256, f.contentType]);
+  return { assets: [a.binding, a.htmlHandling, a.notFoundHandling, a.runWorkerFirst, files] };
 }
 
 /** The secrets' keyed digest of rule 2: HMAC-SHA256 under the platform's secrets key. */
@@ -155,6 +169,7 @@ export async function buildVersion(
       ? { secrets: { names: secretNames, digest: await secretsDigest(options.secretsKey!, spec.secrets) } }
       : {}),
     modules,
+    ...(spec.assets ? { assets: spec.assets } : {}),
   };
   return { manifest, versionHash: await versionHashOf(manifest), blobs, secrets: spec.secrets };
 }

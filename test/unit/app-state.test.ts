@@ -17,6 +17,7 @@ const full: AppState = {
     durableObject: null,
     durableObjects: {},
     env: {},
+    assets: null,
   },
   settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
   secrets: {},

@@ -81,7 +81,6 @@ describe("readWranglerConfig", () => {
         queues: {},
         services: [],
         ai: { binding: "AI" },
-        assets: { directory: "public" },
         triggers: { crons: ["* * * * *"] },
       }),
     });
@@ -98,13 +97,12 @@ describe("readWranglerConfig", () => {
       "queues",
       "services",
       "ai",
-      "assets",
       "triggers",
     ]) {
       expect(message).toContain(`${field}: `);
     }
     expect(message).toMatch(
-      /^wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars and secrets/,
+      /^wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars, secrets and static assets/,
     );
   });
 

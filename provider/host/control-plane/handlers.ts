@@ -15,6 +15,7 @@ import { Reply, dispatch, type ControlHandlers } from "./route-match.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
 import { errorResponse } from "../http.js";
 import { forgetApp } from "../data-plane/version-cache.js";
+import { assetContents } from "./asset-upload.js";
 
 export const CONTROL_PREFIX = "/_control/";
 
@@ -60,6 +61,13 @@ const handlers: ControlHandlers = {
   missingModules: async ({ env, params: { app }, body }) => ({
     missing: await appControlStub(env, app).missingModules(body.hashes),
   }),
+
+  missingAssets: async ({ env, params: { app }, body }) => ({
+    missing: await appControlStub(env, app).missingModules(body.hashes),
+  }),
+
+  putAssets: async ({ env, params: { app }, body }) =>
+    unwrap(await appControlStub(env, app).putAssets(await assetContents(body.files))),
 
   putVersion: async ({ env, params: { app }, body: spec }) => {
     if (Object.keys(spec.secrets).length > 0 && !env.SECRETS_KEY) {

@@ -14,6 +14,7 @@ import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "../objects/app-types.js";
 import { loadAppWorker } from "./worker-code.js";
 import { confineResponse } from "./browser-isolation.js";
+import { serveAssetsFirst } from "./assets.js";
 
 export interface AppRoute {
   app: string;
@@ -108,6 +109,8 @@ async function forward(
   route: AppRoute,
   resolved: ResolvedApp,
 ): Promise<Response> {
+  const fromAssets = resolved.assets && (await serveAssetsFirst(request, env, route, resolved));
+  if (fromAssets) return fromAssets;
   // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
   const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
   try {

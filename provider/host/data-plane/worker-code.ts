@@ -83,6 +83,10 @@ export function loadAppWorker(
     const code = unwrap(await appControlStub(env, app).workerCode(versionHash));
     const entrypoints = exports as unknown as Record<string, EntrypointFactory>;
     const objects = entrypoints.ObjectsBinding!({ props: { app } });
+    // The app's assets, fixed to this app and version by the host (the loader id holds the version).
+    const assets = code.assetsBinding
+      ? { [code.assetsBinding]: entrypoints.AppAssets!({ props: { app, versionHash } }) }
+      : {};
     return {
       // Per invocation, for every entrypoint: a warm request passes no options (cheaper than limits on each getEntrypoint).
       limits: appLimits(resolved),
@@ -103,8 +107,8 @@ export function loadAppWorker(
       },
       // The wrapper takes LOGS_BINDING out of the env the app's handlers get.
       env: logs
-        ? { ...code.env, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) }
-        : { ...code.env, OBJECTS: objects },
+        ? { ...code.env, ...assets, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) }
+        : { ...code.env, ...assets, OBJECTS: objects },
       // "none": no network at all. An allow-list: every request passes the Egress check.
       globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
     };

@@ -24,4 +24,25 @@ export const APP_CONTROL_TABLES = [
   `CREATE TABLE _dw_version_sources (version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (version, path));`,
   // A version's secret values, as JSON: the manifest holds only their names and keyed digest.
   `ALTER TABLE _dw_versions ADD COLUMN secrets TEXT NOT NULL DEFAULT '{}';`,
+  // A version's static asset files (contents in _dw_blobs).
+  `CREATE TABLE _dw_version_assets (
+     version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, content_type TEXT,
+     PRIMARY KEY (version, path));
+   CREATE INDEX _dw_version_assets_sha ON _dw_version_assets (sha256);`,
+];
+
+/** The tables remove() empties: everything but the object registry (and the schema version). */
+export const APP_DATA_TABLES = [
+  "_dw_app",
+  "_dw_versions",
+  "_dw_version_modules",
+  "_dw_version_sources",
+  "_dw_version_assets",
+  "_dw_blobs",
+  "_dw_blob_sizes",
+  "_dw_deploys",
+  "_dw_errors",
+  "_dw_counters",
+  "_dw_windows",
+  "_dw_logs",
 ];

@@ -10,7 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import type { VersionManifest } from "../../shared/version-hash.js";
-import { effectiveQuota, type AppSettings, type Quota } from "../../shared/schema/index.js";
+import { effectiveQuota, type AppSettings, type Quota, type VersionAssets } from "../../shared/schema/index.js";
 import { platformConfig } from "../env.js";
 import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
 import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
@@ -19,11 +19,12 @@ import { startsOrWhy } from "../data-plane/start-probe.js";
 import { type AppRow, deployRefusal, resolvedOf } from "./app-row.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
-import { APP_CONTROL_TABLES } from "./app-control-tables.js";
+import { APP_CONTROL_TABLES, APP_DATA_TABLES } from "./app-control-tables.js";
 import { migrate } from "./sql.js";
 import { UsageStore, type LogLine } from "./usage-store.js";
 import { leaseCallOf, type LeaseAnswer, type LeaseCall } from "../../shared/rate-lease.js";
 import { VersionStore } from "./version-store.js";
+import { AssetStore } from "./asset-store.js";
 
 const ERRORS_KEPT = 50;
 
@@ -40,6 +41,7 @@ export class AppControl extends DurableObject<Env> {
   private readonly sources: SourceStore;
   private readonly versionStore: VersionStore;
   private readonly objects: ObjectRegistry;
+  private readonly assets: AssetStore;
   /**
    * The app's quota and data-plane view, kept in memory: leases, size
    * reports and version lookups come many times a second, and each would
@@ -56,7 +58,8 @@ export class AppControl extends DurableObject<Env> {
     this.usageStore = new UsageStore(this.sql);
     this.blobs = new BlobStore(this.sql);
     this.sources = new SourceStore(this.sql, this.blobs);
-    this.versionStore = new VersionStore(this.sql, this.blobs, this.sources);
+    this.assets = new AssetStore(this.sql, this.blobs, this.usageStore);
+    this.versionStore = new VersionStore(this.sql, this.blobs, this.sources, this.assets);
     this.objects = new ObjectRegistry(this.sql);
   }
 
@@ -136,7 +139,7 @@ export class AppControl extends DurableObject<Env> {
     return row ? ok(this.infoOf(row)) : fail("not_found", "no such app");
   }
 
-  /** Which of these module digests this app does not store yet. */
+  /** Which of these module (or asset) digests this app does not store yet. */
   missingModules(hashes: string[]): string[] {
     return this.blobs.missing(hashes);
   }
@@ -160,11 +163,32 @@ export class AppControl extends DurableObject<Env> {
       message: "was sent by sha256 only, but the host does not store that content; send its content",
     }));
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
+    const quota = this.served()?.quota;
+    const over =
+      manifest.assets && quota ? this.assets.check(this.row()!.name, manifest.assets, quota.maxAssetBytes) : [];
+    if (over.length)
+      return fail("limit_exceeded", over.map((i) => `${i.path}: ${i.message}`).join("; "), { issues: over });
     this.ctx.storage.transactionSync(() => {
       this.versionStore.put(versionHash, manifest, blobs, secrets);
       this.prune();
     });
     return ok({ versionHash, created: true });
+  }
+
+  /** Stores asset contents, already checked against their digests. */
+  putAssets(contents: Record<string, Uint8Array>): Result<ReturnType<AssetStore["put"]>> {
+    if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
+    return ok(this.ctx.storage.transactionSync(() => this.assets.put(contents)));
+  }
+
+  /** A version's assets (options and files) for the data plane; null when it has none. */
+  assetTable(hash: string): VersionAssets | null {
+    return this.manifestOf(hash)?.assets ?? null;
+  }
+
+  /** An asset's content, when a stored version of this app serves it. */
+  assetContent(sha: string): Uint8Array | null {
+    return this.assets.content(sha);
   }
 
   /** Keeps the newest `versionsKept` versions and the current one. */
@@ -359,19 +383,7 @@ export class AppControl extends DurableObject<Env> {
     const existed = !!this.row();
     this.changed();
     this.ctx.storage.transactionSync(() => {
-      for (const t of [
-        "_dw_app",
-        "_dw_versions",
-        "_dw_version_modules",
-        "_dw_version_sources",
-        "_dw_blobs",
-        "_dw_blob_sizes",
-        "_dw_deploys",
-        "_dw_errors",
-        "_dw_counters",
-        "_dw_windows",
-        "_dw_logs",
-      ]) {
+      for (const t of APP_DATA_TABLES) {
         this.sql.exec(`DELETE FROM ${t}`);
       }
     });

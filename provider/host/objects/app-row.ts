@@ -3,11 +3,12 @@
  * of it with a given version current.
  */
 import type { VersionManifest } from "../../shared/version-hash.js";
-import { effectiveQuota, type AppSettings } from "../../shared/schema/index.js";
+import { effectiveQuota, type AppSettings, type AssetOptions } from "../../shared/schema/index.js";
 import type { platformConfig } from "../env.js";
 import type { ResolvedApp } from "./app-types.js";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import type { DeployOutcome } from "../../shared/control/responses.js";
+import { navigationPrefersAssets } from "../data-plane/asset-intent.js";
 
 /** The data plane's view of the app with `versionHash` current (also for loading one before it is). */
 export function resolvedOf(
@@ -27,7 +28,15 @@ export function resolvedOf(
     quota: effectiveQuota(settings.quota, config),
     outbound: settings.outbound,
     logs: settings.logs ?? false,
+    ...(manifest?.assets ? { assets: assetRouting(manifest) } : {}),
   };
+}
+
+/** The serving options of a version's assets, without its files. */
+function assetRouting(m: VersionManifest): AssetOptions & { navigation: boolean } {
+  const { binding, htmlHandling, notFoundHandling, runWorkerFirst } = m.assets!;
+  const navigation = navigationPrefersAssets(m.compatibilityDate, m.compatibilityFlags);
+  return { binding, htmlHandling, notFoundHandling, runWorkerFirst, navigation };
 }
 
 export type AppRow = {

@@ -1,5 +1,5 @@
 /** Host-only shapes AppControl answers with; the control API's own are in shared/control/responses.ts. */
-import type { Outbound, Quota } from "../../shared/schema/index.js";
+import type { AssetOptions, Outbound, Quota } from "../../shared/schema/index.js";
 
 /** What the data plane needs to serve an app, cached per isolate. */
 export interface ResolvedApp {
@@ -13,6 +13,11 @@ export interface ResolvedApp {
   outbound: Outbound;
   /** Whether the app's isolate has the log tail. */
   logs: boolean;
+  /**
+   * How the version serves static assets (its files stay in AppControl), and whether navigations
+   * prefer them (by its compatibility date); absent: it has none.
+   */
+  assets?: AssetOptions & { navigation: boolean };
 }
 
 /** Everything the Worker Loader needs for one version, as the loader takes modules. */
@@ -24,6 +29,8 @@ export interface StoredWorkerCode {
   durableObjects: Record<string, string>;
   env: Record<string, string>;
   modules: Record<string, WorkerLoaderModule>;
+  /** The binding of the version's assets in env, if any. */
+  assetsBinding: string | null;
 }
 
 /** An app object as the entrypoint names it to its supervisor. */

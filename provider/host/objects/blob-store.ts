@@ -50,9 +50,10 @@ export class BlobStore {
     return out;
   }
 
-  /** Drops contents that no kept version references, as a module or as a source file. */
+  /** Drops contents that no kept version references, as a module, a source file or an asset. */
   dropUnreferenced(): void {
-    const used = "SELECT sha256 FROM _dw_version_modules UNION SELECT sha256 FROM _dw_version_sources";
+    const used =
+      "SELECT sha256 FROM _dw_version_modules UNION SELECT sha256 FROM _dw_version_sources UNION SELECT sha256 FROM _dw_version_assets";
     this.sql.exec(`DELETE FROM _dw_blobs WHERE sha256 NOT IN (${used})`);
     this.sql.exec(`DELETE FROM _dw_blob_sizes WHERE sha256 NOT IN (${used})`);
   }

@@ -8,6 +8,7 @@ import type { VersionDetail, VersionInfo } from "../../shared/control/responses.
 import type { StoredWorkerCode } from "./app-types.js";
 import { loaderModule, type BlobStore } from "./blob-store.js";
 import type { SourceStore } from "./source-store.js";
+import type { AssetStore } from "./asset-store.js";
 
 type VersionRow = { hash: string; created_at: number; size: number; manifest: string };
 
@@ -16,13 +17,20 @@ export class VersionStore {
     private readonly sql: SqlStorage,
     private readonly blobs: BlobStore,
     private readonly sources: SourceStore,
+    private readonly assets: AssetStore,
   ) {}
 
   manifestOf(hash: string): VersionManifest | undefined {
     const r = this.sql
       .exec<{ manifest: string }>("SELECT manifest FROM _dw_versions WHERE hash = ?", hash)
       .toArray()[0];
-    return r ? (JSON.parse(r.manifest) as VersionManifest) : undefined;
+    return r ? this.withAssetFiles(hash, JSON.parse(r.manifest) as VersionManifest) : undefined;
+  }
+
+  /** The manifest row keeps the assets' options only; their files are rows of the AssetStore. */
+  private withAssetFiles(hash: string, m: VersionManifest): VersionManifest {
+    if (m.assets) m.assets = { ...m.assets, files: this.assets.files(hash) };
+    return m;
   }
 
   /** Module names sent by digest only whose content is neither in `blobs` nor stored. */
@@ -47,11 +55,13 @@ export class VersionStore {
     }
     for (const [sha, bytes] of Object.entries(blobs)) this.blobs.put(sha, bytes);
     const size = Object.values(manifest.modules).reduce((t, m) => t + m.size, 0);
+    const row = manifest.assets ? { ...manifest, assets: { ...manifest.assets, files: {} } } : manifest;
+    if (manifest.assets) this.assets.putVersion(versionHash, manifest.assets.files);
     this.sql.exec(
       "INSERT INTO _dw_versions (hash, created_at, manifest, size, secrets) VALUES (?, ?, ?, ?, ?)",
       versionHash,
       Date.now(),
-      JSON.stringify(manifest),
+      JSON.stringify(row),
       size,
       JSON.stringify(secrets),
     );
@@ -71,6 +81,7 @@ export class VersionStore {
       this.sql.exec("DELETE FROM _dw_versions WHERE hash = ?", h);
       this.sql.exec("DELETE FROM _dw_version_modules WHERE version = ?", h);
       this.sources.drop(h);
+      this.assets.drop(h);
     }
     if (drop.length) this.blobs.dropUnreferenced();
   }
@@ -102,7 +113,7 @@ export class VersionStore {
       .exec<VersionRow>("SELECT hash, created_at, size, manifest FROM _dw_versions WHERE hash = ?", hash)
       .toArray()[0];
     if (!r) return undefined;
-    const manifest = JSON.parse(r.manifest) as VersionManifest;
+    const manifest = this.withAssetFiles(hash, JSON.parse(r.manifest) as VersionManifest);
     const detail: VersionDetail = { ...infoOf(r, manifest, current), manifest };
     if (withContents) {
       detail.contents = {};
@@ -126,7 +137,17 @@ export class VersionStore {
     const { mainModule, compatibilityDate, compatibilityFlags, durableObject } = manifest;
     const durableObjects = manifest.durableObjects ?? {};
     const env = { ...manifest.env, ...(JSON.parse(r.secrets) as Record<string, string>) };
-    return { mainModule, compatibilityDate, compatibilityFlags, durableObject, durableObjects, env, modules };
+    const assetsBinding = manifest.assets?.binding ?? null;
+    return {
+      mainModule,
+      compatibilityDate,
+      compatibilityFlags,
+      durableObject,
+      durableObjects,
+      env,
+      modules,
+      assetsBinding,
+    };
   }
 }
 

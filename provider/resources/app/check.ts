@@ -5,6 +5,7 @@
  * ops.ts).
  */
 import { readAppState, same, type AppState, type StoredAppState } from "./state.js";
+import { assetFailures } from "./assets-check.js";
 import {
   APP_SETTINGS,
   APP_SETTING_NAMES,
@@ -67,6 +68,10 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
     if (k in (code.env ?? {}))
       failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
   }
+  if (code.assets)
+    failures.push(
+      ...assetFailures(s.name, code.assets, { ...code, secrets: s.secrets }, settings.quota, s.control?.maxQuota),
+    );
   // Every setting, at preview: the host refuses a bad host setting too, but only at deploy.
   for (const k of APP_SETTING_NAMES) field(k, APP_SETTINGS[k].schema, settings[k] ?? APP_SETTINGS[k].default);
   const quota = settings.quota ?? {};

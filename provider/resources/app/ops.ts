@@ -13,6 +13,7 @@ import { ControlApiError, ControlClient, prepareVersion } from "../../control-cl
 import { secretsDigest, type VersionManifest } from "../../shared/version-hash.js";
 import { readAppState, same, storedState, type AppCode, type AppState, type StoredAppState } from "./state.js";
 import { appSources } from "../../bundle/source-files.js";
+import { assetReader, uploadAssets } from "../../control-client/asset-upload.js";
 import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
 
 /** The user's bundle cache: pulumi-dynamic-workers under $XDG_CACHE_HOME, else under ~/.cache. */
@@ -85,6 +86,7 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
     durableObjects: code.durableObjects,
     env: code.env,
     secrets: s.secrets,
+    assets: code.assets ?? null,
   };
 }
 
@@ -95,6 +97,7 @@ async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: s
       `app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`,
     );
   }
+  if (s.code.assets) await uploadAssets(c, s.name, s.code.assets.files, assetReader(moduleCache(), s.name));
   await c.putVersion(s.name, prepared);
   await uploadSources(c, s);
   await c.deploy(s.name, s.code.versionHash, expectedCurrent);
@@ -213,6 +216,7 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
     durableObject: m.durableObject,
     durableObjects: m.durableObjects ?? {},
     env,
+    assets: m.assets ?? null,
   };
   return storedState({ ...read, code, secrets });
 }

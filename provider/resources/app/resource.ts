@@ -23,6 +23,7 @@ import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
 import { settingValues, type AppSettingArgs, type ModuleType } from "../../shared/schema/index.js";
+import { mergeAssets, prepareAssets, type AppAssetsArgs } from "./assets-args.js";
 
 /** One module given inline instead of a source folder. */
 export interface InlineModule {
@@ -70,12 +71,19 @@ export interface AppArgs extends AppSettingArgs {
   secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The platform's `secretsKey` output (secret), for an app with `secrets` given `controlUrl` instead of `platform`. */
   secretsKey?: pulumi.Input<string>;
+  /**
+   * Static assets served before the app's code, as Workers Static Assets
+   * serves them; each field given overrides the Wrangler file's `assets`. @default none
+   */
+  assets?: AppAssetsArgs;
 }
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 
 /** The code's hashes for state, and its contents for the version hash (never stored). */
-type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source"> & { contents: Record<string, InlineModule> };
+type PreparedCode = Pick<AppCode, "mainModule" | "modules" | "source" | "assets"> & {
+  contents: Record<string, InlineModule>;
+};
 
 let projectFolderOf: { cwd: string; folder: string | null } | undefined;
 
@@ -123,6 +131,7 @@ function withWranglerConfig(name: string, args: AppArgs): AppArgs {
     durableObjects: args.durableObjects ?? w.durableObjects,
     env: w.env || args.env ? { ...w.env, ...args.env } : undefined,
     quota: w.cpuMs !== undefined ? { cpuMs: w.cpuMs, ...args.quota } : args.quota,
+    assets: mergeAssets(args.assets, w.assets, args.source, w.file),
   };
 }
 
@@ -155,6 +164,7 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   }
   if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
   return {
+    assets: prepareAssets(name, args, cache),
     mainModule: bundle.mainModule,
     modules,
     contents: bundle.modules as Record<string, InlineModule>,

@@ -10,6 +10,7 @@ import {
   type AppSettingValues,
   type ModuleType,
   type QuotaInput,
+  type VersionAssets,
 } from "../../shared/schema/index.js";
 
 /**
@@ -50,6 +51,8 @@ export interface AppCode {
   /** Declared namespace bindings: binding → class. */
   durableObjects: Record<string, string>;
   env: Record<string, string>;
+  /** Static assets: options and path → sha256, size, content type (contents in the bundle cache). */
+  assets?: VersionAssets | null;
 }
 
 /** Every setting with its value (see APP_SETTINGS). `tags` never reach the host. */
@@ -63,7 +66,7 @@ export interface AppControlAccess {
 
 /** Fields whose default state leaves out, group by group, with that default. */
 const DEFAULTS = {
-  code: { source: null, compatibilityFlags: [], durableObject: null, durableObjects: {}, env: {} },
+  code: { source: null, compatibilityFlags: [], durableObject: null, durableObjects: {}, env: {}, assets: null },
   settings: Object.fromEntries(APP_SETTING_NAMES.map((k) => [k, APP_SETTINGS[k].default])) as Partial<AppSettingValues>,
   control: { maxQuota: null },
 } as const satisfies { [G in "code" | "settings" | "control"]: Partial<AppState[G]> };

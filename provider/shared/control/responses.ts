@@ -60,6 +60,14 @@ export interface MissingModules {
   missing: string[];
 }
 
+/** `POST /apps/:app/assets`: files stored by this call (those already stored count 0), and the app's totals so far. */
+export interface AssetsStored {
+  stored: number;
+  bytes: number;
+  /** Asset files and bytes this app was ever sent (what an upload cost, counted by the host). */
+  uploaded: { files: number; bytes: number };
+}
+
 /** `POST /apps/:app/versions` (201 when created). */
 export interface VersionStored {
   versionHash: string;

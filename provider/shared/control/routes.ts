@@ -8,7 +8,15 @@
  * written in one place. Runs in Node and in workerd.
  */
 import type { z } from "zod";
-import { AppName, AppSettingsInput, AppVersionSpec, Sha256, VersionSourcesRequest } from "../schema/index.js";
+import {
+  AppName,
+  AppSettingsInput,
+  AppVersionSpec,
+  AssetUploadRequest,
+  MissingAssetsRequest,
+  Sha256,
+  VersionSourcesRequest,
+} from "../schema/index.js";
 import {
   DeleteQuery,
   DeployRequest,
@@ -80,6 +88,12 @@ export const CONTROL_ROUTES = {
     path: "/apps/:app/modules/missing",
     body: MissingModulesRequest,
   }),
+  missingAssets: route<A.MissingModules>()({
+    method: "POST",
+    path: "/apps/:app/assets/missing",
+    body: MissingAssetsRequest,
+  }),
+  putAssets: route<A.AssetsStored>()({ method: "POST", path: "/apps/:app/assets", body: AssetUploadRequest }),
   putVersion: route<A.VersionStored>()({ method: "POST", path: "/apps/:app/versions", body: AppVersionSpec }),
   listVersions: route<A.VersionList>()({ method: "GET", path: "/apps/:app/versions" }),
   getVersion: route<A.VersionAnswer>()({ method: "GET", path: "/apps/:app/versions/:hash", query: VersionQuery }),

@@ -7,6 +7,7 @@
  * Everything under shared/ runs in Node and in workerd: it may import only
  * shared/ itself, zod and web APIs.
  */
+export * from "./assets.js";
 export * from "./compat-flags.js";
 export * from "./issues.js";
 export * from "./limits.js";

@@ -14,6 +14,8 @@ const quotaField = {
   cpuMs: z.number().int().min(1).max(300_000),
   /** Subrequests per invocation (enforced on Cloudflare only). */
   subRequests: z.number().int().min(0).max(10_000),
+  /** Total bytes of one version's static assets (what a deploy may serve). */
+  maxAssetBytes: z.number().int().min(0).max(100_000_000_000),
 };
 
 /** What an app gets for a field nobody declared (before the platform ceiling). */
@@ -23,6 +25,7 @@ export const QUOTA_DEFAULTS = {
   requestsPerMinute: 6000,
   cpuMs: 50,
   subRequests: 50,
+  maxAssetBytes: 25_000_000,
 } as const;
 
 /** What one app may use, every field filled. */
@@ -32,6 +35,7 @@ export const Quota = z.strictObject({
   requestsPerMinute: quotaField.requestsPerMinute.default(QUOTA_DEFAULTS.requestsPerMinute),
   cpuMs: quotaField.cpuMs.default(QUOTA_DEFAULTS.cpuMs),
   subRequests: quotaField.subRequests.default(QUOTA_DEFAULTS.subRequests),
+  maxAssetBytes: quotaField.maxAssetBytes.default(QUOTA_DEFAULTS.maxAssetBytes),
 });
 export type Quota = z.output<typeof Quota>;
 
@@ -42,6 +46,7 @@ export const QuotaInput = z.strictObject({
   requestsPerMinute: quotaField.requestsPerMinute.optional(),
   cpuMs: quotaField.cpuMs.optional(),
   subRequests: quotaField.subRequests.optional(),
+  maxAssetBytes: quotaField.maxAssetBytes.optional(),
 });
 export type QuotaInput = z.infer<typeof QuotaInput>;
 export const QUOTA_FIELDS = Object.keys(QUOTA_DEFAULTS) as (keyof Quota)[];

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { LIMITS } from "./limits.js";
 import { ClassName, EnvVarName, ModuleName, Sha256, nameRecord } from "./names.js";
 import { contradictoryFlags, oppositeFlag, workerdFlagProblem } from "./compat-flags.js";
+import { VersionAssets, assetBindingClash } from "./assets.js";
 
 /**
  * Module kinds, as the Worker Loader takes them. Text kinds carry UTF-8
@@ -151,6 +152,8 @@ export const AppVersionSpec = z
      * control API holds their values. @default {}
      */
     secrets: nameRecord(EnvVarName, z.string()).default({}),
+    /** Static assets: serving options and files by digest (contents uploaded apart). @default null */
+    assets: VersionAssets.nullable().default(null),
   })
   .superRefine((spec, ctx) => {
     const names = Object.keys(spec.modules);
@@ -186,6 +189,8 @@ export const AppVersionSpec = z
     }
     checkBindings(spec.durableObjects, spec.env, ctx);
     checkEnv(spec, ctx);
+    const clash = assetBindingClash(spec.assets?.binding ?? null, spec);
+    if (clash) ctx.addIssue({ code: "custom", path: ["assets", "binding"], message: clash });
   });
 
 /** Plain vars and secrets: no name in both, and within the env caps counted together (one env in the isolate). */

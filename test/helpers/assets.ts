@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { readAssetFolder } from "../../provider/bundle/assets.js";
 import { uploadAssets, type AssetUploadReport } from "../../provider/control-client/asset-upload.js";
 import { prepareVersion, type ControlClient } from "../../provider/control-client/client.js";
-import type { AppVersionSpecInput, AssetOptions } from "../../provider/shared/schema/index.js";
+import type { AppSettingsInput, AppVersionSpecInput, AssetOptions } from "../../provider/shared/schema/index.js";
 
 /** Writes `files` (path → content) under `dir`. */
 export function writeFiles(dir: string, files: Record<string, string | Uint8Array>): string {
@@ -26,9 +26,10 @@ export async function rollOutWithAssets(
   spec: AppVersionSpecInput,
   dir: string,
   options: Partial<AssetOptions> = {},
+  settings: Partial<AppSettingsInput> = {},
 ): Promise<{ versionHash: string; upload: AssetUploadReport }> {
   const folder = readAssetFolder(dir, "assets.directory");
-  const { app: info } = await control.putApp(app, {});
+  const { app: info } = await control.putApp(app, settings);
   const upload = await uploadAssets(control, app, folder.files, (sha) => readFileSync(folder.paths[sha]!));
   const prepared = await prepareVersion({ ...spec, assets: { ...options, files: folder.files } });
   await control.putVersion(app, prepared);

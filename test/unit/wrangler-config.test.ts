@@ -90,15 +90,7 @@ describe("readWranglerConfig", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    for (const field of [
-      "kv_namespaces",
-      "d1_databases",
-      "r2_buckets",
-      "queues",
-      "services",
-      "ai",
-      "triggers",
-    ]) {
+    for (const field of ["kv_namespaces", "d1_databases", "r2_buckets", "queues", "services", "ai", "triggers"]) {
       expect(message).toContain(`${field}: `);
     }
     expect(message).toMatch(

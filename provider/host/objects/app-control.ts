@@ -163,11 +163,8 @@ export class AppControl extends DurableObject<Env> {
       message: "was sent by sha256 only, but the host does not store that content; send its content",
     }));
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
-    const quota = this.served()?.quota;
-    const over =
-      manifest.assets && quota ? this.assets.check(this.row()!.name, manifest.assets, quota.maxAssetBytes) : [];
-    if (over.length)
-      return fail("limit_exceeded", over.map((i) => `${i.path}: ${i.message}`).join("; "), { issues: over });
+    const refused = manifest.assets && this.assets.refusal(this.row()!.name, manifest.assets, this.served()!.quota);
+    if (refused) return refused;
     this.ctx.storage.transactionSync(() => {
       this.versionStore.put(versionHash, manifest, blobs, secrets);
       this.prune();

@@ -22,7 +22,7 @@ import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../.
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
-import { settingValues, type AppSettingArgs, type ModuleType } from "../../shared/schema/index.js";
+import { settingValues, type AppSettingArgs, type ModuleType, type VersionAssets } from "../../shared/schema/index.js";
 import { mergeAssets, prepareAssets, type AppAssetsArgs } from "./assets-args.js";
 
 /** One module given inline instead of a source folder. */
@@ -136,7 +136,7 @@ function withWranglerConfig(name: string, args: AppArgs): AppArgs {
 }
 
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
-async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
+async function prepareCode(name: string, args: AppArgs, assets: VersionAssets | null): Promise<PreparedCode> {
   const project = programProjectFolder();
   const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
@@ -164,7 +164,7 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   }
   if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
   return {
-    assets: prepareAssets(name, args, cache),
+    assets,
     mainModule: bundle.mainModule,
     modules,
     contents: bundle.modules as Record<string, InlineModule>,
@@ -265,7 +265,9 @@ export class App extends pulumi.CustomResource {
     try {
       // Each Output costs every App several promises: as few as the inputs need.
       // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
-      const prepared = prepareCode(appName, args);
+      // Read now, so a bad assets folder fails the program where it declares the App.
+      const assets = prepareAssets(appName, args, moduleCache(programProjectFolder()));
+      const prepared = prepareCode(appName, args, assets);
       const secretsKey =
         args.secrets === undefined
           ? undefined

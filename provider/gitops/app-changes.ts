@@ -5,6 +5,7 @@
  */
 import { readAppState, type AppState } from "../resources/app/state.js";
 import type { Outbound, QuotaInput } from "../shared/schema/index.js";
+import { assetChanges, assetCounts, type AssetChanges } from "./asset-changes.js";
 
 /** An App's state as `preview --json` shows it (read with readAppState: secrets show as "[secret]"). */
 type AppStateJson = Record<string, unknown>;
@@ -41,6 +42,8 @@ export interface AppChange {
   outbound: string[];
   dataRisk: string;
   warnings: string[];
+  /** Asset files added, changed and removed; absent when none change. */
+  assets?: AssetChanges;
 }
 
 const OPS: Record<string, string> = {
@@ -140,5 +143,7 @@ export function describeAppStep(step: Step): AppChange {
     warnings.push(`\`${app}\` sets \`dataOnDelete: "delete"\`: deleting it later erases its databases`);
     if (dataRisk === "none" || dataRisk === "no stored data") dataRisk = '⚠️ dataOnDelete "delete"';
   }
-  return { urn: step.urn, app, op, code: codeChange(old, neu), quota, outbound, dataRisk, warnings };
+  const assets = assetChanges(old, neu);
+  const code = assets ? `${codeChange(old, neu)}; ${assetCounts(assets)}` : codeChange(old, neu);
+  return { urn: step.urn, app, op, code, quota, outbound, dataRisk, warnings, ...(assets ? { assets } : {}) };
 }

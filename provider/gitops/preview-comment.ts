@@ -10,6 +10,7 @@
 import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
 import { describeAppStep, isApp, resourceName, type AppChange, type PreviewJson, type Step } from "./app-changes.js";
 import type { AppSourceDiff } from "./source-diff.js";
+import { renderAssetChanges } from "./asset-changes.js";
 
 /** The marker a workflow finds the comment by. */
 export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
@@ -142,6 +143,8 @@ export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions
     text = renderBody(head, sum, ordered, rows, warns);
   }
   if (text.length > limit) return `${text.slice(0, limit - 40)}\n\n…(cut at the comment limit)\n`;
+  const assets = renderAssetChanges(ordered.slice(0, rows));
+  if (assets && text.length + assets.length + 1 < limit) text = `${text}\n${assets}`;
   // The diffs get what the rest leaves: they are the first thing to shrink.
   const sections: DiffSection[] = [];
   for (const c of ordered) {

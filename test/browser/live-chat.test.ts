@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { bundleApp } from "../../provider/bundle/bundle-app.js";
 import { readWranglerConfig } from "../../provider/bundle/wrangler-config.js";
 import { type TestHost, startHost } from "../helpers/host.js";
+import { rollOutWithAssets } from "../helpers/assets.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -21,12 +22,18 @@ describe.skipIf(!haveChromium)("the live-chat example in Chromium", () => {
     // The folder as a Workers project: its wrangler.jsonc says the entry, date and bindings, as for the App.
     const wrangler = readWranglerConfig("examples/live-chat/app")!;
     const bundle = await bundleApp(join("examples/live-chat/app", wrangler.main!));
-    await host.control.rollOut("live-chat", {
-      mainModule: bundle.mainModule,
-      modules: bundle.modules,
-      compatibilityDate: wrangler.compatibilityDate!,
-      durableObjects: wrangler.durableObjects!,
-    });
+    // Its page is a static asset (public/index.html), uploaded as the App uploads assets.
+    await rollOutWithAssets(
+      host.control,
+      "live-chat",
+      {
+        mainModule: bundle.mainModule,
+        modules: bundle.modules,
+        compatibilityDate: wrangler.compatibilityDate!,
+        durableObjects: wrangler.durableObjects!,
+      },
+      join("examples/live-chat/app", wrangler.assets!.directory),
+    );
     // The flags keep Chromium off the network this machine does not have (FACTS.md).
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -50,7 +57,9 @@ describe.skipIf(!haveChromium)("the live-chat example in Chromium", () => {
   it("shows each person's messages to the other, and the room's history to a newcomer", async () => {
     const open = async (user: string) => {
       const page = await browser.newPage();
-      await page.goto(new URL(`/apps/live-chat/?room=lobby&user=${user}`, host.url).toString());
+      const res = await page.goto(new URL(`/apps/live-chat/?room=lobby&user=${user}`, host.url).toString());
+      // Served from the app's assets: a strong ETag of the file's content.
+      expect(res?.headers().etag).toMatch(/^"[0-9a-f]{64}"$/);
       await page.locator("#status", { hasText: `connected as ${user}` }).waitFor({ timeout: 15_000 });
       return page;
     };

@@ -79,7 +79,7 @@ e2e("static assets through the pulumi CLI", { timeout: 600_000 }, () => {
   });
 
   it("fails preview on a bad html_handling and on a missing directory, and the deployed version keeps serving", async () => {
-    const before = stack.outputs().versionHash;
+    const before = (stack.outputs() as unknown as { versionHash: string }).versionHash;
     writeFileSync(join(app.path, "wrangler.jsonc"), WRANGLER("sometimes"));
     const bad = stack.run(["preview"], { check: false });
     expect(bad.code).not.toBe(0);
@@ -94,7 +94,7 @@ e2e("static assets through the pulumi CLI", { timeout: 600_000 }, () => {
     expect(missing.code).not.toBe(0);
     expect(missing.stdout + missing.stderr).toMatch(/wrangler\.jsonc: assets\.directory: '.*gone' is not a folder/);
     writeFileSync(join(app.path, "wrangler.jsonc"), WRANGLER("auto-trailing-slash"));
-    expect(stack.outputs().versionHash).toBe(before);
+    expect((stack.outputs() as unknown as { versionHash: string }).versionHash).toBe(before);
     expect(await (await fetch(`${stack.appUrl("site")}files/f7.txt`)).text()).toBe("file 7, changed");
   });
 });

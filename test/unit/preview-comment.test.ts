@@ -170,3 +170,51 @@ describe("appStateOf", () => {
     expect(appStateOf(undefined)).toBeUndefined();
   });
 });
+
+describe("previewComment on static assets", () => {
+  it("lists the asset files an app adds, changes and removes, and counts them in its code cell", () => {
+    const p = clone(fixture("changes"));
+    const step = appStep(p, "hello");
+    const f = (c: string) => ({ sha256: c.repeat(64), size: 10, contentType: "text/html; charset=utf-8" });
+    const options = {
+      binding: null,
+      htmlHandling: "auto-trailing-slash",
+      notFoundHandling: "none",
+      runWorkerFirst: false,
+    };
+    step.oldState.inputs.code.assets = {
+      ...options,
+      files: { "/index.html": f("a"), "/old.css": f("b"), "/same.js": f("c") },
+    };
+    step.newState.inputs.code.assets = {
+      ...options,
+      files: { "/index.html": f("d"), "/new.css": f("e"), "/same.js": f("c") },
+    };
+    const md = previewComment(p);
+    expect(md).toMatch(/\| `hello` \| change \| 1 module changed, [^|]*; assets \+1 ~1 −1 \|/);
+    expect(md).toContain(
+      "#### Static assets\n\n- `hello`:\n  - added (1): `/new.css`\n  - changed (1): `/index.html`\n  - removed (1): `/old.css`\n",
+    );
+    // Apps whose assets do not change get no entry.
+    expect(md.match(/^- `/gm)?.length).toBe(1);
+  });
+
+  it("cuts a long list to a few paths and a count", () => {
+    const p = clone(fixture("create"));
+    const step = appStep(p, "todo");
+    const files: Record<string, unknown> = {};
+    for (let i = 0; i < 1000; i++)
+      files[`/f${String(i).padStart(4, "0")}.txt`] = { sha256: "a".repeat(64), size: 1, contentType: null };
+    step.newState.inputs.code.assets = {
+      binding: null,
+      htmlHandling: "none",
+      notFoundHandling: "none",
+      runWorkerFirst: false,
+      files,
+    };
+    const md = previewComment(p);
+    expect(md).toContain("  - added (1000): `/f0000.txt`, ");
+    expect(md).toContain("`/f0014.txt` and 985 more");
+    expect(md.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+  });
+});

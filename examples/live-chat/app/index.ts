@@ -1,9 +1,9 @@
 // Live chat rooms, written as an ordinary Workers project: wrangler.jsonc
-// declares the entry and a Durable Object per room (env.ROOMS), the page is
-// an HTML module, WebSockets use the Hibernation API, and the last messages
-// stay in the room's SQLite database.
+// declares the entry, a Durable Object per room (env.ROOMS) and the static
+// assets (public/index.html is the page, served before this code runs),
+// WebSockets use the Hibernation API, and the last messages stay in the
+// room's SQLite database.
 import { DurableObject } from "cloudflare:workers";
-import PAGE from "./page.html";
 
 interface Env {
   ROOMS: DurableObjectNamespace<ChatRoom>;
@@ -62,7 +62,6 @@ export default {
       if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket", { status: 426 });
       return env.ROOMS.getByName(ws[1]!).fetch(request);
     }
-    if (url.pathname === "/") return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
     return new Response("not found", { status: 404 });
   },
 };

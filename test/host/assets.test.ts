@@ -3,6 +3,7 @@
 // `assets`, Cloudflare's own asset worker): the same requests must get the
 // same status, Location, Content-Type and body, for every html_handling and
 // not_found_handling.
+import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,6 +176,33 @@ describe("static assets, beside Workers Static Assets", () => {
       expect(await (await host.fetch(`/apps/${appName(0)}/about`)).text()).toBe("<h1>about</h1>");
     } finally {
       v2.remove();
+    }
+  });
+});
+
+describe("static assets' storage", () => {
+  it("drops a content once no kept version serves it, and keeps the ones a kept version still serves", async () => {
+    const host = await startHost({ config: { versionsKept: 2 } });
+    const dirs = [tempDir("dw-gc-1-"), tempDir("dw-gc-2-"), tempDir("dw-gc-3-")];
+    try {
+      writeFiles(dirs[0]!.path, { "a.txt": "first", "keep.txt": "kept" });
+      writeFiles(dirs[1]!.path, { "a.txt": "second", "keep.txt": "kept" });
+      writeFiles(dirs[2]!.path, { "a.txt": "third", "keep.txt": "kept" });
+      const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+      const missing = async () =>
+        (
+          await host.control.call("missingAssets", {
+            params: { app: "gc" },
+            body: { hashes: ["first", "second", "third", "kept"].map(sha) },
+          })
+        ).missing;
+      for (const d of dirs) await rollOutWithAssets(host.control, "gc", jsApp(WORKER), d.path);
+      // versionsKept 2: the third (current) and the second stay; the first went, and its own content with it.
+      expect(await missing()).toEqual([sha("first")]);
+      expect(await (await host.fetch("/apps/gc/a.txt")).text()).toBe("third");
+    } finally {
+      for (const d of dirs) d.remove();
+      await host.dispose();
     }
   });
 });

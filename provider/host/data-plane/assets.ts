@@ -17,8 +17,10 @@ export interface AssetTable {
   files: Map<string, AssetFile>;
 }
 
-const TABLES_KEPT = 256;
+/** Files of all tables kept per isolate (a table of 20,000 files is a few MB). */
+const TABLE_FILES_KEPT = 100_000;
 const tables = new Map<string, AssetTable | null>();
+let tableFiles = 0;
 
 /** Contents kept per isolate, in bytes; a file over CACHE_FILE_MAX is fetched each time. */
 const CACHE_BYTES = 32 * 1024 * 1024;
@@ -40,8 +42,13 @@ export async function assetTable(env: Env, app: string, versionHash: string): Pr
     },
     files: new Map(Object.entries(a.files)),
   };
-  if (tables.size >= TABLES_KEPT) tables.delete(tables.keys().next().value!);
+  while (tables.size > 0 && (tables.size >= 1000 || tableFiles + (table?.files.size ?? 0) > TABLE_FILES_KEPT)) {
+    const [k, oldest] = tables.entries().next().value!;
+    tables.delete(k);
+    tableFiles -= oldest?.files.size ?? 0;
+  }
   tables.set(key, table);
+  tableFiles += table?.files.size ?? 0;
   return table;
 }
 

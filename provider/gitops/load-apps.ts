@@ -10,7 +10,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { App } from "../resources/app/resource.js";
+import { join } from "node:path";
 import { ManifestError, readAppFolders, type AppFolder } from "./manifest.js";
+import type { AppAssetsArgs } from "../resources/app/assets-args.js";
 import type { Platform } from "../resources/platform/component.js";
 import { APP_SETTING_NAMES } from "../shared/schema/index.js";
 
@@ -58,6 +60,7 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
         ...(m.compatibilityDate !== undefined && { compatibilityDate: m.compatibilityDate }),
         ...(m.compatibilityFlags !== undefined && { compatibilityFlags: m.compatibilityFlags }),
         ...(m.env !== undefined && { env: m.env }),
+        ...(m.assets !== undefined && { assets: assetsOf(f.folder, m.assets) }),
         ...(secrets !== undefined && { secrets }),
         ...Object.fromEntries(APP_SETTING_NAMES.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
       },
@@ -65,4 +68,10 @@ export function loadApps(platform: Platform, dir: string, opts: LoadAppsOptions 
     );
   }
   return apps;
+}
+
+/** A manifest's `assets`, its folder relative to the app folder, and no field left as null (the App's default). */
+function assetsOf(folder: string, a: NonNullable<AppFolder["manifest"]["assets"]>): AppAssetsArgs {
+  const { binding, ...rest } = a;
+  return { ...rest, directory: join(folder, a.directory), ...(binding ? { binding } : {}) };
 }

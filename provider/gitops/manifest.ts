@@ -13,6 +13,7 @@ import { join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { ENTRY_CANDIDATES } from "../bundle/bundle-app.js";
 import {
+  AssetOptions,
   APP_SETTINGS,
   APP_SETTING_NAMES,
   AppName,
@@ -70,6 +71,13 @@ const manifestShape = {
     })
     .optional()
     .describe("Plain-text vars in the app's env (committed: put secrets in the program, not here)."),
+  assets: z
+    .strictObject({
+      directory: z.string().min(1).describe("The folder of files to serve, relative to the app folder."),
+      ...AssetOptions.partial().shape,
+    })
+    .optional()
+    .describe("Static assets served before the app's code, as Workers Static Assets serves them (see README)."),
   ...settingFields(),
 };
 

@@ -36,7 +36,7 @@ pulumi.runtime.setMocks(
   "stack",
   false,
 );
-const { Platform, App } = await import("../../provider/index.js");
+const { Platform, App, loadApps } = await import("../../provider/index.js");
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
 
 const WORKER = "export default { fetch(request, env) { return env.ASSETS.fetch(request); } };";
@@ -94,6 +94,21 @@ describe("App assets", () => {
       notFoundHandling: "single-page-application",
       runWorkerFirst: false,
       files: { "/index.html": { size: 11, contentType: "text/html; charset=utf-8" } },
+    });
+  });
+
+  it("takes `assets` from a GitOps app.json, its folder relative to the app folder", async () => {
+    const apps = project({});
+    writeFiles(join(apps, "apps", "site"), {
+      "index.js": WORKER,
+      "app.json": JSON.stringify({ assets: { directory: "static", binding: "ASSETS", htmlHandling: "none" } }),
+      "static/a.css": "a{}",
+    });
+    await value(loadApps(platform, join(apps, "apps"), { resourcePrefix: "gitops-" }).site!.versionHash);
+    expect(made.find((m) => m.name === "gitops-site")!.inputs.code.assets).toMatchObject({
+      binding: "ASSETS",
+      htmlHandling: "none",
+      files: { "/a.css": { size: 3, contentType: "text/css; charset=utf-8" } },
     });
   });
 

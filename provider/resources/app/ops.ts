@@ -97,8 +97,17 @@ async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: s
       `app '${s.name}': the code to upload hashes to ${prepared.versionHash}, not ${s.code.versionHash} as planned; run the update again`,
     );
   }
-  if (s.code.assets) await uploadAssets(c, s.name, s.code.assets.files, assetReader(moduleCache(), s.name));
-  await c.putVersion(s.name, prepared);
+  const assets = s.code.assets;
+  const upload = () => (assets ? uploadAssets(c, s.name, assets.files, assetReader(moduleCache(), s.name)) : null);
+  await upload();
+  try {
+    await c.putVersion(s.name, prepared);
+  } catch (e) {
+    // Contents uploaded but not yet in a stored version can be pruned in between: send what is missing once more.
+    if (!(e instanceof ControlApiError && e.issues.some((i) => i.path.startsWith("assets.files")))) throw e;
+    await upload();
+    await c.putVersion(s.name, prepared);
+  }
   await uploadSources(c, s);
   await c.deploy(s.name, s.code.versionHash, expectedCurrent);
 }

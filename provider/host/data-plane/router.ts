@@ -14,6 +14,7 @@ import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "../objects/app-types.js";
 import { loadAppWorker } from "./worker-code.js";
 import { confineResponse } from "./browser-isolation.js";
+import { countServed, requestVersion } from "./rollout-split.js";
 
 export interface AppRoute {
   app: string;
@@ -108,19 +109,21 @@ async function forward(
   route: AppRoute,
   resolved: ResolvedApp,
 ): Promise<Response> {
+  // Under a rollout, the version this request goes to (rollout-split.ts); else the current one.
+  const served = resolved.rollout ? requestVersion(resolved, request) : resolved;
   // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
-  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
+  const entry = loadAppWorker(env, ctx.exports, served).getEntrypoint();
   try {
-    return confineResponse(
-      await entry.fetch(route.url === null ? request : new Request(route.url, request)),
-      route.prefix ?? null,
-    );
+    const res = await entry.fetch(route.url === null ? request : new Request(route.url, request));
+    if (resolved.rollout) countServed(env, ctx, resolved, served, res.status >= 500);
+    return confineResponse(res, route.prefix ?? null);
   } catch (e) {
+    if (resolved.rollout) countServed(env, ctx, resolved, served, true);
     const requestId = crypto.randomUUID();
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     ctx.waitUntil(
       appControlStub(env, route.app)
-        .recordError(requestId, message)
+        .recordError(requestId, message, served.versionHash)
         .catch(() => {}),
     );
     return errorResponse({

@@ -8,7 +8,14 @@
  * written in one place. Runs in Node and in workerd.
  */
 import type { z } from "zod";
-import { AppName, AppSettingsInput, AppVersionSpec, Sha256, VersionSourcesRequest } from "../schema/index.js";
+import {
+  AppName,
+  AppSettingsInput,
+  AppVersionSpec,
+  RolloutRequest,
+  Sha256,
+  VersionSourcesRequest,
+} from "../schema/index.js";
 import {
   DeleteQuery,
   DeployRequest,
@@ -91,6 +98,7 @@ export const CONTROL_ROUTES = {
   getSources: route<A.VersionSources>()({ method: "GET", path: "/apps/:app/versions/:hash/sources" }),
   deploy: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/deploy", body: DeployRequest }),
   rollback: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/rollback", body: RollbackRequest }),
+  rollout: route<A.RolloutOutcome>()({ method: "POST", path: "/apps/:app/rollout", body: RolloutRequest }),
   errors: route<A.AppErrors>()({ method: "GET", path: "/apps/:app/errors" }),
   usage: route<A.UsageAnswer>()({ method: "GET", path: "/apps/:app/usage" }),
   logs: route<A.LogsAnswer>()({ method: "GET", path: "/apps/:app/logs" }),

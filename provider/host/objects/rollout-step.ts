@@ -52,6 +52,15 @@ export async function rolloutStep(
       changed,
     });
   };
+  const existing = h.rollouts.row();
+  if (existing?.candidate === req.versionHash && existing.status === "stopped" && !req.restart) {
+    return fail(
+      "rollout_stopped",
+      `the rollout of ${shortVersion(req.versionHash)} was stopped by the host: ${existing.stopped_reason}. ` +
+        "Deploy a fixed version (a new candidate starts a new rollout), or start this one again (restart: true; CLI: --restart)",
+      { reason: existing.stopped_reason },
+    );
+  }
   if (req.versionHash === current) {
     // The stable version as candidate: back to it everywhere.
     const had = h.rollouts.clear();
@@ -81,20 +90,10 @@ async function moveOrStart(
     minRequests: req.minRequests,
   };
   const existing = h.rollouts.row();
-  if (existing?.candidate === req.versionHash) {
-    if (existing.status === "stopped" && !req.restart) {
-      return fail(
-        "rollout_stopped",
-        `the rollout of ${shortVersion(req.versionHash)} was stopped by the host: ${existing.stopped_reason}. ` +
-          "Deploy a fixed version (a new candidate starts a new rollout), or start this one again (restart: true; CLI: --restart)",
-        { reason: existing.stopped_reason },
-      );
-    }
-    if (existing.status === "active") {
-      const changed = h.rollouts.update(spec, Date.now());
-      if (changed) h.bump();
-      return outcome(changed);
-    }
+  if (existing?.candidate === req.versionHash && existing.status === "active") {
+    const changed = h.rollouts.update(spec, Date.now());
+    if (changed) h.bump();
+    return outcome(changed);
   }
   // A new candidate (or one started again) must start before it serves anything.
   const why = await h.startsOrWhy(

@@ -29,6 +29,8 @@ export {
   Quota,
   QuotaInput,
   QUOTA_DEFAULTS,
+  RolloutInput,
+  ROLLOUT_DEFAULTS,
   Tags,
   Outbound,
   PlatformConfig,

@@ -4,18 +4,12 @@
  * recent log lines and its recorded errors, from the host's control API. The control URL and token come from the environment, else
  * from the Pulumi stack in the current folder (`pulumi stack output`).
  */
-import { spawnSync } from "node:child_process";
 import type { AppInfo, AppUsage } from "../shared/control/responses.js";
-import { ControlClient } from "../control-client/client.js";
+import type { ControlClient } from "../control-client/client.js";
 import { UsageError } from "./local-command.js";
-import { CONTROL_TOKEN_ENV } from "./preview-comment-command.js";
-
-export const CONTROL_URL_ENV = "DYNAMIC_WORKERS_CONTROL_URL";
-
-const WHERE = `The control URL: --control-url, else ${CONTROL_URL_ENV}, else the stack output 'controlUrl'.
-The token: ${CONTROL_TOKEN_ENV}, else the stack output 'controlToken' (a secret;
-read with 'pulumi stack output controlToken --show-secrets'). Stack outputs are
-read with the pulumi CLI from the current folder, for --stack or the selected one.`;
+import { WHERE, client, failing, parseFlags, table } from "./control-access.js";
+import { progress } from "./style.js";
+import { FOLLOW_USAGE_LINES, runFollow } from "./logs-follow.js";
 
 export const APPS_USAGE = `Usage: dynamic-workers apps [--json] [--control-url <url>] [--stack <name>]
 
@@ -38,46 +32,6 @@ ${WHERE}
 Exit codes: 0 shown; 1 no such app, or the control API refused or could not
 be reached; 2 bad usage.`;
 
-interface Flags {
-  json: boolean;
-  controlUrl?: string;
-  stack?: string;
-  rest: string[];
-}
-
-function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { json: false, rest: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--json") flags.json = true;
-    else if (a === "--control-url" || a === "--stack") {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      if (a === "--control-url") flags.controlUrl = v;
-      else flags.stack = v;
-    } else if (a.startsWith("-")) throw new UsageError(`unknown option '${a}'`);
-    else flags.rest.push(a);
-  }
-  return flags;
-}
-
-/** A stack output through the pulumi CLI, or undefined when there is none (or no pulumi). */
-function stackOutput(name: string, stack: string | undefined, secret: boolean): string | undefined {
-  const args = ["stack", "output", name, ...(secret ? ["--show-secrets"] : []), ...(stack ? ["--stack", stack] : [])];
-  const r = spawnSync("pulumi", args, { encoding: "utf8" });
-  const out = r.status === 0 ? r.stdout.trim() : "";
-  return out || undefined;
-}
-
-function client(flags: Flags): ControlClient {
-  const url = flags.controlUrl ?? process.env[CONTROL_URL_ENV] ?? stackOutput("controlUrl", flags.stack, false);
-  if (!url)
-    throw new UsageError(`no control URL: give --control-url or ${CONTROL_URL_ENV}, or run in a stack's folder`);
-  const token = process.env[CONTROL_TOKEN_ENV] ?? stackOutput("controlToken", flags.stack, true);
-  if (!token) throw new UsageError(`no control token: set ${CONTROL_TOKEN_ENV}, or export controlToken from the stack`);
-  return new ControlClient({ url, token });
-}
-
 const bytes = (n: number): string =>
   n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)} MB` : n >= 1_000 ? `${(n / 1_000).toFixed(1)} KB` : `${n} B`;
 
@@ -90,28 +44,6 @@ function row(info: AppInfo, u: AppUsage): Record<string, string> {
     "REQ/MIN": `${u.requests.thisMinute}/${u.requests.limitPerMinute}`,
     ERRORS: String(u.errors),
   };
-}
-
-function table(rows: Record<string, string>[]): string {
-  if (rows.length === 0) return "no apps";
-  const cols = Object.keys(rows[0]!);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(width[i]!))
-      .join("  ")
-      .trimEnd();
-  return [line(cols), ...rows.map((r) => line(cols.map((c) => r[c]!)))].join("\n");
-}
-
-async function failing<T>(run: () => Promise<T>): Promise<T | number> {
-  try {
-    return await run();
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    console.error(`dynamic-workers: ${(e as Error).message}`);
-    return 1;
-  }
 }
 
 export async function runApps(argv: string[]): Promise<number> {
@@ -130,12 +62,17 @@ export async function runApps(argv: string[]): Promise<number> {
       if (!page.cursor) break;
       cursor = page.cursor;
     }
+    const bar = progress("reading apps");
+    let read = 0;
     const shown = await Promise.all(
       names.map(async (n) => {
         const app = await c.getApp(n);
-        return app && { app, usage: (await c.usage(n)).usage };
+        const out = app && { app, usage: (await c.usage(n)).usage };
+        bar.step(++read, names.length);
+        return out;
       }),
     );
+    bar.done();
     // An app deleted between the list and its read is left out.
     return shown.filter((s): s is { app: AppInfo; usage: AppUsage } => s !== null);
   });
@@ -192,7 +129,9 @@ be reached; 2 bad usage.`;
 export const LOGS_USAGE = lineUsage(
   "logs",
   "Shows an app's recent console lines and exceptions, newest first (the app keeps\nlogs with 'logs: true' in its settings).",
-);
+)
+  .replace("[--json]", "[--follow] [--json]")
+  .replace("  --json ", `${FOLLOW_USAGE_LINES}\n  --json `);
 export const ERRORS_USAGE = lineUsage(
   "errors",
   "Shows the errors the host recorded for an app, newest first, with request ids.",
@@ -221,9 +160,11 @@ async function runLines(
 }
 
 export const runLogs = (argv: string[]) =>
-  runLines(argv, LOGS_USAGE, async (c, app) =>
-    (await c.logs(app)).logs.map((l) => ({ at: l.at, label: l.level, message: l.message })),
-  );
+  !argv.includes("--help") && (argv.includes("--follow") || argv.includes("-f"))
+    ? runFollow(argv)
+    : runLines(argv, LOGS_USAGE, async (c, app) =>
+        (await c.logs(app)).logs.map((l) => ({ at: l.at, label: l.level, message: l.message })),
+      );
 
 export const runErrors = (argv: string[]) =>
   runLines(argv, ERRORS_USAGE, async (c, app) =>

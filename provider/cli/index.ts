@@ -17,6 +17,14 @@ import {
   runErrors,
   runLogs,
 } from "./apps-command.js";
+import {
+  ROLLBACK_USAGE,
+  ROLLOUT_USAGE,
+  VERSIONS_USAGE,
+  runRollback,
+  runRollout,
+  runVersions,
+} from "./versions-command.js";
 
 export interface Command {
   /** One line for `dynamic-workers --help`. */
@@ -42,8 +50,23 @@ export const COMMANDS: Record<string, Command> = {
     usage: APP_USAGE,
     run: runApp,
   },
+  versions: {
+    summary: "list an app's kept versions and the share of objects and requests each serves",
+    usage: VERSIONS_USAGE,
+    run: runVersions,
+  },
+  rollback: {
+    summary: "instantly serve an earlier version of an app (or cancel its rollout)",
+    usage: ROLLBACK_USAGE,
+    run: runRollback,
+  },
+  rollout: {
+    summary: "instantly set the percent of an app's objects and requests its candidate version serves",
+    usage: ROLLOUT_USAGE,
+    run: runRollout,
+  },
   logs: {
-    summary: "show an app's recent console lines and exceptions (apps with logs: true)",
+    summary: "show an app's recent console lines and exceptions, or follow them live (apps with logs: true)",
     usage: LOGS_USAGE,
     run: runLogs,
   },

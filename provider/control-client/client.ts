@@ -15,6 +15,7 @@ import type {
   LogsAnswer,
   DeleteOutcome,
   DeployOutcome,
+  RolloutOutcome,
   SourcesStored,
   UsageAnswer,
   VersionAnswer,
@@ -263,6 +264,11 @@ export class ControlClient {
 
   rollback(app: string, body: { versionHash?: string; expectedCurrent?: string | null } = {}): Promise<DeployOutcome> {
     return this.call("rollback", { params: { app }, body });
+  }
+
+  /** Starts, moves, finishes (percent 100) or cancels (the current version) a gradual rollout. */
+  rollout(app: string, body: RouteArgs<"rollout">["body"]): Promise<RolloutOutcome> {
+    return this.call("rollout", { params: { app }, body });
   }
 
   deleteApp(app: string, data: "retain" | "delete" = "retain"): Promise<DeleteOutcome> {

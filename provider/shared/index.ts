@@ -6,7 +6,8 @@
  * - schema/: the zod schemas, by subject, and the one list of app settings;
  * - control/: the control API contract (routes, requests, responses, errors);
  * - version-hash.ts: the version hash rule and its one manifest builder;
- * - egress-rule.ts: whether an app's allow-list lets a request out.
+ * - egress-rule.ts: whether an app's allow-list lets a request out;
+ * - rollout-bucket.ts: which version of an app under a gradual rollout serves an object or request.
  */
 export * from "./control/errors.js";
 export * from "./control/routes.js";

@@ -3,7 +3,7 @@
 // serves its files; changing one file of many uploads only that file (as
 // the host counts it); a bad assets config fails preview, naming the file
 // and field, and what is deployed keeps serving.
-import { cpSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/host.js";

@@ -19,11 +19,12 @@ const full: AppState = {
     env: {},
     assets: null,
   },
-  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
+  settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [], rollout: null },
   secrets: {},
   secretsKey: "",
   control: { url: "http://127.0.0.1:8787/_scripts/h", maxQuota: null },
   controlToken: "t",
+  rollout: null,
 };
 
 describe("App state", () => {
@@ -61,9 +62,11 @@ describe("App state", () => {
         logs: true,
         dataOnDelete: "delete",
         tags: ["disposable"],
+        rollout: { percent: 10 },
       },
       secrets: { KEY: "s" },
       control: { ...full.control, maxQuota: { maxObjects: 10 } },
+      rollout: { stable: "a".repeat(64), summary: "aaaaaaaa → bbbbbbbb at 10 %" },
     };
     const stored = storedState(s);
     expect(stored.settings).toEqual(s.settings);
@@ -115,6 +118,7 @@ describe("state formats a release wrote", () => {
       logs: false,
       dataOnDelete: "retain",
       tags: ["demo"],
+      rollout: null,
     });
     expect(s.code).toMatchObject({ durableObject: "TodoList", compatibilityFlags: [], env: { GREETING: "hi" } });
     expect(checkApp(v020)).toEqual([]);

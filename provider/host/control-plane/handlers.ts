@@ -107,6 +107,12 @@ const handlers: ControlHandlers = {
     return r;
   },
 
+  rollout: async ({ env, params: { app }, body }) => {
+    const r = unwrap(await appControlStub(env, app).rollout(body));
+    forgetApp(app);
+    return r;
+  },
+
   errors: async ({ env, params: { app } }) => {
     const control = appControlStub(env, app);
     unwrap(await control.info());

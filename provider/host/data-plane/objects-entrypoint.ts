@@ -13,6 +13,7 @@ import type { ObjectTarget, ResolvedApp } from "../objects/app-types.js";
 import { NAMESPACE_MARK } from "../objects/object-registry.js";
 import { idFromNameHex, isIdOf } from "../app-isolate/object-ids.js";
 import { resolveApp } from "./version-cache.js";
+import { objectVersion } from "./rollout-split.js";
 
 /** Names that are not the app's own RPC methods. */
 const NOT_CALLABLE = new Set([
@@ -46,7 +47,8 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
       throw new TypeError(`OBJECTS.get(name): ${describeIssues(formatIssues(parsed.error, "name"))}`);
     const resolved = await this.#resolved();
     const { app } = resolved;
-    const className = resolved.durableObject ?? "";
+    // Under a rollout, the class of the version the object is pinned to.
+    const className = objectVersion(resolved, parsed.data).durableObject ?? "";
     return {
       app,
       name: parsed.data,
@@ -61,12 +63,14 @@ export class ObjectsBinding extends WorkerEntrypoint<Env, ObjectsBindingProps> {
   async #namespaceTarget(className: unknown, id: unknown, idName: unknown): Promise<ObjectTarget> {
     const resolved = await this.#resolved();
     const { app } = resolved;
-    if (typeof className !== "string" || !Object.values(resolved.durableObjects).includes(className))
+    const name = `${NAMESPACE_MARK}${String(className)}:${String(id)}`;
+    const declared = objectVersion(resolved, name).durableObjects;
+    if (typeof className !== "string" || !Object.values(declared).includes(className))
       throw new TypeError(`no Durable Object binding of app '${app}' has class ${JSON.stringify(String(className))}`);
     if (!isIdOf(app, className, id)) throw new TypeError(`not an id of the ${className} namespace of app '${app}'`);
     if (idName !== null && (typeof idName !== "string" || idFromNameHex(app, className, idName) !== id))
       throw new TypeError("the id's name does not match the id");
-    return { app, name: `${NAMESPACE_MARK}${className}:${id}`, className, id, idName, resolved };
+    return { app, name, className, id, idName, resolved };
   }
 
   /**

@@ -15,6 +15,7 @@ import type { ResolvedApp } from "../objects/app-types.js";
 import { loadAppWorker } from "./worker-code.js";
 import { confineResponse } from "./browser-isolation.js";
 import { serveAssetsFirst } from "./assets.js";
+import { countServed, requestVersion } from "./rollout-split.js";
 
 export interface AppRoute {
   app: string;
@@ -109,21 +110,23 @@ async function forward(
   route: AppRoute,
   resolved: ResolvedApp,
 ): Promise<Response> {
-  const fromAssets = resolved.assets && (await serveAssetsFirst(request, env, route, resolved));
+  // Under a rollout, the version this request goes to (rollout-split.ts); else the current one.
+  const served = resolved.rollout ? requestVersion(resolved, request) : resolved;
+  const fromAssets = served.assets && (await serveAssetsFirst(request, env, route, served));
   if (fromAssets) return fromAssets;
   // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
-  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
+  const entry = loadAppWorker(env, ctx.exports, served).getEntrypoint();
   try {
-    return confineResponse(
-      await entry.fetch(route.url === null ? request : new Request(route.url, request)),
-      route.prefix ?? null,
-    );
+    const res = await entry.fetch(route.url === null ? request : new Request(route.url, request));
+    if (resolved.rollout) countServed(env, ctx, resolved, served, res.status >= 500);
+    return confineResponse(res, route.prefix ?? null);
   } catch (e) {
+    if (resolved.rollout) countServed(env, ctx, resolved, served, true);
     const requestId = crypto.randomUUID();
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     ctx.waitUntil(
       appControlStub(env, route.app)
-        .recordError(requestId, message)
+        .recordError(requestId, message, served.versionHash)
         .catch(() => {}),
     );
     return errorResponse({

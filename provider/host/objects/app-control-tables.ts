@@ -29,10 +29,17 @@ export const APP_CONTROL_TABLES = [
      version TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, content_type TEXT,
      PRIMARY KEY (version, path));
    CREATE INDEX _dw_version_assets_sha ON _dw_version_assets (sha256);`,
+  // A gradual rollout (rollout-store.ts), requests and errors per version since it started, and each error's version.
+  `CREATE TABLE _dw_rollout (
+     id INTEGER PRIMARY KEY CHECK (id = 1), candidate TEXT NOT NULL, percent REAL NOT NULL, status TEXT NOT NULL,
+     max_error_rate REAL NOT NULL, min_requests INTEGER NOT NULL, started_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL, stopped_at INTEGER, stopped_reason TEXT);
+   CREATE TABLE _dw_version_usage (version TEXT PRIMARY KEY, requests INTEGER NOT NULL, errors INTEGER NOT NULL);
+   ALTER TABLE _dw_errors ADD COLUMN version TEXT;`,
 ];
 
-/** The tables remove() empties: everything but the object registry (and the schema version). */
-export const APP_DATA_TABLES = [
+/** The tables remove() empties: everything of the app but its object registry. */
+export const TABLES_OF_THE_APP = [
   "_dw_app",
   "_dw_versions",
   "_dw_version_modules",
@@ -45,4 +52,6 @@ export const APP_DATA_TABLES = [
   "_dw_counters",
   "_dw_windows",
   "_dw_logs",
-];
+  "_dw_rollout",
+  "_dw_version_usage",
+] as const;

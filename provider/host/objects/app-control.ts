@@ -12,21 +12,23 @@ import { fail, ok, type Result } from "../../shared/control/errors.js";
 import type { VersionManifest } from "../../shared/version-hash.js";
 import { effectiveQuota, type AppSettings, type Quota, type VersionAssets } from "../../shared/schema/index.js";
 import { platformConfig } from "../env.js";
-import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
+import type * as A from "../../shared/control/responses.js";
+import type { RolloutRequest } from "../../shared/schema/index.js";
 import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
 import { BlobStore } from "./blob-store.js";
 import { startsOrWhy } from "../data-plane/start-probe.js";
-import { type AppRow, deployRefusal, resolvedOf } from "./app-row.js";
+import { type AppRow, deployRefusal, infoOfRow, resolvedOf } from "./app-row.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
-import { APP_CONTROL_TABLES, APP_DATA_TABLES } from "./app-control-tables.js";
+import { APP_CONTROL_TABLES, TABLES_OF_THE_APP } from "./app-control-tables.js";
 import { migrate } from "./sql.js";
 import { UsageStore, type LogLine } from "./usage-store.js";
 import { leaseCallOf, type LeaseAnswer, type LeaseCall } from "../../shared/rate-lease.js";
 import { VersionStore } from "./version-store.js";
 import { AssetStore } from "./asset-store.js";
-
-const ERRORS_KEPT = 50;
+import { RolloutStore } from "./rollout-store.js";
+import { ErrorStore } from "./error-store.js";
+import { cancelRollout, rolloutStep, servedView, type RolloutHost } from "./rollout-step.js";
 
 /** What the data plane asks for again and again, derived from the app's row and current manifest. */
 interface DataPlaneView {
@@ -42,12 +44,11 @@ export class AppControl extends DurableObject<Env> {
   private readonly versionStore: VersionStore;
   private readonly objects: ObjectRegistry;
   private readonly assets: AssetStore;
+  private readonly rollouts: RolloutStore;
+  private readonly errorStore: ErrorStore;
   /**
-   * The app's quota and data-plane view, kept in memory: leases, size
-   * reports and version lookups come many times a second, and each would
-   * otherwise parse the settings and the manifest. undefined: not derived
-   * yet; null: no app. Every method that changes the row or the current
-   * version calls changed().
+   * The quota and data-plane view in memory (leases, size reports and lookups come many times a second).
+   * undefined: not derived yet; null: no app. Whatever changes the row, version or rollout calls changed().
    */
   private servedCache: DataPlaneView | null | undefined;
 
@@ -61,6 +62,8 @@ export class AppControl extends DurableObject<Env> {
     this.assets = new AssetStore(this.sql, this.blobs, this.usageStore);
     this.versionStore = new VersionStore(this.sql, this.blobs, this.sources, this.assets);
     this.objects = new ObjectRegistry(this.sql);
+    this.rollouts = new RolloutStore(this.sql);
+    this.errorStore = new ErrorStore(this.sql);
   }
 
   private changed(): void {
@@ -72,13 +75,20 @@ export class AppControl extends DurableObject<Env> {
     const row = this.row();
     if (!row) return (this.servedCache = null);
     const quota = effectiveQuota((JSON.parse(row.settings) as AppSettings).quota, platformConfig(this.env));
-    const v = row.current_version;
-    const resolved = v ? resolvedOf(row, v, row.deploy_seq, this.manifestOf(v), platformConfig(this.env)) : null;
+    const resolved = servedView(this.rolloutHost(), row, platformConfig(this.env));
     return (this.servedCache = { quota, resolved });
   }
 
   private row(): AppRow | undefined {
     return this.sql.exec<AppRow>("SELECT * FROM _dw_app WHERE id = 1").toArray()[0];
+  }
+
+  /** A new deploy number for the serving version (a rollout step): objects and the data plane follow it. */
+  private bump(): number {
+    const seq = this.nextDeploySeq();
+    this.sql.exec("UPDATE _dw_app SET deploy_seq = ?, updated_at = ? WHERE id = 1", seq, Date.now());
+    this.changed();
+    return seq;
   }
 
   /** Deploy numbers only grow, even across a delete that retains data, so objects can tell newer code. */
@@ -96,26 +106,18 @@ export class AppControl extends DurableObject<Env> {
     return this.versionStore.manifestOf(hash);
   }
 
-  private infoOf(row: AppRow): AppInfo {
-    const settings = JSON.parse(row.settings) as AppSettings;
+  private infoOf(row: AppRow): A.AppInfo {
     const manifest = row.current_version ? this.manifestOf(row.current_version) : undefined;
     return {
-      name: row.name,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-      currentVersion: row.current_version,
-      deploySeq: row.deploy_seq,
-      settings,
-      quota: effectiveQuota(settings.quota, platformConfig(this.env)),
-      durableObject: manifest?.durableObject ?? null,
-      durableObjects: manifest?.durableObjects ?? {},
+      ...infoOfRow(row, manifest, platformConfig(this.env)),
       objects: this.objects.count(),
       objectsByClass: this.objects.countsByClass(manifest?.durableObject ?? null),
+      rollout: this.rollouts.info(row.current_version),
     };
   }
 
   /** Creates the app or replaces its settings. Settings arrive validated. */
-  putApp(name: string, settings: AppSettings): Result<{ created: boolean; app: AppInfo }> {
+  putApp(name: string, settings: AppSettings): Result<{ created: boolean; app: A.AppInfo }> {
     const now = Date.now();
     const existing = this.row();
     if (existing && existing.name !== name) return fail("internal", `this AppControl belongs to '${existing.name}'`);
@@ -134,7 +136,7 @@ export class AppControl extends DurableObject<Env> {
     return ok({ created: !existing, app: this.infoOf(this.row()!) });
   }
 
-  info(): Result<AppInfo> {
+  info(): Result<A.AppInfo> {
     const row = this.row();
     return row ? ok(this.infoOf(row)) : fail("not_found", "no such app");
   }
@@ -190,7 +192,8 @@ export class AppControl extends DurableObject<Env> {
 
   /** Keeps the newest `versionsKept` versions and the current one. */
   private prune(): void {
-    this.versionStore.prune(platformConfig(this.env).versionsKept, this.row()?.current_version ?? null);
+    const kept = [this.row()?.current_version ?? null, this.rollouts.row()?.candidate ?? null];
+    this.versionStore.prune(platformConfig(this.env).versionsKept, kept);
   }
 
   /**
@@ -198,7 +201,7 @@ export class AppControl extends DurableObject<Env> {
    * (optimistic concurrency). Deploying the version that is already current
    * succeeds whatever was expected, so a retried deploy is harmless.
    */
-  async deploy(versionHash: string, expectedCurrent: string | null, kind = "deploy"): Promise<Result<DeployOutcome>> {
+  async deploy(versionHash: string, expectedCurrent: string | null, kind = "deploy"): Promise<Result<A.DeployOutcome>> {
     const refused = deployRefusal(this.row(), versionHash, expectedCurrent, (h) => this.manifestOf(h) !== undefined);
     if (refused) return refused;
     // A version that cannot start never goes live: load it once first (the same isolate the data plane will use).
@@ -226,6 +229,7 @@ export class AppControl extends DurableObject<Env> {
       seq,
       now,
     );
+    this.rollouts.clear();
     this.changed();
     this.versionStore.recordDeploy(seq, versionHash, now, kind);
     this.prune();
@@ -236,20 +240,48 @@ export class AppControl extends DurableObject<Env> {
   async rollback(
     versionHash: string | undefined,
     expectedCurrent: string | null | undefined,
-  ): Promise<Result<DeployOutcome>> {
+  ): Promise<Result<A.DeployOutcome>> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
+    // Under a rollout, rolling back (to the stable version) is cancelling it.
+    if (this.rollouts.row() && (versionHash ?? row.current_version) === row.current_version)
+      return cancelRollout(this.rolloutHost(), (seq, v) =>
+        this.versionStore.recordDeploy(seq, v, Date.now(), "rollback"),
+      );
     const target = versionHash ?? this.versionStore.previousDeployed(row.current_version);
     if (!target) return fail("not_found", "there is no earlier deployed version to roll back to");
     return this.deploy(target, expectedCurrent === undefined ? row.current_version : expectedCurrent, "rollback");
   }
 
-  versions(): Result<VersionInfo[]> {
+  versions(): Result<A.VersionInfo[]> {
     const row = this.row();
-    return row ? ok(this.versionStore.list(row.current_version)) : fail("not_found", "no such app");
+    if (!row) return fail("not_found", "no such app");
+    return ok(this.rollouts.withShares(this.versionStore.list(row.current_version)));
   }
 
-  version(hash: string, withContents: boolean): Result<VersionDetail> {
+  /** See rollout-step.ts. */
+  rollout(req: RolloutRequest): Promise<Result<A.RolloutOutcome>> {
+    return rolloutStep(this.rolloutHost(), req, platformConfig(this.env));
+  }
+
+  private rolloutHost(): RolloutHost {
+    return {
+      row: () => this.row(),
+      manifestOf: (h) => this.manifestOf(h),
+      rollouts: this.rollouts,
+      startsOrWhy: (next) => startsOrWhy(this.env, this.ctx.exports, next),
+      deploy: (h, expected) => this.deploy(h, expected),
+      bump: () => this.bump(),
+    };
+  }
+
+  /** Requests and errors per version that an isolate or object counted under a rollout; may stop the rollout. */
+  recordVersionUsage(counts: Record<string, A.VersionUsage>): void {
+    if (!this.rollouts.row()) return;
+    if (this.rollouts.record(counts, Date.now()) !== null) this.bump();
+  }
+
+  version(hash: string, withContents: boolean): Result<A.VersionDetail> {
     const row = this.row();
     const detail = row && this.versionStore.detail(hash, row.current_version, withContents);
     return detail ? ok(detail) : fail("not_found", `version ${hash} is not stored for this app`);
@@ -325,24 +357,13 @@ export class AppControl extends DurableObject<Env> {
     return this.objects.names();
   }
 
-  recordError(requestId: string, message: string): void {
+  recordError(requestId: string, message: string, versionHash: string | null = null): void {
     this.usageStore.bump("errors", 1);
-    this.sql.exec(
-      "INSERT INTO _dw_errors (at, request_id, message) VALUES (?, ?, ?)",
-      Date.now(),
-      requestId,
-      message.slice(0, 4096),
-    );
-    this.sql.exec("DELETE FROM _dw_errors WHERE id <= (SELECT MAX(id) FROM _dw_errors) - ?", ERRORS_KEPT);
+    this.errorStore.record(requestId, message, versionHash);
   }
 
-  errors(): { at: string; requestId: string; message: string }[] {
-    return this.sql
-      .exec<{ at: number; request_id: string; message: string }>(
-        "SELECT at, request_id, message FROM _dw_errors ORDER BY id DESC",
-      )
-      .toArray()
-      .map((r) => ({ at: new Date(r.at).toISOString(), requestId: r.request_id, message: r.message }));
+  errors(): { at: string; requestId: string; message: string; versionHash: string | null }[] {
+    return this.errorStore.list();
   }
 
   countOutbound(): void {
@@ -356,10 +377,13 @@ export class AppControl extends DurableObject<Env> {
   }
 
   /** What the app used, beside its quota. */
-  usage(): Result<AppUsage> {
+  usage(): Result<A.AppUsage> {
     const row = this.row();
     if (!row) return fail("not_found", "no such app");
-    return ok(this.usageStore.report(this.infoOf(row), this.objects.storedBytes()));
+    return ok({
+      ...this.usageStore.report(this.infoOf(row), this.objects.storedBytes()),
+      versions: this.rollouts.usage(),
+    });
   }
 
   appendLogs(lines: LogLine[]): void {
@@ -380,9 +404,7 @@ export class AppControl extends DurableObject<Env> {
     const existed = !!this.row();
     this.changed();
     this.ctx.storage.transactionSync(() => {
-      for (const t of APP_DATA_TABLES) {
-        this.sql.exec(`DELETE FROM ${t}`);
-      }
+      for (const t of TABLES_OF_THE_APP) this.sql.exec(`DELETE FROM ${t}`);
     });
     return { existed, objects: this.objects.names() };
   }

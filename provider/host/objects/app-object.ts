@@ -15,7 +15,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { unwrap } from "../../shared/control/errors.js";
-import type { ObjectTarget } from "./app-types.js";
+import type { ObjectTarget, ResolvedApp } from "./app-types.js";
 import { appControlStub } from "../env.js";
 import { loadAppWorker, loadPlan } from "../data-plane/worker-code.js";
 import { ALARM_METHOD, STORAGE_METHOD } from "../app-isolate/names.js";
@@ -23,7 +23,8 @@ import { NAMESPACE_MARK } from "./object-registry.js";
 import { resolveApp } from "../data-plane/version-cache.js";
 import { admit } from "../data-plane/rate-limit.js";
 import { StorageMeter } from "./storage-meter.js";
-import { TARGET_HEADER, refusal } from "./object-request.js";
+import { TARGET_HEADER, isStubBuiltin, refusal } from "./object-request.js";
+import { countServed, newerView, objectVersion } from "../data-plane/rollout-split.js";
 
 const FACET = "app";
 /** The supervisor's own storage key of the target its alarm runs (set by alarmOp). */
@@ -51,8 +52,10 @@ interface Measured {
 }
 
 export class AppObject extends DurableObject<Env> {
-  /** The deploy whose code the running facet has; -1 before it starts. */
-  private facetSeq = -1;
+  /** The newest view of the app this object has seen (highest deploy number): a stale one never moves it back. */
+  private view?: ResolvedApp;
+  /** The version the running facet runs (set when it starts). */
+  private facetVersion?: ResolvedApp;
   private registered = false;
   /** Whether the app was over maxStorageBytes at AppControl's last answer: the facet then starts read-only. */
   private overStorage = false;
@@ -76,7 +79,7 @@ export class AppObject extends DurableObject<Env> {
   private sockets = false;
 
   private async facet(target: ObjectTarget): Promise<Fetcher> {
-    const { resolved } = target;
+    const resolved = (this.view = newerView(this.view, target.resolved));
     if (!target.className) {
       throw new Error(`app '${target.app}' declares no durableObject class, so env.OBJECTS has no objects to give`);
     }
@@ -92,17 +95,19 @@ export class AppObject extends DurableObject<Env> {
       this.follow(false, this.measured.bytes);
     }
     await this.refuseIfStopped(target);
-    if (this.facetSeq !== -1 && resolved.deploySeq > this.facetSeq) {
-      // A newer deploy: restart the facet on the new code; its database stays.
-      this.stopFacet("the app deployed a new version");
+    // Its version: the current one, or under a rollout the one it is pinned to (rollout-split.ts).
+    const served = objectVersion(resolved, target.name);
+    if (this.facetVersion && this.facetVersion.versionHash !== served.versionHash) {
+      // A new version for this object: restart the facet on its code; its database stays.
+      this.stopFacet(`the object now runs version ${served.versionHash}`);
     }
-    this.facetSeq = Math.max(this.facetSeq, resolved.deploySeq);
     // The target came over RPC: a new object each call, so not worth caching by identity.
     // The class is minted only when the facet starts (a warm request loads nothing). Its ctx.id is the
     // id the app minted, with its name in props for the wrapper; never this object's key.
     const facet = this.ctx.facets.get(FACET, () => {
-      const plan = loadPlan(resolved);
-      const worker = loadAppWorker(this.env, this.ctx.exports, resolved, plan.id);
+      this.facetVersion = served;
+      const plan = loadPlan(served);
+      const worker = loadAppWorker(this.env, this.ctx.exports, served, plan.id);
       const props = {
         dwId: target.id,
         dwClass: target.className,
@@ -120,8 +125,15 @@ export class AppObject extends DurableObject<Env> {
     return facet;
   }
 
+  /** Under a rollout, counts a request or call of the app's class for its version (the candidate is judged by them). */
+  private countServed(failed: boolean): void {
+    const view = this.view;
+    if (view?.rollout && this.facetVersion) countServed(this.env, this.ctx, view, this.facetVersion, failed);
+  }
+
   private stopFacet(reason: string): void {
     this.appFacet = undefined;
+    this.facetVersion = undefined;
     this.facetRun++;
     try {
       this.ctx.facets.abort(FACET, new Error(reason));
@@ -274,8 +286,10 @@ export class AppObject extends DurableObject<Env> {
       res = await (await this.facet(target)).fetch(request);
     } catch (e) {
       this.meter.leave();
+      this.countServed(true);
       throw e;
     }
+    this.countServed(res.status >= 500);
     this.hint();
     if (res.webSocket) {
       this.sockets = true;
@@ -302,7 +316,12 @@ export class AppObject extends DurableObject<Env> {
       if (isStubBuiltin(facet, method)) {
         throw new TypeError(`OBJECTS.get(name).${method}(): not a method of the app's class`);
       }
-      return await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+      const out = await (facet as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+      this.countServed(false);
+      return out;
+    } catch (e) {
+      this.countServed(true);
+      throw e;
     } finally {
       this.meter.leave();
       this.hint();
@@ -331,12 +350,13 @@ export class AppObject extends DurableObject<Env> {
     const kept = this.ctx.storage.kv.get<Omit<ObjectTarget, "resolved">>(ALARM_TARGET_KEY);
     if (!kept) return;
     const resolved = await resolveApp(this.env, kept.app);
+    const pinned = resolved && objectVersion(newerView(this.view, resolved), kept.name);
     const declared =
-      resolved &&
+      pinned &&
       (kept.name.startsWith(NAMESPACE_MARK)
-        ? Object.values(resolved.durableObjects).includes(kept.className)
-        : resolved.durableObject === kept.className);
-    if (!declared) {
+        ? Object.values(pinned.durableObjects).includes(kept.className)
+        : pinned.durableObject === kept.className);
+    if (!declared || !resolved) {
       this.ctx.storage.kv.delete(ALARM_TARGET_KEY);
       return;
     }
@@ -366,7 +386,8 @@ export class AppObject extends DurableObject<Env> {
     this.appFacet = undefined;
     this.ctx.facets.delete(FACET);
     await this.ctx.storage.deleteAll();
-    this.facetSeq = -1;
+    this.view = undefined;
+    this.facetVersion = undefined;
     this.registered = false;
     this.overStorage = false;
     this.overBase = -1;
@@ -374,17 +395,4 @@ export class AppObject extends DurableObject<Env> {
     this.stopped = undefined;
     this.target = undefined;
   }
-}
-
-/**
- * True for names the host-side stub answers itself (toString, connect,
- * hasOwnProperty, …) rather than forwarding to the app's class: an app may
- * not make the host run those with its arguments.
- */
-function isStubBuiltin(stub: object, name: string): boolean {
-  if (name in Object.prototype) return true;
-  for (let p = Object.getPrototypeOf(stub); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    if (Object.getOwnPropertyNames(p).includes(name)) return true;
-  }
-  return Object.getOwnPropertyNames(stub).includes(name);
 }

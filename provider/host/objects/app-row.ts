@@ -7,8 +7,8 @@ import { effectiveQuota, type AppSettings, type AssetOptions } from "../../share
 import type { platformConfig } from "../env.js";
 import type { ResolvedApp } from "./app-types.js";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
-import type { DeployOutcome } from "../../shared/control/responses.js";
 import { navigationPrefersAssets } from "../data-plane/asset-intent.js";
+import type { AppInfo, DeployOutcome } from "../../shared/control/responses.js";
 
 /** The data plane's view of the app with `versionHash` current (also for loading one before it is). */
 export function resolvedOf(
@@ -72,4 +72,24 @@ export function deployRefusal(
   }
   if (!stored(versionHash)) return fail("not_found", `version ${versionHash} is not stored for this app`);
   return null;
+}
+
+/** What GET /apps/:app says of the row and its current manifest (AppControl adds objects and the rollout). */
+export function infoOfRow(
+  row: AppRow,
+  manifest: VersionManifest | undefined,
+  config: ReturnType<typeof platformConfig>,
+): Omit<AppInfo, "objects" | "objectsByClass"> {
+  const settings = JSON.parse(row.settings) as AppSettings;
+  return {
+    name: row.name,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    currentVersion: row.current_version,
+    deploySeq: row.deploy_seq,
+    settings,
+    quota: effectiveQuota(settings.quota, config),
+    durableObject: manifest?.durableObject ?? null,
+    durableObjects: manifest?.durableObjects ?? {},
+  };
 }

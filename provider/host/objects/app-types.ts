@@ -18,6 +18,12 @@ export interface ResolvedApp {
    * prefer them (by its compatibility date); absent: it has none.
    */
   assets?: AssetOptions & { navigation: boolean };
+  /**
+   * An active gradual rollout: `candidate` (the same view, for the new
+   * version) serves `percent` of objects and stateless requests; this view
+   * (stable) the rest. Picked by data-plane/rollout-split.ts.
+   */
+  rollout?: { id: string; percent: number; candidate: ResolvedApp };
 }
 
 /** Everything the Worker Loader needs for one version, as the loader takes modules. */

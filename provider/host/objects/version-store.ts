@@ -70,13 +70,13 @@ export class VersionStore {
     }
   }
 
-  /** Keeps the newest `keep` versions and `current`; drops modules no kept version uses. */
-  prune(keep: number, current: string | null): void {
+  /** Keeps the newest `keep` versions and those in `serving` (current, a rollout's candidate); drops modules no kept version uses. */
+  prune(keep: number, serving: (string | null)[]): void {
     const drop = this.sql
       .exec<{ hash: string }>("SELECT hash FROM _dw_versions ORDER BY seq DESC LIMIT -1 OFFSET ?", keep)
       .toArray()
       .map((r) => r.hash)
-      .filter((h) => h !== current);
+      .filter((h) => !serving.includes(h));
     for (const h of drop) {
       this.sql.exec("DELETE FROM _dw_versions WHERE hash = ?", h);
       this.sql.exec("DELETE FROM _dw_version_modules WHERE version = ?", h);

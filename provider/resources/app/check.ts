@@ -99,7 +99,9 @@ export function diffApp(
   // State that spells out defaults is equal to lean state: no change.
   const changes =
     replaces.length > 0 ||
-    (["code", "settings", "secrets", "control", "controlToken"] as const).some((f) => !same(olds[f], news[f]));
+    (["code", "settings", "secrets", "control", "controlToken", "rollout"] as const).some(
+      (f) => !same(olds[f], news[f]),
+    );
   // A rename may not free the old name's data: create the new app first, then delete the old.
   return { changes, replaces, deleteBeforeReplace: false };
 }

@@ -14,6 +14,7 @@ import { secretsDigest, type VersionManifest } from "../../shared/version-hash.j
 import { readAppState, same, storedState, type AppCode, type AppState, type StoredAppState } from "./state.js";
 import { appSources } from "../../bundle/source-files.js";
 import { assetReader, uploadAssets } from "../../control-client/asset-upload.js";
+import { applyRollout, expectedCurrents, servedByHost } from "./rollout.js";
 import { hostSettingValues, type AppSettings, type AppVersionSpecInput } from "../../shared/schema/index.js";
 
 /** The user's bundle cache: pulumi-dynamic-workers under $XDG_CACHE_HOME, else under ~/.cache. */
@@ -41,9 +42,14 @@ function hostSettings(s: AppState): AppSettings {
   return hostSettingValues(s.settings);
 }
 
-/** True when the change needs the host: new code, or new host settings. */
+/** True when the change needs the host: new code, new host settings, or a rollout step. */
 function needsRollout(olds: AppState, news: AppState): boolean {
-  return olds.code.versionHash !== news.code.versionHash || !same(hostSettings(olds), hostSettings(news));
+  return (
+    olds.code.versionHash !== news.code.versionHash ||
+    !same(hostSettings(olds), hostSettings(news)) ||
+    !same(olds.rollout, news.rollout) ||
+    (!!news.rollout && !same(olds.settings.rollout, news.settings.rollout))
+  );
 }
 
 function client(s: AppState): ControlClient {
@@ -91,6 +97,12 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
 }
 
 async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: string | null): Promise<void> {
+  await uploadVersion(c, s);
+  await c.deploy(s.name, s.code.versionHash, expectedCurrent);
+}
+
+/** Stores the version (and its sources) on the host, without deploying it. */
+async function uploadVersion(c: ControlClient, s: AppState): Promise<void> {
   const prepared = await prepareVersion(await versionSpec(s), s.secretsKey || undefined);
   if (prepared.versionHash !== s.code.versionHash) {
     throw new Error(
@@ -109,7 +121,6 @@ async function uploadAndDeploy(c: ControlClient, s: AppState, expectedCurrent: s
     await c.putVersion(s.name, prepared);
   }
   await uploadSources(c, s);
-  await c.deploy(s.name, s.code.versionHash, expectedCurrent);
 }
 
 /**
@@ -177,13 +188,16 @@ export async function updateApp(stored: StoredAppState, given: StoredAppState): 
   const info = await c.getApp(news.name);
   if (!info) return createApp(given);
   const [was, want] = [olds.code.versionHash, news.code.versionHash];
-  if (info.currentVersion !== was && info.currentVersion !== want) throw conflict(news.name, info.currentVersion, was);
+  if (!expectedCurrents(olds, news).includes(info.currentVersion)) throw conflict(news.name, info.currentVersion, was);
   if (!same(hostSettings(olds), hostSettings(news)) || !same(info.settings.quota, news.settings.quota)) {
     await c.putApp(news.name, hostSettings(news));
   }
-  if (info.currentVersion !== want) {
+  // Under a rollout plan, or ending the host's rollout: see rollout.ts. Otherwise straight to 100 %.
+  const rollout = news.rollout || (info.rollout && [info.rollout.candidate, info.currentVersion].includes(want));
+  if (rollout || info.currentVersion !== want) {
     try {
-      await uploadAndDeploy(c, news, info.currentVersion);
+      if (rollout) await applyRollout(c, news, info, () => uploadVersion(c, news));
+      else await uploadAndDeploy(c, news, info.currentVersion);
     } catch (e) {
       if (e instanceof ControlApiError && e.status === 409)
         throw conflict(news.name, (e.body.current as string) ?? null, was);
@@ -199,12 +213,15 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
   const c = client(s);
   const info = await c.getApp(s.name);
   if (!info) return null;
-  // The host's settings as the host has them; the others as the stack has them.
-  const settings = { ...s.settings, ...hostSettingValues(info.settings) };
-  const read: AppState = { ...s, settings };
-  if (info.currentVersion === s.code.versionHash) return storedState(read);
-  if (!info.currentVersion) return storedState({ ...read, code: { ...s.code, versionHash: "", modules: {} } });
-  const { version } = await c.getVersion(s.name, info.currentVersion, false);
+  // The host's settings as the host has them; the others as the stack has them. Under an active rollout
+  // the candidate is the app's code, at the host's percent; a stopped or cancelled one shows as the stable code.
+  const served = servedByHost(info);
+  const rolloutSetting = served.percent !== null ? { rollout: { ...s.settings.rollout, percent: served.percent } } : {};
+  const settings = { ...s.settings, ...hostSettingValues(info.settings), ...rolloutSetting };
+  const read: AppState = { ...s, settings, rollout: served.rollout };
+  if (served.versionHash === s.code.versionHash) return storedState(read);
+  if (!served.versionHash) return storedState({ ...read, code: { ...s.code, versionHash: "", modules: {} } });
+  const { version } = await c.getVersion(s.name, served.versionHash, false);
   const m: VersionManifest = version.manifest;
   const secrets: Record<string, string> = {};
   const env: Record<string, string> = {};
@@ -216,7 +233,7 @@ export async function readApp(stored: StoredAppState): Promise<StoredAppState | 
     for (const n of m.secrets.names) secrets[n] = ours ? s.secrets[n]! : "";
   }
   const code: AppCode = {
-    versionHash: info.currentVersion,
+    versionHash: served.versionHash,
     mainModule: m.mainModule,
     modules: m.modules,
     source: s.code.source,

@@ -8,12 +8,13 @@ import type { StoredAppState } from "./state.js";
 
 const checks = () => import("./check.js");
 const ops = () => import("./ops.js");
+const plans = () => import("./rollout-plan.js");
 
 export const appProvider: pulumi.dynamic.ResourceProvider = {
-  check: async (_olds: StoredAppState, news: StoredAppState) => ({
-    inputs: news,
-    failures: (await checks()).checkApp(news),
-  }),
+  check: async (olds: StoredAppState, news: StoredAppState) => {
+    const failures = (await checks()).checkApp(news);
+    return { inputs: failures.length ? news : (await plans()).planRollout(olds, news), failures };
+  },
   diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => (await checks()).diffApp(olds, news),
   create: async (inputs: StoredAppState) => ({ id: inputs.name, outs: await (await ops()).createApp(inputs) }),
   update: async (_id: string, olds: StoredAppState, news: StoredAppState) => ({

@@ -36,6 +36,17 @@ export interface AppState {
   control: AppControlAccess;
   /** The control API's bearer token (secret). */
   controlToken: string;
+  /** The gradual rollout this state asks for (planned by check from the previous state); null: none. */
+  rollout?: RolloutPlan | null;
+}
+
+/**
+ * A rollout in progress: `code` is the candidate, `stable` the version that
+ * serves the rest. `summary` is what a preview shows ("1a2b3c4d → 5e6f7a8b at 10 %").
+ */
+export interface RolloutPlan {
+  stable: string;
+  summary: string;
 }
 
 export interface AppCode {
@@ -88,6 +99,8 @@ export interface StoredAppState {
   secretsKey?: string;
   control: Lean<AppControlAccess, typeof DEFAULTS.control>;
   controlToken: string;
+  /** Only while a rollout is in progress. */
+  rollout?: RolloutPlan | null;
 }
 
 /** Equal as state compares values: by their JSON, absent and null alike. */
@@ -135,6 +148,7 @@ export function storedState(s: AppState): StoredAppState {
       DEFAULTS.control,
     ) as StoredAppState["control"],
     controlToken: s.controlToken,
+    ...(s.rollout ? { rollout: s.rollout } : {}),
   };
 }
 
@@ -158,6 +172,7 @@ export function readAppState(raw: unknown): AppState {
     secretsKey: typeof s.secretsKey === "string" ? s.secretsKey : "",
     control: { url: group(s.control).url as string, maxQuota: readMaxQuota(s.control) },
     controlToken: typeof s.controlToken === "string" ? s.controlToken : "",
+    rollout: readRollout(s.rollout),
   };
 }
 
@@ -189,4 +204,12 @@ function present<T extends object>(o: T | undefined): Partial<T> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined && v !== null) out[k] = v;
   return out as Partial<T>;
+}
+
+/** The `rollout` property, or null when there is none (or it is not a plan). */
+export function readRollout(raw: unknown): RolloutPlan | null {
+  const r = group(raw);
+  return typeof r.stable === "string" && typeof r.summary === "string"
+    ? { stable: r.stable, summary: r.summary }
+    : null;
 }

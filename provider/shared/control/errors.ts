@@ -22,6 +22,8 @@ export const CONTROL_ERROR_STATUS = {
   limit_exceeded: 422,
   /** 422: the version to deploy does not start (its modules throw when loaded); nothing changed. */
   start_failed: 422,
+  /** 409: the host stopped this rollout (its error rate); `reason` says why. Start it again with `restart: true`. */
+  rollout_stopped: 409,
   /** 429: an app is over its requestsPerMinute; Retry-After says when it may try again. */
   rate_limited: 429,
   /** 500: an app threw; `requestId` finds it in the app's errors. */

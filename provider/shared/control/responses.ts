@@ -41,6 +41,40 @@ export interface AppInfo {
   objects: number;
   /** The same, per class. */
   objectsByClass: Record<string, number>;
+  /** The gradual rollout in progress or stopped; null when the current version serves everything. */
+  rollout?: RolloutInfo | null;
+}
+
+/** A gradual rollout as the host keeps it (see shared/schema/rollout.ts). */
+export interface RolloutInfo {
+  /** The version serving the rest: the app's current version. */
+  stable: string | null;
+  /** The version serving `percent` of objects and stateless requests. */
+  candidate: string;
+  percent: number;
+  /** "stopped": the host sent every request back to stable (see `stoppedReason`). */
+  status: "active" | "stopped";
+  maxErrorRate: number;
+  minRequests: number;
+  startedAt: string;
+  updatedAt: string;
+  stoppedAt: string | null;
+  stoppedReason: string | null;
+  /** Requests and errors per version since the rollout started (version hash → counts). */
+  usage: Record<string, VersionUsage>;
+}
+
+export interface VersionUsage {
+  requests: number;
+  errors: number;
+}
+
+/** `POST /apps/:app/rollout`. */
+export interface RolloutOutcome {
+  currentVersion: string | null;
+  rollout: RolloutInfo | null;
+  deploySeq: number;
+  changed: boolean;
 }
 
 /** `PUT /apps/:app` (201 when created) and `GET /apps/:app`. */
@@ -80,6 +114,8 @@ export interface VersionInfo {
   size: number;
   modules: number;
   current: boolean;
+  /** The percent of objects and stateless requests it serves now (100 for the current version without a rollout). */
+  share?: number;
 }
 
 export interface VersionDetail extends VersionInfo {
@@ -124,6 +160,8 @@ export interface AppUsage {
   outbound: { total: number; allow: string[] | "none" };
   /** The objects' database sizes as the host last measured them (see README for how exact). */
   storedBytes: { used: number; limit: number };
+  /** Requests and errors per version since the current rollout started (empty without one). */
+  versions?: Record<string, VersionUsage>;
 }
 
 /** `GET /apps/:app/usage`. */
@@ -146,6 +184,8 @@ export interface AppErrorEntry {
   at: string;
   requestId: string;
   message: string;
+  /** The version that failed; null for errors recorded before versions were. */
+  versionHash?: string | null;
 }
 
 /** `GET /apps/:app/errors`: recent uncaught errors, with the request ids their 500s carried. */

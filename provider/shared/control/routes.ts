@@ -14,6 +14,7 @@ import {
   AppVersionSpec,
   AssetUploadRequest,
   MissingAssetsRequest,
+  RolloutRequest,
   Sha256,
   VersionSourcesRequest,
 } from "../schema/index.js";
@@ -105,6 +106,7 @@ export const CONTROL_ROUTES = {
   getSources: route<A.VersionSources>()({ method: "GET", path: "/apps/:app/versions/:hash/sources" }),
   deploy: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/deploy", body: DeployRequest }),
   rollback: route<A.DeployOutcome>()({ method: "POST", path: "/apps/:app/rollback", body: RollbackRequest }),
+  rollout: route<A.RolloutOutcome>()({ method: "POST", path: "/apps/:app/rollout", body: RolloutRequest }),
   errors: route<A.AppErrors>()({ method: "GET", path: "/apps/:app/errors" }),
   usage: route<A.UsageAnswer>()({ method: "GET", path: "/apps/:app/usage" }),
   logs: route<A.LogsAnswer>()({ method: "GET", path: "/apps/:app/logs" }),

@@ -14,6 +14,7 @@ export * from "./limits.js";
 export * from "./names.js";
 export * from "./platform.js";
 export * from "./quota.js";
+export * from "./rollout.js";
 export * from "./settings.js";
 export * from "./sources.js";
 export * from "./version.js";

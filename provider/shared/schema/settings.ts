@@ -1,6 +1,7 @@
 /** An app's settings (quota, outbound, logs, dataOnDelete, tags), listed once in APP_SETTINGS. Runs in Node and in workerd. */
 import { z } from "zod";
 import { QuotaInput } from "./quota.js";
+import { RolloutInput } from "./rollout.js";
 
 /** A host pattern of an egress allow-list: `api.example.com` or `*.example.org`. */
 export const HostPattern = z
@@ -84,6 +85,22 @@ export const APP_SETTINGS = {
     host: false,
     describe:
       'Labels for people and policies, e.g. ["disposable"] (the policy pack allows dataOnDelete "delete" only on a tagged app). Not sent to the host.',
+  },
+  /**
+   * Roll a new version out gradually: `{ percent: 10 }` serves it to 10 %
+   * of the app's objects (each pinned to one version) and stateless
+   * requests while the version before keeps the rest; raising the percent
+   * is an update, 100 (or no `rollout`) finishes it. The host stops it when
+   * the new version's error rate over at least `minRequests` passes
+   * `maxErrorRate` (default 5 % over 100). Ignored when the code does not
+   * change. @default none
+   */
+  rollout: {
+    schema: RolloutInput.nullable(),
+    default: null,
+    host: false,
+    describe:
+      'Roll a new version out to a share of the app\'s objects and requests: { "percent": 10, "maxErrorRate": 0.05, "minRequests": 100 }. 100 (or none) finishes the rollout.',
   },
 } as const satisfies Record<string, { schema: z.ZodType; default: unknown; host: boolean; describe: string }>;
 

@@ -12,6 +12,7 @@ import { fail, ok, type Result } from "../../shared/control/errors.js";
 import type { VersionManifest } from "../../shared/version-hash.js";
 import { effectiveQuota, type AppSettings, type Quota } from "../../shared/schema/index.js";
 import { platformConfig } from "../env.js";
+import type * as Answer from "../../shared/control/responses.js";
 import type { AppInfo, AppUsage, DeployOutcome, VersionDetail, VersionInfo } from "../../shared/control/responses.js";
 import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
 import { BlobStore } from "./blob-store.js";
@@ -141,6 +142,14 @@ export class AppControl extends DurableObject<Env> {
     return this.blobs.missing(hashes);
   }
 
+  /** Stores a piece of a module's (or source file's) content; see BlobStore.putChunk. */
+  putModuleChunk(sha256: string, chunk: number, of: number, bytes: Uint8Array): Result<Answer.ModuleChunkStored> {
+    if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
+    const r = this.ctx.storage.transactionSync(() => this.blobs.putChunk(sha256, chunk, of, bytes));
+    if ("error" in r) return fail("invalid_request", r.error, { issues: [{ path: "sha256", message: r.error }] });
+    return ok({ sha256, of, ...r });
+  }
+
   /**
    * Stores a version. `blobs` holds the content of every module sent with
    * content (already hashed and checked by the caller); modules sent by
@@ -160,6 +169,8 @@ export class AppControl extends DurableObject<Env> {
       message: "was sent by sha256 only, but the host does not store that content; send its content",
     }));
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
+    const tooLarge = this.versionStore.codeSizeProblem(manifest, blobs);
+    if (tooLarge) return fail("invalid_request", tooLarge, { issues: [{ path: "modules", message: tooLarge }] });
     this.ctx.storage.transactionSync(() => {
       this.versionStore.put(versionHash, manifest, blobs, secrets);
       this.prune();

@@ -60,6 +60,14 @@ export interface MissingModules {
   missing: string[];
 }
 
+/** A piece of a content stored; `stored` once every piece is in and the whole hashes to its sha256. */
+export interface ModuleChunkStored {
+  sha256: string;
+  received: number;
+  of: number;
+  stored: boolean;
+}
+
 /** `POST /apps/:app/versions` (201 when created). */
 export interface VersionStored {
   versionHash: string;

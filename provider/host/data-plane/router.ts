@@ -12,7 +12,7 @@ import { appControlStub } from "../env.js";
 import { admit, admitNow } from "./rate-limit.js";
 import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "../objects/app-types.js";
-import { loadAppWorker } from "./worker-code.js";
+import { cachedLoadPlan, loadAppWorker } from "./worker-code.js";
 import { confineResponse } from "./browser-isolation.js";
 
 export interface AppRoute {
@@ -108,8 +108,9 @@ async function forward(
   route: AppRoute,
   resolved: ResolvedApp,
 ): Promise<Response> {
-  // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
-  const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint();
+  // The app's cpuMs and subRequests limits go with the call, so a limits change loads nothing new.
+  const plan = cachedLoadPlan(resolved);
+  const entry = loadAppWorker(env, ctx.exports, resolved, plan.id).getEntrypoint(undefined, plan.options);
   try {
     return confineResponse(
       await entry.fetch(route.url === null ? request : new Request(route.url, request)),

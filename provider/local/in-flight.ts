@@ -67,6 +67,7 @@ export class InFlight {
     const suspect = recent ?? this.oldest();
     this.suspect = null;
     this.open.clear();
+    for (const w of this.waiting.splice(0)) w();
     return suspect;
   }
 }

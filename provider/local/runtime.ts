@@ -13,7 +13,7 @@ import { workerdRssBytes } from "./rss.js";
 /** How often workerd's RSS is read against maxRssBytes. */
 const RSS_CHECK_MS = 2_000;
 /** How long a recycle waits for open requests to end before it restarts workerd anyway. */
-const RECYCLE_DRAIN_MS = 30_000;
+const RECYCLE_DRAIN_MS = 10_000;
 
 /**
  * The workerd binary of this package's own `workerd` dependency, for
@@ -197,6 +197,8 @@ export class Runtime {
   /**
    * Restarts workerd with the same scripts, between requests: new requests
    * wait (the server awaits idle()), open ones get RECYCLE_DRAIN_MS to end.
+   * Called while RSS grows because an app runs away, it may be overtaken by
+   * workerd dying: then Miniflare's own restart stands for it.
    * Durable Object data is on disk, so it is kept; open WebSockets close.
    */
   recycle(rssBytes = workerdRssBytes() ?? 0): Promise<void> {
@@ -206,8 +208,15 @@ export class Runtime {
       .then(async () => {
         try {
           if (!this.mf) return;
+          const generation = this.generation;
           const drained = await this.inFlight.drained(RECYCLE_DRAIN_MS);
-          if (!drained) this.options.log("recycle: requests still open after 30 s are cut off by the restart");
+          // workerd died meanwhile (a runaway app) and Miniflare started it afresh: nothing left to do.
+          if (this.generation !== generation) return;
+          if (!drained) {
+            this.options.log(
+              `recycle: requests open for ${RECYCLE_DRAIN_MS / 1000} s are cut off by the restart (oldest: ${this.inFlight.oldest() ?? "none"})`,
+            );
+          }
           await this.applyNow(this.workers);
           this.recycles++;
           this.options.onRecycle?.(rssBytes);

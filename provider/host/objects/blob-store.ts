@@ -6,9 +6,10 @@
 import { sha256 as sha256Hasher } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { ModuleType } from "../../shared/schema/index.js";
+import { MODULE_CHUNK_BYTES } from "../../shared/control/requests.js";
 
-/** Rows stay well under SQLite's 2 MB row limit in Durable Objects. */
-const CHUNK_BYTES = 1024 * 1024;
+/** Rows stay well under SQLite's 2 MB row limit in Durable Objects; a piece of an upload is one row. */
+const CHUNK_BYTES = MODULE_CHUNK_BYTES;
 
 export class BlobStore {
   constructor(private readonly sql: SqlStorage) {}

@@ -44,14 +44,20 @@ const appIsolateText = {
   },
 };
 
+const BUILD_PLACEHOLDER = "dw-host-build-00";
+
 mkdirSync(dirname(out), { recursive: true });
 const started = Date.now();
 const result = await build({
   ...COMMON,
   entryPoints: [join(root, "provider/host/index.ts")],
   plugins: [appIsolateText],
+  define: { __DW_HOST_BUILD__: JSON.stringify(BUILD_PLACEHOLDER) },
 });
-const code = result.outputFiles[0].contents;
+// The bundle's own digest, written where the placeholder was: it scopes the loader ids (data-plane/worker-code.ts).
+const built = result.outputFiles[0].text;
+const buildId = createHash("sha256").update(built).digest("hex").slice(0, BUILD_PLACEHOLDER.length);
+const code = new TextEncoder().encode(built.replaceAll(BUILD_PLACEHOLDER, buildId));
 writeFileSync(out, code);
 const sha = createHash("sha256").update(code).digest("hex");
 writeFileSync(join(root, "dist", "host.sha256"), `${sha}\n`);

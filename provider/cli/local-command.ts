@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { startLocalTarget, type LocalTarget } from "../local/index.js";
 
-export const LOCAL_USAGE = `Usage: dynamic-workers local [--port 8787] [--state .dynamic-workers/local] [--host 127.0.0.1] [--quiet]
+export const LOCAL_USAGE = `Usage: dynamic-workers local [--port 8787] [--state .dynamic-workers/local] [--host 127.0.0.1] [--max-workerd-rss 1024] [--quiet]
 
 Serves the Cloudflare API subset this project calls at http://<host>:<port>/client/v4
 and runs the uploaded scripts on workerd, keeping them in the state folder.
@@ -14,6 +14,9 @@ Options:
   --port <n>      port to listen on, 0 for any free one (default 8787)
   --state <dir>   state folder (default .dynamic-workers/local)
   --host <addr>   address to listen on (default 127.0.0.1)
+  --max-workerd-rss <MiB>
+                  restart workerd between requests, state kept, once its RSS
+                  passes this (workerd never evicts loaded app versions); 0: never (default 1024)
   --quiet         no line per API call
   -h, --help      this help`;
 
@@ -27,6 +30,7 @@ export interface LocalFlags {
   state: string;
   host: string;
   quiet: boolean;
+  maxWorkerdRssMb: number;
   help: boolean;
 }
 
@@ -35,6 +39,7 @@ const LOCAL_OPTIONS = {
   state: { type: "string" },
   host: { type: "string" },
   quiet: { type: "boolean" },
+  "max-workerd-rss": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -49,6 +54,12 @@ export function parseLocalFlags(argv: string[]): LocalFlags {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be an integer from 0 to 65535, got '${values.port}'`);
   }
+  const rss = values["max-workerd-rss"] === undefined ? 1024 : Number(values["max-workerd-rss"]);
+  if (!Number.isInteger(rss) || rss < 0) {
+    throw new UsageError(
+      `--max-workerd-rss must be a whole number of MiB (0: never), got '${values["max-workerd-rss"]}'`,
+    );
+  }
   if (values.state !== undefined && values.state.trim() === "") throw new UsageError("--state must name a folder");
   if (values.host !== undefined && values.host.trim() === "") throw new UsageError("--host must name an address");
   return {
@@ -56,6 +67,7 @@ export function parseLocalFlags(argv: string[]): LocalFlags {
     state: values.state ?? ".dynamic-workers/local",
     host: values.host ?? "127.0.0.1",
     quiet: values.quiet ?? false,
+    maxWorkerdRssMb: rss,
     help: values.help ?? false,
   };
 }
@@ -95,6 +107,7 @@ async function serve(flags: LocalFlags, onReady: (stop: (signal: NodeJS.Signals)
       host: flags.host,
       state: flags.state,
       quiet: flags.quiet,
+      maxWorkerdRssMb: flags.maxWorkerdRssMb,
       log,
       callerHandlesSignals: true,
     });

@@ -31,7 +31,8 @@ import {
   type RouteArgs,
   type RouteName,
 } from "../shared/control/routes.js";
-import { buildVersion, sha256Hex, type VersionManifest } from "../shared/version-hash.js";
+import { buildVersion, moduleBytes, sha256Hex, type VersionManifest } from "../shared/version-hash.js";
+import { MODULE_CHUNK_BYTES } from "../shared/control/requests.js";
 import {
   AppVersionSpec,
   describeIssues,
@@ -152,9 +153,12 @@ export class ControlClient {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(body === undefined
+            ? {}
+            : { "content-type": body instanceof Uint8Array ? "application/octet-stream" : "application/json" }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        // A Uint8Array is a piece of content (PUT …/modules/:sha256), sent as it is.
+        body: body === undefined ? undefined : body instanceof Uint8Array ? body : JSON.stringify(body),
       });
     } catch (e) {
       throw new ControlApiError(0, { code: "network", message: unreachable(this.base, e) }, what);
@@ -213,10 +217,38 @@ export class ControlClient {
     return (await this.call("missingModules", { params: { app }, body: { hashes } })).missing;
   }
 
-  /** Uploads a version, sending content only for modules the host does not store. */
+  /**
+   * Sends the contents (sha256 → bytes) the host does not store, each in
+   * pieces of MODULE_CHUNK_BYTES, one request at a time. False when the host
+   * predates the piece route (it answers 404): the caller sends content inline.
+   */
+  async uploadContents(app: string, contents: Map<string, Uint8Array>): Promise<boolean> {
+    const missing = await this.missingModules(app, [...contents.keys()]);
+    for (const sha256 of missing) {
+      const bytes = contents.get(sha256)!;
+      const of = Math.max(1, Math.ceil(bytes.byteLength / MODULE_CHUNK_BYTES));
+      for (let chunk = 0; chunk < of; chunk++) {
+        const piece = bytes.subarray(chunk * MODULE_CHUNK_BYTES, (chunk + 1) * MODULE_CHUNK_BYTES);
+        try {
+          await this.call("putModuleChunk", { params: { app, sha256 }, query: { chunk, of }, body: piece } as never);
+        } catch (e) {
+          if (e instanceof ControlApiError && e.status === 404 && /^no control route/.test(e.body.message ?? ""))
+            return false;
+          throw e;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Uploads a version: contents the host lacks in pieces, then the version by digests only. */
   async putVersion(app: string, prepared: PreparedVersion): Promise<VersionStored> {
-    const hashes = [...new Set(Object.values(prepared.manifest.modules).map((m) => m.sha256))];
-    const missing = new Set(await this.missingModules(app, hashes));
+    const contents = new Map<string, Uint8Array>();
+    for (const [name, m] of Object.entries(prepared.spec.modules)) {
+      contents.set(prepared.manifest.modules[name]!.sha256, moduleBytes(m.type, m.content!));
+    }
+    const pieces = await this.uploadContents(app, contents);
+    const missing = pieces ? new Set<string>() : new Set(await this.missingModules(app, [...contents.keys()]));
     const modules: Record<string, ModuleUpload> = {};
     for (const [name, m] of Object.entries(prepared.spec.modules)) {
       const sha256 = prepared.manifest.modules[name]!.sha256;
@@ -245,8 +277,13 @@ export class ControlClient {
   /** Replaces a stored version's source files (path → UTF-8 text), sending only contents the host lacks. */
   async putSources(app: string, versionHash: string, files: Record<string, string>): Promise<SourcesStored> {
     const shas: Record<string, string> = {};
-    for (const [path, text] of Object.entries(files)) shas[path] = await sha256Hex(text);
-    const missing = new Set(await this.missingModules(app, [...new Set(Object.values(shas))]));
+    const contents = new Map<string, Uint8Array>();
+    for (const [path, text] of Object.entries(files)) {
+      shas[path] = await sha256Hex(text);
+      contents.set(shas[path], new TextEncoder().encode(text));
+    }
+    const pieces = await this.uploadContents(app, contents);
+    const missing = pieces ? new Set<string>() : new Set(await this.missingModules(app, [...contents.keys()]));
     const body: VersionSourcesRequest = { files: {} };
     for (const [path, text] of Object.entries(files))
       body.files[path] = missing.has(shas[path]!) ? { content: text } : { sha256: shas[path]! };

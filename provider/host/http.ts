@@ -11,35 +11,60 @@ export function errorResponse(error: ControlErrorBody, headers: Record<string, s
   return json({ error }, CONTROL_ERROR_STATUS[error.code], headers);
 }
 
-/** The control API's largest body: the largest version's base64 plus JSON overhead. */
-export const MAX_CONTROL_BODY_BYTES = 48 * 1024 * 1024;
+/**
+ * The control API's largest JSON body. Module and source contents come in
+ * pieces (PUT …/modules/:sha256, MODULE_CHUNK_BYTES each), so a JSON body
+ * holds only names, digests and settings (the largest: 1,000 module names
+ * plus 512 KiB of env), and a deploy stays far inside an isolate's 128 MB.
+ */
+export const MAX_CONTROL_BODY_BYTES = 4 * 1024 * 1024;
 
-/** Reads a JSON body of at most `max` bytes, refusing anything else clearly. */
-export async function readJson(request: Request, max = MAX_CONTROL_BODY_BYTES): Promise<unknown> {
+const TOO_LARGE_HINT =
+  " (module and source contents go in pieces: PUT /_control/v1/apps/:app/modules/:sha256?chunk=i&of=n)";
+
+/** Bodies up to this are read to their end (and dropped) when too large, so the caller gets the 413, not a reset. */
+const DRAIN_BYTES = 128 * 1024 * 1024;
+
+/** Reads a body of at most `max` bytes; a larger one is refused without being kept in memory. */
+export async function readBytes(request: Request, max: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > max) {
-    throw new ControlError("payload_too_large", `the body is ${declared} bytes; at most ${max} bytes are taken`);
-  }
   const reader = request.body?.getReader();
-  if (!reader) throw new ControlError("invalid_request", "a JSON body is required");
+  if (!reader) return new Uint8Array(0);
+  if (declared > DRAIN_BYTES) {
+    await reader.cancel();
+    throw new ControlError(
+      "payload_too_large",
+      `the body is ${declared} bytes; at most ${max} bytes are taken${TOO_LARGE_HINT}`,
+    );
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new ControlError("payload_too_large", `the body is over ${max} bytes`);
-    }
-    chunks.push(value);
+    if (size > max) chunks.length = 0;
+    else chunks.push(value);
   }
+  if (size > max)
+    throw new ControlError(
+      "payload_too_large",
+      `the body is ${size} bytes; at most ${max} bytes are taken${TOO_LARGE_HINT}`,
+    );
+  if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     bytes.set(c, at);
     at += c.byteLength;
   }
+  return bytes;
+}
+
+/** Reads a JSON body of at most `max` bytes, refusing anything else clearly. */
+export async function readJson(request: Request, max = MAX_CONTROL_BODY_BYTES): Promise<unknown> {
+  if (!request.body) throw new ControlError("invalid_request", "a JSON body is required");
+  const bytes = await readBytes(request, max);
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {

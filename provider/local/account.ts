@@ -4,7 +4,7 @@
  * on workerd with every other script, and only then committed to the state
  * folder; if workerd refuses it, the previous scripts are put back.
  */
-import { bindingKind } from "./bindings/index.js";
+import { bindingKind, isRunBinding } from "./bindings/index.js";
 import { CfApiError } from "./errors.js";
 import { planUploadMigrations } from "./upload-migrations.js";
 import { type Runtime, RuntimeStartError } from "./runtime.js";
@@ -18,7 +18,8 @@ import {
 } from "./state.js";
 import type { ParsedUpload } from "./upload.js";
 import { workerOptions } from "./worker-options.js";
-import type { WorkerBinding } from "../cloudflare/metadata.js";
+import type { InheritBinding, LocalBinding } from "./metadata-schema.js";
+import { checkEnvironmentVariables } from "./size-limits.js";
 
 /** Cloudflare's Worker names: lowercase letters, digits, '-' and '_'; here also a hostname label. */
 const SCRIPT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -90,6 +91,8 @@ export class Account {
         now,
       });
       checkBindings(name, bindings, plan.namespaces);
+      const stored = bindings.filter((b) => !isRunBinding(b)).map((b) => `${b.name} (${b.type})`);
+      if (stored.length) this.log(`${name}: bindings stored but not run locally: ${stored.join(", ")}`);
       const modules = upload.modules.map((m) => ({
         name: m.name,
         contentType: m.contentType,
@@ -218,20 +221,41 @@ export class Account {
   }
 }
 
-/** keep_bindings: the previous upload's bindings of the listed types, unless this upload names them. */
-function keptBindings(bindings: WorkerBinding[], keep: string[], prev: StoredScript | undefined): WorkerBinding[] {
-  if (!prev || keep.length === 0) return bindings;
-  const named = new Set(bindings.map((b) => b.name));
-  const kept = (prev.metadata.bindings ?? []).filter((b) => keep.includes(b.type) && !named.has(b.name));
-  return [...bindings, ...kept];
+/**
+ * keep_bindings: the previous upload's bindings of the listed types, unless
+ * this upload names them; inherit: the previous upload's binding of that
+ * name (or old_name), renamed (SDK: WorkersBindingKindInherit).
+ */
+function keptBindings(
+  bindings: (LocalBinding | InheritBinding)[],
+  keep: string[],
+  prev: StoredScript | undefined,
+): LocalBinding[] {
+  const before = prev?.metadata.bindings ?? [];
+  const own = bindings.map((b): LocalBinding => {
+    if (b.type !== "inherit") return b;
+    const from = b.old_name ?? b.name;
+    const found = before.find((p) => p.name === from);
+    if (!found) {
+      throw new CfApiError(
+        "script_invalid",
+        `binding '${b.name}' inherits '${from}', but the previous version of this script has no binding of that name`,
+      );
+    }
+    return { ...found, name: b.name } as LocalBinding;
+  });
+  if (keep.length === 0) return own;
+  const named = new Set(own.map((b) => b.name));
+  return [...own, ...before.filter((b) => keep.includes(b.type) && !named.has(b.name))];
 }
 
 /** Each binding name once, and each binding valid for its kind (a Durable Object class must have a namespace). */
 function checkBindings(
   script: string,
-  bindings: readonly WorkerBinding[],
+  bindings: readonly LocalBinding[],
   namespaces: readonly StoredNamespace[],
 ): void {
+  checkEnvironmentVariables(bindings);
   const names = new Set<string>();
   for (const b of bindings) {
     if (names.has(b.name)) throw new CfApiError("script_invalid", `binding name '${b.name}' is used more than once`);

@@ -28,8 +28,8 @@ export const CF_ERRORS = {
   script_in_use: { status: 400, code: 10085 },
   /** chosen: 400, a JSON body that is not what the route takes. */
   bad_request: { status: 400, code: 10001 },
-  /** chosen: 413, the request body is larger than the local target reads. */
-  too_large: { status: 413, code: 10027 },
+  /** seen: 10027 "Your Worker exceeded the size limit" (workers-sdk#9101); the status is chosen. */
+  script_too_large: { status: 400, code: 10027 },
   /** seen: 404 "No route for that URI" (named with method and path here). */
   no_route: { status: 404, code: 7000 },
   /** chosen: 500, the local target itself failed. */

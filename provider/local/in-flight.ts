@@ -19,11 +19,29 @@ export class InFlight {
   /** The oldest open request when the first request lost its connection to workerd, and when. */
   private suspect: { label: string | null; at: number } | null = null;
 
+  /** Callbacks waiting for no request to be open. */
+  private waiting: (() => void)[] = [];
+
   /** Records a request; call the returned function once when it ends, however it ends. */
   start(label: string): () => void {
     const id = this.next++;
     this.open.set(id, { label, since: performance.now() });
-    return () => this.open.delete(id);
+    return () => {
+      this.open.delete(id);
+      if (this.open.size === 0) for (const w of this.waiting.splice(0)) w();
+    };
+  }
+
+  /** Resolves once no request is open, or after `maxMs`, whichever comes first: true if none was left open. */
+  drained(maxMs: number): Promise<boolean> {
+    if (this.open.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), maxMs);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /** The label of the oldest open request, or null. */
@@ -49,6 +67,7 @@ export class InFlight {
     const suspect = recent ?? this.oldest();
     this.suspect = null;
     this.open.clear();
+    for (const w of this.waiting.splice(0)) w();
     return suspect;
   }
 }

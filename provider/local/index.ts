@@ -32,6 +32,11 @@ export interface LocalTargetOptions {
    * otherwise Miniflare's handlers exit the process at once. @default false
    */
   callerHandlesSignals?: boolean;
+  /**
+   * Restart workerd (between requests, state kept) once its RSS passes this
+   * many MiB: workerd never evicts a loaded app version. 0: never. @default 1024
+   */
+  maxWorkerdRssMb?: number;
 }
 
 export interface LocalTarget {
@@ -47,6 +52,10 @@ export interface LocalTarget {
   stateDir: string;
   /** Milliseconds from the call to ready (stored scripts running). */
   startupMs: number;
+  /** Restarts workerd now, as a pass over maxWorkerdRssMb does (requests wait, state is kept). */
+  recycle(): Promise<void>;
+  /** workerd restarts made for its RSS (or by recycle()). */
+  recycles(): number;
   /** Stops serving, stops workerd and releases the state folder. */
   close(): Promise<void>;
 }
@@ -58,16 +67,7 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
   mkdirSync(stateDir, { recursive: true });
   const lock = acquireLock(stateDir);
   const store = new StateStore(stateDir);
-  const runtime = new Runtime({
-    durableObjectsDir: store.durableObjectsDir,
-    log,
-    callerHandlesSignals: opts.callerHandlesSignals ?? false,
-    onRestart: (why, likely) =>
-      log(
-        `workerd stopped${why ? ` (${why})` : ""} and was restarted with its state kept; likely app: ${likely ?? "unknown"}. ` +
-          "The local target bounds no isolate's memory or CPU; Cloudflare ends an isolate past 128 MB.",
-      ),
-  });
+  const runtime = newRuntime(store, opts, log);
   let server: http.Server | undefined;
   try {
     const host = opts.host ?? "127.0.0.1";
@@ -96,6 +96,8 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
       scripts: () => Object.keys(account.snapshot().scripts),
       stateDir,
       startupMs,
+      recycle: () => runtime.recycle(),
+      recycles: () => runtime.recycles,
       close,
     };
   } catch (e) {
@@ -105,6 +107,25 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     lock.release();
     throw e;
   }
+}
+
+/** The runtime of a target: workerd under Miniflare, restarted when it dies or passes its RSS bound. */
+function newRuntime(store: StateStore, opts: LocalTargetOptions, log: (line: string) => void): Runtime {
+  return new Runtime({
+    durableObjectsDir: store.durableObjectsDir,
+    log,
+    callerHandlesSignals: opts.callerHandlesSignals ?? false,
+    maxRssBytes: (opts.maxWorkerdRssMb ?? 1024) * 1024 * 1024,
+    onRecycle: (rss) =>
+      log(
+        `workerd restarted at ${Math.round(rss / 1024 / 1024)} MiB RSS (over --max-workerd-rss), between requests, with its state kept`,
+      ),
+    onRestart: (why, likely) =>
+      log(
+        `workerd stopped${why ? ` (${why})` : ""} and was restarted with its state kept; likely app: ${likely ?? "unknown"}. ` +
+          "The local target bounds no isolate's memory or CPU; Cloudflare ends an isolate past 128 MB.",
+      ),
+  });
 }
 
 /** Listens; resolves with the port (the one picked, for port 0). */

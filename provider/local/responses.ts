@@ -26,10 +26,12 @@ function common(s: StoredScript) {
     compatibility_flags: s.metadata.compatibility_flags ?? [],
     has_modules: true,
     has_assets: false,
-    logpush: false,
-    usage_model: "standard" as const,
+    logpush: s.metadata.logpush ?? false,
+    usage_model: s.metadata.usage_model ?? ("standard" as const),
     tags: s.metadata.tags ?? [],
-    tail_consumers: null,
+    tail_consumers: s.metadata.tail_consumers ?? null,
+    ...(s.metadata.placement ? { placement: s.metadata.placement } : {}),
+    ...(s.metadata.observability ? { observability: s.metadata.observability } : {}),
     last_deployed_from: "dynamic-workers-local",
     ...(s.migrationTag !== undefined ? { migration_tag: s.migrationTag } : {}),
   };
@@ -54,16 +56,24 @@ export function scriptSettings(s: StoredScript, namespaces: readonly StoredNames
     bindings: (s.metadata.bindings ?? []).map((b) => bindingKind(b).describe(b, ctx)),
     compatibility_date: s.metadata.compatibility_date,
     compatibility_flags: s.metadata.compatibility_flags ?? [],
-    logpush: false,
+    logpush: s.metadata.logpush ?? false,
     tags: s.metadata.tags ?? [],
-    tail_consumers: null,
-    usage_model: "standard",
+    tail_consumers: s.metadata.tail_consumers ?? null,
+    usage_model: s.metadata.usage_model ?? "standard",
+    ...(s.metadata.limits ? { limits: s.metadata.limits } : {}),
+    ...(s.metadata.placement ? { placement: s.metadata.placement } : {}),
+    ...(s.metadata.observability ? { observability: s.metadata.observability } : {}),
   };
 }
 
 /** GET …/script-settings. */
 export function scriptSetting(s: StoredScript): ScriptSetting {
-  return { logpush: false, observability: null, tags: s.metadata.tags ?? [], tail_consumers: null };
+  return {
+    logpush: s.metadata.logpush ?? false,
+    observability: s.metadata.observability ?? null,
+    tags: s.metadata.tags ?? [],
+    tail_consumers: s.metadata.tail_consumers ?? null,
+  };
 }
 
 export function namespaceItem(ns: StoredNamespace): Namespace {

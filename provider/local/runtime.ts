@@ -8,6 +8,12 @@ import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import type { Miniflare, WorkerOptions } from "miniflare";
 import { InFlight } from "./in-flight.js";
+import { workerdRssBytes } from "./rss.js";
+
+/** How often workerd's RSS is read against maxRssBytes. */
+const RSS_CHECK_MS = 2_000;
+/** How long a recycle waits for open requests to end before it restarts workerd anyway. */
+const RECYCLE_DRAIN_MS = 10_000;
 
 /**
  * The workerd binary of this package's own `workerd` dependency, for
@@ -40,6 +46,14 @@ export interface RuntimeOptions {
    * they are removed (its 'exit' hook, which kills workerd, stays).
    */
   callerHandlesSignals?: boolean;
+  /**
+   * workerd never evicts a loaded isolate: past this RSS it is restarted
+   * between requests (new ones wait, open ones finish first), with the same
+   * scripts and the Durable Object data on disk. 0: never. @default 0
+   */
+  maxRssBytes?: number;
+  /** Called after each such restart, with the RSS that caused it. */
+  onRecycle?: (rssBytes: number) => void;
 }
 
 /** workerd failed to start with the new set of scripts. */
@@ -66,6 +80,13 @@ export class Runtime {
   readonly inFlight = new InFlight();
   /** workerd's first fatal-looking line since it last started, for the restart message. */
   private lastFatal: string | null = null;
+
+  /** The workers of the last apply, for a recycle. */
+  private workers: WorkerOptions[] = [];
+  private monitor: ReturnType<typeof setInterval> | undefined;
+  private recycling = false;
+  /** workerd restarts made because of maxRssBytes. */
+  recycles = 0;
 
   /** Miniflare takes about 0.6 s to load: not at all while no script runs. */
   private miniflare: Promise<typeof import("miniflare")> | undefined;
@@ -142,6 +163,8 @@ export class Runtime {
         }
       }
       this.entry = await this.mf.ready;
+      this.workers = workers;
+      this.watchRss();
       // workerd's warnings can trail its ready signal by a moment.
       await new Promise((resolve) => setTimeout(resolve, 5));
       const output = this.capture.join("\n");
@@ -157,6 +180,52 @@ export class Runtime {
     } finally {
       this.capture = null;
     }
+  }
+
+  /** Starts reading workerd's RSS, once, if a bound is set. */
+  private watchRss(): void {
+    const max = this.options.maxRssBytes ?? 0;
+    if (max <= 0 || this.monitor) return;
+    this.monitor = setInterval(() => {
+      if (this.recycling || !this.mf) return;
+      const rss = workerdRssBytes();
+      if (rss !== null && rss > max) void this.recycle(rss).catch((e) => this.options.log(`recycle failed: ${e}`));
+    }, RSS_CHECK_MS);
+    this.monitor.unref();
+  }
+
+  /**
+   * Restarts workerd with the same scripts, between requests: new requests
+   * wait (the server awaits idle()), open ones get RECYCLE_DRAIN_MS to end.
+   * Called while RSS grows because an app runs away, it may be overtaken by
+   * workerd dying: then Miniflare's own restart stands for it.
+   * Durable Object data is on disk, so it is kept; open WebSockets close.
+   */
+  recycle(rssBytes = workerdRssBytes() ?? 0): Promise<void> {
+    this.recycling = true;
+    const run = this.swap
+      .catch(() => undefined)
+      .then(async () => {
+        try {
+          if (!this.mf) return;
+          const generation = this.generation;
+          const drained = await this.inFlight.drained(RECYCLE_DRAIN_MS);
+          // workerd died meanwhile (a runaway app) and Miniflare started it afresh: nothing left to do.
+          if (this.generation !== generation) return;
+          if (!drained) {
+            this.options.log(
+              `recycle: requests open for ${RECYCLE_DRAIN_MS / 1000} s are cut off by the restart (oldest: ${this.inFlight.oldest() ?? "none"})`,
+            );
+          }
+          await this.applyNow(this.workers);
+          this.recycles++;
+          this.options.onRecycle?.(rssBytes);
+        } finally {
+          this.recycling = false;
+        }
+      });
+    this.swap = run;
+    return run;
   }
 
   private pipe(stream: Readable): void {
@@ -192,6 +261,8 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.monitor);
+    this.monitor = undefined;
     const mf = this.mf;
     this.mf = null;
     this.entry = null;

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ScriptMetadata } from "../cloudflare/metadata.js";
+import type { StoredMetadata } from "./metadata-schema.js";
 
 export const STATE_VERSION = 1;
 
@@ -34,7 +34,7 @@ export interface StoredScript {
   createdOn: string;
   modifiedOn: string;
   /** The effective metadata: kept bindings merged in, migrations left out. */
-  metadata: Omit<ScriptMetadata, "migrations" | "keep_bindings">;
+  metadata: StoredMetadata;
   modules: StoredModule[];
   /** The tag of the last applied Durable Object migration. */
   migrationTag?: string;

@@ -4,7 +4,7 @@
  * step naming classes that exist (rename, delete) or do not yet (new).
  * Pure: returns the namespaces after the upload; the caller commits them.
  */
-import type { MigrationStep, Migrations, WorkerBinding } from "../cloudflare/metadata.js";
+import type { LocalBinding, LocalMigrationStep, LocalMigrations } from "./metadata-schema.js";
 import { CfApiError } from "./errors.js";
 import { newId, type StoredNamespace } from "./state.js";
 
@@ -21,14 +21,14 @@ interface PlanInput {
   script: string;
   namespaces: readonly StoredNamespace[];
   currentTag: string | undefined;
-  migrations: Migrations | undefined;
-  bindings: readonly WorkerBinding[];
+  migrations: LocalMigrations | undefined;
+  bindings: readonly LocalBinding[];
   now: string;
 }
 
 export function planUploadMigrations(opts: PlanInput): MigrationPlan {
   const { script, migrations } = opts;
-  const others = opts.namespaces.filter((ns) => ns.script !== script);
+  const others = new Map(opts.namespaces.filter((ns) => ns.script !== script).map((ns) => [ns.id, ns]));
   // Class name → namespace, for this script only; edited in step order.
   const own = new Map(opts.namespaces.filter((ns) => ns.script === script).map((ns) => [ns.className, { ...ns }]));
   const deleted: StoredNamespace[] = [];
@@ -43,18 +43,29 @@ export function planUploadMigrations(opts: PlanInput): MigrationPlan {
     );
   }
   for (const [i, step] of (migrations.steps ?? []).entries())
-    applyStep(opts, own, deleted, step, `migrations.steps[${i}]`);
-  return { namespaces: [...others, ...own.values()], deleted, migrationTag: migrations.new_tag ?? opts.currentTag };
+    applyStep(opts, { own, others }, deleted, step, `migrations.steps[${i}]`);
+  return {
+    namespaces: [...others.values(), ...own.values()],
+    deleted,
+    migrationTag: migrations.new_tag ?? opts.currentTag,
+  };
 }
 
 const refuse = (message: string) => new CfApiError("migration_invalid", message);
 
-/** One migration step, applied to `own` (class name → namespace) in Cloudflare's order: new, renamed, deleted. */
+interface Namespaces {
+  /** This script's namespaces by class name. */
+  own: Map<string, StoredNamespace>;
+  /** Other scripts' namespaces by id. */
+  others: Map<string, StoredNamespace>;
+}
+
+/** One migration step, applied in Cloudflare's order: new, renamed, transferred, deleted. */
 function applyStep(
   opts: PlanInput,
-  own: Map<string, StoredNamespace>,
+  { own, others }: Namespaces,
   deleted: StoredNamespace[],
-  step: MigrationStep,
+  step: LocalMigrationStep,
   at: string,
 ): void {
   const { script } = opts;
@@ -81,6 +92,7 @@ function applyStep(
     // The namespace keeps its id, so its objects and their data follow the new name.
     own.set(to, { ...ns, className: to });
   }
+  for (const t of step.transferred_classes ?? []) transfer(opts, { own, others }, t, at);
   for (const c of step.deleted_classes ?? []) {
     const ns = own.get(c);
     if (!ns)
@@ -97,4 +109,30 @@ function applyStep(
     own.delete(c);
     deleted.push(ns);
   }
+}
+
+/**
+ * transferred_classes: another script's namespace, with its objects, becomes
+ * this script's class `to` (SDK: MigrationStepParam.TransferredClass; docs:
+ * durable-objects/reference/durable-objects-migrations, "Transfer migration").
+ */
+function transfer(
+  opts: PlanInput,
+  { own, others }: Namespaces,
+  t: { from: string; from_script: string; to: string },
+  at: string,
+): void {
+  const source = [...others.values()].find((ns) => ns.script === t.from_script && ns.className === t.from);
+  if (!source) {
+    throw refuse(
+      `${at}.transferred_classes: cannot transfer class '${t.from}' from script '${t.from_script}', which has no such Durable Object class`,
+    );
+  }
+  if (own.has(t.to)) {
+    throw refuse(
+      `${at}.transferred_classes: cannot transfer into class '${t.to}', which already exists in script '${opts.script}'`,
+    );
+  }
+  others.delete(source.id);
+  own.set(t.to, { ...source, script: opts.script, className: t.to, name: `${opts.script}_${t.to}` });
 }

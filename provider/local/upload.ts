@@ -8,8 +8,9 @@
  */
 import type { ModuleRuleType } from "miniflare";
 import { formatIssues, describeIssues } from "../shared/schema/index.js";
-import { ScriptMetadata, WORKER_BINDING_TYPES } from "../cloudflare/metadata.js";
 import { CfApiError } from "./errors.js";
+import { UPLOAD_BINDING_TYPES, UploadMetadata } from "./metadata-schema.js";
+import { checkScriptSize } from "./size-limits.js";
 
 export interface UploadedModule {
   name: string;
@@ -18,7 +19,7 @@ export interface UploadedModule {
 }
 
 export interface ParsedUpload {
-  metadata: ScriptMetadata;
+  metadata: UploadMetadata;
   modules: UploadedModule[];
 }
 
@@ -94,6 +95,7 @@ export async function readUpload(request: Request): Promise<ParsedUpload> {
     }
     modules.push({ name, contentType: type, bytes: new Uint8Array(await value.arrayBuffer()) });
   }
+  checkScriptSize(modules);
   const main = modules.find((m) => m.name === metadata.main_module);
   if (!main) {
     throw new CfApiError(
@@ -110,7 +112,7 @@ export async function readUpload(request: Request): Promise<ParsedUpload> {
   return { metadata, modules };
 }
 
-async function parseMetadata(form: FormData): Promise<ScriptMetadata> {
+async function parseMetadata(form: FormData): Promise<UploadMetadata> {
   const part = form.get("metadata");
   if (part === null) {
     const bracketed = [...form.keys()].find((k) => k.startsWith("metadata["));
@@ -125,7 +127,7 @@ async function parseMetadata(form: FormData): Promise<ScriptMetadata> {
 }
 
 /** Parses and validates the metadata JSON, naming the failing field. */
-export function checkMetadata(json: string): ScriptMetadata {
+export function checkMetadata(json: string): UploadMetadata {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -136,17 +138,24 @@ export function checkMetadata(json: string): ScriptMetadata {
   if (Array.isArray(bindings)) {
     bindings.forEach((b: unknown, i) => {
       const type = (b as { type?: unknown } | null)?.type;
-      if (!(WORKER_BINDING_TYPES as readonly unknown[]).includes(type)) {
+      if (!UPLOAD_BINDING_TYPES.includes(type as string)) {
         const name = (b as { name?: unknown } | null)?.name;
         throw new CfApiError(
           "script_invalid",
           `metadata.bindings[${i}] ('${String(name)}') has unknown binding type ${JSON.stringify(type)}; ` +
-            `the local target takes ${WORKER_BINDING_TYPES.join(", ")}`,
+            `Cloudflare takes ${UPLOAD_BINDING_TYPES.join(", ")}`,
         );
       }
     });
   }
-  const parsed = ScriptMetadata.safeParse(raw);
+  if ((raw as { body_part?: unknown } | null)?.body_part !== undefined) {
+    // Cloudflare takes service-worker scripts (body_part); the local target runs ES modules only.
+    throw new CfApiError(
+      "script_invalid",
+      "metadata.body_part: service-worker scripts are not run by the local target; upload ES modules with main_module",
+    );
+  }
+  const parsed = UploadMetadata.safeParse(raw);
   if (!parsed.success) {
     throw new CfApiError(
       "script_invalid",

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient, prepareVersion } from "../../provider/control-client/client.js";
 import { LIMITS } from "../../provider/shared/schema/index.js";
+import { sha256Hex } from "../../provider/shared/version-hash.js";
 import { jsApp, refusal, startHost, type TestHost, TOKEN } from "../helpers/host.js";
 
 let host: TestHost;
@@ -147,13 +148,26 @@ describe("validation: every failing field is named and nothing changes", () => {
   });
 
   it("refuses code and env over the caps, naming the cap", async () => {
-    const big = "x".repeat(LIMITS.maxCodeBytes + 1);
+    // Content over the cap, stored in pieces, then named by digest: the host sums what it stores.
+    const half = (c: string) => new TextEncoder().encode(c.repeat(LIMITS.maxCodeBytes / 2 + 1));
+    const [a, b] = [half("x"), half("y")];
+    const [shaA, shaB] = [await sha256Hex(a), await sha256Hex(b)];
+    expect(
+      await host.control.uploadContents(
+        "val",
+        new Map([
+          [shaA, a],
+          [shaB, b],
+        ]),
+      ),
+    ).toBe(true);
     const e = await refusal(
       host.control.request("POST", "/apps/val/versions", {
         ...hello("x"),
         modules: {
           "index.js": { type: "js", content: "export default {}" },
-          "big.txt": { type: "text", content: big },
+          "a.txt": { type: "text", sha256: shaA },
+          "b.txt": { type: "text", sha256: shaB },
         },
       }),
     );

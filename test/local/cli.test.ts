@@ -51,9 +51,12 @@ describe("dynamic-workers", () => {
       state: ".dynamic-workers/local",
       host: "127.0.0.1",
       quiet: false,
+      maxWorkerdRssMb: 1024,
       help: false,
     });
     expect(parseLocalFlags(["--port", "0", "--quiet"])).toMatchObject({ port: 0, quiet: true });
+    expect(parseLocalFlags(["--max-workerd-rss", "0"])).toMatchObject({ maxWorkerdRssMb: 0 });
+    expect(() => parseLocalFlags(["--max-workerd-rss", "lots"])).toThrow(/--max-workerd-rss must be a whole number/);
   });
 });
 

@@ -40,11 +40,19 @@ export interface Started {
 }
 
 /** Starts a target on a free port; pass `state` to reuse a folder (removed only if created here). */
-export async function startTarget(opts: { state?: string; quiet?: boolean } = {}): Promise<Started> {
+export async function startTarget(
+  opts: { state?: string; quiet?: boolean; maxWorkerdRssMb?: number } = {},
+): Promise<Started> {
   const dir = opts.state ? null : tempDir("dw-local-");
   const state = opts.state ?? dir!.path;
   const logs: string[] = [];
-  const target = await startLocalTarget({ port: 0, state, quiet: opts.quiet ?? false, log: (l) => logs.push(l) });
+  const target = await startLocalTarget({
+    port: 0,
+    state,
+    quiet: opts.quiet ?? false,
+    log: (l) => logs.push(l),
+    ...(opts.maxWorkerdRssMb !== undefined ? { maxWorkerdRssMb: opts.maxWorkerdRssMb } : {}),
+  });
   const requests: RecordedRequest[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const req = new Request(input as string | URL | Request, init);

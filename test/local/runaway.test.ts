@@ -27,7 +27,8 @@ const RUNAWAY = `export default { fetch() {
 const state = tempDir("dw-local-runaway-");
 let t: Started;
 beforeAll(async () => {
-  t = await startTarget({ state: state.path, quiet: true });
+  // No RSS bound: this is about workerd dying (with one, the target restarts it first: test/local/recycle.test.ts).
+  t = await startTarget({ state: state.path, quiet: true, maxWorkerdRssMb: 0 });
   await uploadHost(t, true);
   const control = new ControlClient({ url: t.target.url, token: HOST_TOKEN });
   await control.rollOut("counter", jsApp(COUNTER, { durableObject: "Counter" }));

@@ -95,10 +95,9 @@ describe("metadata and modules", () => {
   const cases: [string, () => Promise<unknown>, number, RegExp][] = [
     [
       "an unknown binding type",
-      () =>
-        uploadUnchecked(t.cf, "val", base({ bindings: [{ type: "kv_namespace", name: "KV" } as never] }), esm(CLASSES)),
+      () => uploadUnchecked(t.cf, "val", base({ bindings: [{ type: "kv_store", name: "KV" } as never] }), esm(CLASSES)),
       10021,
-      /bindings\[0\].*unknown binding type "kv_namespace"/,
+      /bindings\[0\].*unknown binding type "kv_store"/,
     ],
     [
       "a main module that is not among the parts",

@@ -13,7 +13,8 @@ import type { RouteBody } from "../../shared/control/routes.js";
 import { isAuthorized } from "./auth.js";
 import { Reply, dispatch, type ControlHandlers } from "./route-match.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
-import { errorResponse } from "../http.js";
+import { errorResponse, readBytes } from "../http.js";
+import { MODULE_CHUNK_BYTES } from "../../shared/control/requests.js";
 import { forgetApp } from "../data-plane/version-cache.js";
 import { assetContents } from "./asset-upload.js";
 
@@ -68,6 +69,11 @@ const handlers: ControlHandlers = {
 
   putAssets: async ({ env, params: { app }, body }) =>
     unwrap(await appControlStub(env, app).putAssets(await assetContents(body.files))),
+
+  putModuleChunk: async ({ env, request, params: { app, sha256 }, query: { chunk, of } }) => {
+    const bytes = await readBytes(request, MODULE_CHUNK_BYTES);
+    return unwrap(await appControlStub(env, app).putModuleChunk(sha256, chunk, of, bytes));
+  },
 
   putVersion: async ({ env, params: { app }, body: spec }) => {
     if (Object.keys(spec.secrets).length > 0 && !env.SECRETS_KEY) {

@@ -12,7 +12,7 @@ import { appControlStub } from "../env.js";
 import { admit, admitNow } from "./rate-limit.js";
 import { cachedApp, resolveApp } from "./version-cache.js";
 import type { ResolvedApp } from "../objects/app-types.js";
-import { loadAppWorker } from "./worker-code.js";
+import { cachedLoadPlan, loadAppWorker } from "./worker-code.js";
 import { confineResponse } from "./browser-isolation.js";
 import { serveAssetsFirst } from "./assets.js";
 import { countServed, requestVersion } from "./rollout-split.js";
@@ -114,8 +114,9 @@ async function forward(
   const served = resolved.rollout ? requestVersion(resolved, request) : resolved;
   const fromAssets = served.assets && (await serveAssetsFirst(request, env, route, served));
   if (fromAssets) return fromAssets;
-  // The app's cpuMs and subRequests limits are in its code (see loadAppWorker).
-  const entry = loadAppWorker(env, ctx.exports, served).getEntrypoint();
+  // The app's cpuMs and subRequests limits go with the call, so a limits change loads nothing new.
+  const plan = cachedLoadPlan(served);
+  const entry = loadAppWorker(env, ctx.exports, served, plan.id).getEntrypoint(undefined, plan.options);
   try {
     const res = await entry.fetch(route.url === null ? request : new Request(route.url, request));
     if (resolved.rollout) countServed(env, ctx, resolved, served, res.status >= 500);

@@ -7,7 +7,7 @@
  */
 import { PROBE_ENTRYPOINT } from "../app-isolate/names.js";
 import type { ResolvedApp } from "../objects/app-types.js";
-import { loadAppWorker } from "./worker-code.js";
+import { loadAppWorker, loadPlan } from "./worker-code.js";
 
 /** How long a version's modules may take to load before the deploy is refused. */
 const START_TIMEOUT_MS = 10_000;
@@ -18,7 +18,11 @@ export async function startsOrWhy(
   exports: Cloudflare.Exports,
   resolved: ResolvedApp,
 ): Promise<string | null> {
-  const probe = loadAppWorker(env, exports, resolved).getEntrypoint(PROBE_ENTRYPOINT) as unknown as {
+  const plan = loadPlan(resolved);
+  const probe = loadAppWorker(env, exports, resolved, plan.id).getEntrypoint(
+    PROBE_ENTRYPOINT,
+    plan.options,
+  ) as unknown as {
     ok(): Promise<boolean>;
   };
   let timer: ReturnType<typeof setTimeout> | undefined;

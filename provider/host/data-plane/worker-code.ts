@@ -12,36 +12,34 @@ import { hostModules } from "../app-isolate/main-module.js";
 import { LOGS_BINDING, WRAPPER_MODULE } from "../app-isolate/names.js";
 
 /**
- * The isolate cache key. Everything fixed at first load must be covered:
- * the app name and version hash cover code and env; the outbound policy is
- * fixed in globalOutbound, whether logs are kept in the wrapper and its env,
- * and the cpuMs and subRequests limits in the code's `limits`, so all are
- * part of the key too (a quota change loads the app afresh).
+ * The build of this host bundle: scripts/build-host.mjs writes the bundle's
+ * digest here. Loaded workers hold loopback stubs (ctx.exports) of the host
+ * that loaded them, so a worker cached by one host version must never serve
+ * another (issue 17: cached dynamic workers that outlived their parent's bindings).
  */
-export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean, limits: Limits): string {
-  const id =
-    outbound === "none" ? `${app}@${versionHash}` : `${app}@${versionHash}~${fnv1a(JSON.stringify(outbound.allow))}`;
-  return `${logs ? `${id}+logs` : id}/${limits.cpuMs}/${limits.subRequests}`;
+declare const __DW_HOST_BUILD__: string;
+const HOST_BUILD = typeof __DW_HOST_BUILD__ === "string" ? __DW_HOST_BUILD__ : "dev";
+
+/**
+ * The isolate cache key, and what Cloudflare bills: one Dynamic Worker per
+ * distinct key a day. It covers only what is fixed at first load: the host
+ * build, the app and version hash (code and env), whether the app has a
+ * network at all (globalOutbound is null or the Egress entrypoint), and
+ * whether logs are kept (the wrapper patches console at load and its env
+ * holds the logs binding). The allow-list is read by Egress per request and
+ * the cpuMs and subRequests limits go with each call, so changing them
+ * mints no new worker.
+ */
+export function loaderId(app: string, versionHash: string, outbound: Outbound, logs: boolean): string {
+  return `${HOST_BUILD}:${app}@${versionHash}${outbound === "none" ? "" : "~net"}${logs ? "+logs" : ""}`;
 }
 
 type Limits = { cpuMs: number; subRequests: number };
 
-/** A short, stable digest for cache keys (not for security). */
-function fnv1a(s: string): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
-  }
-  return h1.toString(16).padStart(8, "0") + h2.toString(16).padStart(8, "0");
-}
-
 /** How a resolved app is loaded: its loader id and the options of its Durable Object class. */
 interface LoadPlan {
   id: string;
-  /** getDurableObjectClass's options (the code's own `limits` cover entrypoints). */
+  /** getEntrypoint's and getDurableObjectClass's options: the limits go with each call, not in the code. */
   options: { limits: Limits };
 }
 
@@ -64,7 +62,7 @@ export function cachedLoadPlan(resolved: ResolvedApp): LoadPlan {
 export function loadPlan(resolved: ResolvedApp): LoadPlan {
   const limits = appLimits(resolved);
   return {
-    id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs, limits),
+    id: loaderId(resolved.app, resolved.versionHash, resolved.outbound, resolved.logs),
     options: { limits },
   };
 }
@@ -88,8 +86,6 @@ export function loadAppWorker(
       ? { [code.assetsBinding]: entrypoints.AppAssets!({ props: { app, versionHash } }) }
       : {};
     return {
-      // Per invocation, for every entrypoint: a warm request passes no options (cheaper than limits on each getEntrypoint).
-      limits: appLimits(resolved),
       compatibilityDate: code.compatibilityDate,
       // No ctx.exports and no importable exports: the app's code holds no Durable Object class, so it cannot
       // start nested facets (databases no registry counts or measures). The schema refuses the opposite flags.
@@ -109,8 +105,8 @@ export function loadAppWorker(
       env: logs
         ? { ...code.env, ...assets, OBJECTS: objects, [LOGS_BINDING]: entrypoints.AppLogs!({ props: { app } }) }
         : { ...code.env, ...assets, OBJECTS: objects },
-      // "none": no network at all. An allow-list: every request passes the Egress check.
-      globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app, allow: outbound.allow } }),
+      // "none": no network at all. An allow-list: every request passes the Egress check, which reads the current list.
+      globalOutbound: outbound === "none" ? null : entrypoints.Egress!({ props: { app } }),
     };
   });
 }

@@ -146,6 +146,14 @@ export class AppControl extends DurableObject<Env> {
     return this.blobs.missing(hashes);
   }
 
+  /** Stores a piece of a module's (or source file's) content; see BlobStore.putChunk. */
+  putModuleChunk(sha256: string, chunk: number, of: number, bytes: Uint8Array): Result<A.ModuleChunkStored> {
+    if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
+    const r = this.ctx.storage.transactionSync(() => this.blobs.putChunk(sha256, chunk, of, bytes));
+    if ("error" in r) return fail("invalid_request", r.error, { issues: [{ path: "sha256", message: r.error }] });
+    return ok({ sha256, of, ...r });
+  }
+
   /**
    * Stores a version. `blobs` holds the content of every module sent with
    * content (already hashed and checked by the caller); modules sent by
@@ -167,6 +175,8 @@ export class AppControl extends DurableObject<Env> {
     if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
     const refused = manifest.assets && this.assets.refusal(this.row()!.name, manifest.assets, this.served()!.quota);
     if (refused) return refused;
+    const tooLarge = this.versionStore.codeSizeProblem(manifest, blobs);
+    if (tooLarge) return fail("invalid_request", tooLarge, { issues: [{ path: "modules", message: tooLarge }] });
     this.ctx.storage.transactionSync(() => {
       this.versionStore.put(versionHash, manifest, blobs, secrets);
       this.prune();

@@ -9,6 +9,7 @@ import type { StoredWorkerCode } from "./app-types.js";
 import { loaderModule, type BlobStore } from "./blob-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { AssetStore } from "./asset-store.js";
+import { LIMITS } from "../../shared/schema/limits.js";
 
 type VersionRow = { hash: string; created_at: number; size: number; manifest: string };
 
@@ -38,6 +39,14 @@ export class VersionStore {
     return Object.entries(manifest.modules)
       .filter(([, m]) => !blobs[m.sha256] && !this.blobs.has(m.sha256))
       .map(([name]) => name);
+  }
+
+  /** Why a version's code is too large (content sent plus content stored), or null. */
+  codeSizeProblem(manifest: VersionManifest, blobs: Record<string, Uint8Array>): string | null {
+    let code = 0;
+    for (const m of Object.values(manifest.modules)) code += blobs[m.sha256]?.byteLength ?? this.blobs.size(m.sha256);
+    if (code <= LIMITS.maxCodeBytes) return null;
+    return `total code is ${code} bytes; at most ${LIMITS.maxCodeBytes} bytes are allowed`;
   }
 
   /**

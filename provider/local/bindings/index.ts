@@ -1,10 +1,14 @@
 /** Every binding kind the local target runs, in one map; the type makes it exhaustive. */
 import type { WorkerBinding, WorkerBindingType } from "../../cloudflare/metadata.js";
+import type { LocalBinding, StoredBinding } from "../metadata-schema.js";
 import { durableObjectNamespace } from "./durable-object-namespace.js";
 import { jsonBinding } from "./json.js";
 import { plainText } from "./plain-text.js";
 import { secretText } from "./secret-text.js";
-import type { BindingKind } from "./types.js";
+import { storedBinding } from "./stored.js";
+import type { BindingContext, BindingKind, SettingsBinding } from "./types.js";
+import type { CfApiError } from "../errors.js";
+import type { WorkerOptions } from "miniflare";
 import { workerLoader } from "./worker-loader.js";
 
 export type { BindingContext, BindingKind, SettingsBinding } from "./types.js";
@@ -17,7 +21,21 @@ export const BINDING_KINDS: { readonly [K in WorkerBindingType]: BindingKind<K> 
   json: jsonBinding,
 };
 
-/** The translator of one binding, typed by its kind. */
-export function bindingKind<B extends WorkerBinding>(binding: B): BindingKind<B["type"]> {
-  return BINDING_KINDS[binding.type] as unknown as BindingKind<B["type"]>;
+/** Whether the local target runs this binding (otherwise it is stored only). */
+export function isRunBinding(binding: LocalBinding): binding is WorkerBinding {
+  return Object.hasOwn(BINDING_KINDS, binding.type);
 }
+
+/** A translator that takes any binding: what callers holding a mixed list use. */
+export interface AnyBindingKind {
+  check(binding: LocalBinding, ctx: BindingContext): CfApiError | null;
+  describe(binding: LocalBinding, ctx: BindingContext): SettingsBinding;
+  apply(binding: LocalBinding, worker: WorkerOptions, ctx: BindingContext): void;
+}
+
+/** The translator of one binding: its kind's, or the stored one for kinds not run. */
+export function bindingKind(binding: LocalBinding): AnyBindingKind {
+  return (isRunBinding(binding) ? BINDING_KINDS[binding.type] : storedBinding) as unknown as AnyBindingKind;
+}
+
+export type { LocalBinding, StoredBinding };

@@ -18,6 +18,23 @@ export const RollbackRequest = z.strictObject({
   expectedCurrent: Sha256.nullable().optional(),
 });
 
+/**
+ * A module's (or source file's) content goes to the host in pieces of this
+ * size, so no request holds more than this of it (issue 17: an isolate has
+ * 128 MB on Cloudflare). The same size as the BlobStore's rows.
+ */
+export const MODULE_CHUNK_BYTES = 1024 * 1024;
+/** Pieces of one content at most: the largest version's code. */
+export const MAX_MODULE_CHUNKS = Math.ceil(LIMITS.maxCodeBytes / MODULE_CHUNK_BYTES);
+
+/** `PUT /_control/v1/apps/:app/modules/:sha256?chunk=i&of=n`: piece i of n, the raw bytes as the body. */
+export const ModuleChunkQuery = z
+  .strictObject({
+    chunk: z.coerce.number().int().min(0),
+    of: z.coerce.number().int().min(1).max(MAX_MODULE_CHUNKS),
+  })
+  .refine((q) => q.chunk < q.of, { path: ["chunk"], message: "must be less than 'of'" });
+
 /** `POST /_control/v1/apps/:app/modules/missing`. */
 export const MissingModulesRequest = z.strictObject({
   hashes: z.array(Sha256).max(LIMITS.maxModules),

@@ -102,6 +102,14 @@ export interface AssetsStored {
   uploaded: { files: number; bytes: number };
 }
 
+/** A piece of a content stored; `stored` once every piece is in and the whole hashes to its sha256. */
+export interface ModuleChunkStored {
+  sha256: string;
+  received: number;
+  of: number;
+  stored: boolean;
+}
+
 /** `POST /apps/:app/versions` (201 when created). */
 export interface VersionStored {
   versionHash: string;

@@ -23,6 +23,7 @@ import {
   DeployRequest,
   ListQuery,
   MissingModulesRequest,
+  ModuleChunkQuery,
   RollbackRequest,
   VersionQuery,
 } from "./requests.js";
@@ -38,6 +39,7 @@ export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 export const PATH_PARAMS = {
   app: { schema: AppName, field: "app" },
   hash: { schema: Sha256, field: "versionHash" },
+  sha256: { schema: Sha256, field: "sha256" },
 } as const;
 export type PathParamName = keyof typeof PATH_PARAMS;
 
@@ -95,6 +97,12 @@ export const CONTROL_ROUTES = {
     body: MissingAssetsRequest,
   }),
   putAssets: route<A.AssetsStored>()({ method: "POST", path: "/apps/:app/assets", body: AssetUploadRequest }),
+  /** Raw bytes, at most MODULE_CHUNK_BYTES: a piece of a module or source file (no JSON body). */
+  putModuleChunk: route<A.ModuleChunkStored>()({
+    method: "PUT",
+    path: "/apps/:app/modules/:sha256",
+    query: ModuleChunkQuery,
+  }),
   putVersion: route<A.VersionStored>()({ method: "POST", path: "/apps/:app/versions", body: AppVersionSpec }),
   listVersions: route<A.VersionList>()({ method: "GET", path: "/apps/:app/versions" }),
   getVersion: route<A.VersionAnswer>()({ method: "GET", path: "/apps/:app/versions/:hash", query: VersionQuery }),

@@ -1,11 +1,13 @@
 /**
  * Uploading an app's static assets: the host is asked which contents it
- * lacks, and only those are sent, in requests of at most
- * ASSET_LIMITS.uploadBatchBytes (a larger single file goes alone), read from
- * disk one batch at a time, so no upload is one giant body.
+ * lacks, and only those are sent, in JSON requests of at most
+ * ASSET_LIMITS.uploadBatchBytes (a larger file goes alone, in the raw 1 MiB
+ * pieces module contents use), read from disk one batch at a time, so no
+ * upload is one giant body.
  */
 import type { ModuleCache } from "../bundle/bundle-app.js";
 import { ASSET_LIMITS } from "../shared/schema/index.js";
+import { MODULE_CHUNK_BYTES } from "../shared/control/requests.js";
 import type { ControlClient } from "./client.js";
 
 /** What an upload sent: files and bytes, and how many requests carried them. */
@@ -49,6 +51,14 @@ export async function uploadAssets(
   };
   for (const sha of missing) {
     const size = sizes.get(sha) ?? 0;
+    if (size > ASSET_LIMITS.uploadBatchBytes) {
+      const bytes = read(sha);
+      await client.uploadContents(app, new Map([[sha, bytes]]));
+      report.requests += Math.ceil(bytes.byteLength / MODULE_CHUNK_BYTES);
+      report.files++;
+      report.bytes += bytes.byteLength;
+      continue;
+    }
     const full =
       batchBytes + size > ASSET_LIMITS.uploadBatchBytes || Object.keys(batch).length >= ASSET_LIMITS.uploadBatchFiles;
     if (full) await flush();

@@ -181,6 +181,25 @@ describe("static assets, beside Workers Static Assets", () => {
 });
 
 describe("static assets' storage", () => {
+  it("takes files larger than one JSON upload (the control API's 4 MiB cap) in raw pieces, and serves them whole", async () => {
+    const host = await startHost();
+    const dir = tempDir("dw-big-asset-");
+    try {
+      const big = new Uint8Array(9 * 1024 * 1024 + 7).map((_, i) => (i * 31) % 251);
+      const small = new Uint8Array(1_500_000).fill(7);
+      writeFiles(dir.path, { "big.bin": big, "small-1.bin": small, "small-2.bin": small.map((b) => b + 1) });
+      const r = await rollOutWithAssets(host.control, "big", jsApp(WORKER), dir.path);
+      expect(r.upload.files).toBe(3);
+      const got = new Uint8Array(await (await host.fetch("/apps/big/big.bin")).arrayBuffer());
+      expect(got.byteLength).toBe(big.byteLength);
+      expect(createHash("sha256").update(got).digest("hex")).toBe(createHash("sha256").update(big).digest("hex"));
+      expect((await (await host.fetch("/apps/big/small-2.bin")).arrayBuffer()).byteLength).toBe(small.byteLength);
+    } finally {
+      dir.remove();
+      await host.dispose();
+    }
+  });
+
   it("drops a content once no kept version serves it, and keeps the ones a kept version still serves", async () => {
     const host = await startHost({ config: { versionsKept: 2 } });
     const dirs = [tempDir("dw-gc-1-"), tempDir("dw-gc-2-"), tempDir("dw-gc-3-")];

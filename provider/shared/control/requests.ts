@@ -1,6 +1,7 @@
 /** The control API's request bodies and queries that are not app settings or versions. Runs in Node and in workerd. */
 import { z } from "zod";
 import { LIMITS } from "../schema/limits.js";
+import { ASSET_LIMITS } from "../schema/assets.js";
 import { Sha256 } from "../schema/names.js";
 import { DataOnDelete } from "../schema/settings.js";
 
@@ -24,8 +25,8 @@ export const RollbackRequest = z.strictObject({
  * 128 MB on Cloudflare). The same size as the BlobStore's rows.
  */
 export const MODULE_CHUNK_BYTES = 1024 * 1024;
-/** Pieces of one content at most: the largest version's code. */
-export const MAX_MODULE_CHUNKS = Math.ceil(LIMITS.maxCodeBytes / MODULE_CHUNK_BYTES);
+/** Pieces of one content at most: the largest version's code, or the largest asset file. */
+export const MAX_MODULE_CHUNKS = Math.ceil(Math.max(LIMITS.maxCodeBytes, ASSET_LIMITS.maxFileBytes) / MODULE_CHUNK_BYTES);
 
 /** `PUT /_control/v1/apps/:app/modules/:sha256?chunk=i&of=n`: piece i of n, the raw bytes as the body. */
 export const ModuleChunkQuery = z

@@ -16,8 +16,12 @@ export const ASSET_LIMITS = {
   maxFiles: 20_000,
   /** Length of an asset's path. */
   maxPathLength: 1024,
-  /** Decoded bytes the client sends in one upload request (a larger single file goes alone). */
-  uploadBatchBytes: 8 * 1024 * 1024,
+  /**
+   * Decoded bytes the client sends in one JSON upload request: base64 of this
+   * stays under the control API's 4 MiB body cap. A larger file goes in raw
+   * pieces, as module contents do.
+   */
+  uploadBatchBytes: 2 * 1024 * 1024,
   /** Files in one upload request. */
   uploadBatchFiles: 500,
 } as const;

@@ -33,7 +33,7 @@ const put = (url: string) => host.mf.dispatchFetch(url, { method: "PUT" });
 
 beforeAll(async () => {
   host = await startHost({
-    config: { appsDomain: "apps.test", cacheTtlSeconds: 0, previews: { maxSlots: 3, maxObjectsPerSlot: 2 } },
+    config: { appsDomain: "apps.test", cacheTtlSeconds: 0, previews: { maxSlots: 5, maxObjectsPerSlot: 2 } },
   });
   preview = new ControlClient({ url: host.url.toString(), token: await derivePreviewToken(TOKEN) });
   await host.control.rollOut("notes", notes());
@@ -67,6 +67,49 @@ describe("a preview slot", () => {
     const third = await host.mf.dispatchFetch("http://notes--pr-42.apps.test/?o=three&k=a");
     expect(third.status).toBe(500);
     expect((await host.control.getApp("notes"))?.quota.maxObjects).toBe(100);
+  });
+});
+
+describe("a hostile preview app", () => {
+  // A Room namespace; /id answers the id of "lobby", /steal?id= uses an id it was given, /count counts visits.
+  const ROOMS = `
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  visit() { const n = (this.ctx.storage.kv.get("n") ?? 0) + 1; this.ctx.storage.kv.put("n", n); return n; }
+}
+export default {
+  async fetch(request, env) {
+    const u = new URL(request.url);
+    try {
+      if (u.pathname === "/id") return new Response(env.ROOM.idFromName("lobby").toString());
+      if (u.pathname === "/steal") return Response.json({ n: await env.ROOM.get(env.ROOM.idFromString(u.searchParams.get("id"))).visit() });
+      return Response.json({ n: await env.ROOM.getByName("lobby").visit() });
+    } catch (e) { return new Response(String(e), { status: 403 }); }
+  },
+};`;
+  const rooms = () => ({ ...jsApp(ROOMS), durableObjects: { ROOM: "Room" } });
+
+  it("cannot reach production's objects with production's ids, and its own ids differ", async () => {
+    await host.control.rollOut("rooms", rooms());
+    await deployToSlot(preview, "pr-42", "rooms", rooms());
+    const prodId = await (await host.mf.dispatchFetch("http://rooms.apps.test/id")).text();
+    expect(await (await host.mf.dispatchFetch("http://rooms.apps.test/")).json()).toEqual({ n: 1 });
+    expect(await (await host.mf.dispatchFetch("http://rooms--pr-42.apps.test/id")).text()).not.toBe(prodId);
+    const steal = await host.mf.dispatchFetch(`http://rooms--pr-42.apps.test/steal?id=${prodId}`);
+    expect([steal.status, await steal.text()]).toEqual([403, expect.stringMatching(/not an id of this namespace/)]);
+    expect(await (await host.mf.dispatchFetch("http://rooms--pr-42.apps.test/")).json()).toEqual({ n: 1 });
+    expect(await (await host.mf.dispatchFetch("http://rooms.apps.test/")).json()).toEqual({ n: 2 });
+  });
+
+  it("whose seed throws: the deploy says so, the slot still serves, the next deploy seeds again", async () => {
+    const bad = jsApp(`export async function seed() { throw new Error("no seed today"); }
+export default { fetch() { return new Response("up"); } };`);
+    const e = await refusal(deployToSlot(preview, "pr-8", "flaky", bad));
+    expect([e.status, e.code]).toEqual([500, "app_error"]);
+    expect(e.message).toMatch(/the app's seed\(env\) threw: Error: no seed today/);
+    expect(await (await host.mf.dispatchFetch("http://flaky--pr-8.apps.test/")).text()).toBe("up");
+    expect((await preview.listPreviews()).slots.find((s) => s.slot === "flaky--pr-8")?.seeded).toBe(false);
+    await preview.deletePreview("pr-8");
   });
 });
 
@@ -115,13 +158,16 @@ describe("preview ids, names and quota", () => {
   it("refuses a slot past previews.maxSlots, naming the quota, and keeps the slots it has", async () => {
     await deployToSlot(preview, "pr-7", "notes", notes());
     await deployToSlot(preview, "pr-8", "notes", notes());
-    const e = await refusal(preview.putPreviewApp("pr-9", "notes"));
+    await deployToSlot(preview, "pr-9", "notes", notes());
+    const e = await refusal(preview.putPreviewApp("pr-10", "notes"));
     expect([e.status, e.code]).toEqual([422, "limit_exceeded"]);
-    expect(e.message).toMatch(/previews\.maxSlots is 3/);
+    expect(e.message).toMatch(/previews\.maxSlots is 5/);
     expect((await preview.listPreviews()).slots.map((s) => s.slot)).toEqual([
       "notes--pr-42",
+      "rooms--pr-42",
       "notes--pr-7",
       "notes--pr-8",
+      "notes--pr-9",
     ]);
   });
 

@@ -132,3 +132,11 @@ describe("live previews", () => {
     expect(previewComment(fixture("changes"))).not.toContain("Live previews");
   });
 });
+
+describe("which apps a preview deploys", () => {
+  it("the apps whose App is created, changed or replaced, by their new name", async () => {
+    const { changedAppNames } = await import("../../provider/gitops/preview-apps.js");
+    expect([...changedAppNames(fixture("changes"))].sort()).toEqual(["chat", "extra-0", "hello", "todos"]);
+    expect([...changedAppNames(fixture("no-changes"))]).toEqual([]);
+  });
+});

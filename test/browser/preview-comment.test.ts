@@ -65,7 +65,7 @@ describe.skipIf(!haveChromium)("the pull-request comment in Chromium", () => {
       .toBe(1);
     await page.getByRole("link", { name: "hello--pr-42" }).click();
     await page.waitForURL(url);
-    expect(await page.locator("body").innerText()).toBe("hello from the branch");
+    expect(await page.locator("body").textContent()).toBe("hello from the branch");
   }, 60_000);
 });
 

@@ -103,6 +103,18 @@ function previewClient(flags: PreviewFlags): { client: ControlClient; url: strin
   return { client: new ControlClient({ url, token }), url };
 }
 
+/** Apps bundled and deployed at once: bundling is CPU, the control calls wait on the host. */
+const DEPLOY_CONCURRENCY = 4;
+
+/** Runs `fn` over `items`, at most `n` at a time. */
+async function eachAtOnce<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
 async function deploy(flags: PreviewFlags): Promise<number> {
   const id = previewId(flags);
   const changes =
@@ -110,7 +122,7 @@ async function deploy(flags: PreviewFlags): Promise<number> {
   const plan = previewAppPlan(flags.dir, changes);
   const { client, url } = previewClient(flags);
   const report: PreviewDeployReport = { preview: id, slots: [], elsewhere: plan.elsewhere, failed: [] };
-  for (const f of plan.folders) {
+  await eachAtOnce(plan.folders, DEPLOY_CONCURRENCY, async (f) => {
     try {
       const { spec, settings } = await previewAppOf(f);
       const d = await deployToSlot(client, id, f.name, spec, settings);
@@ -127,7 +139,8 @@ async function deploy(flags: PreviewFlags): Promise<number> {
       report.failed.push({ app: f.name, message: (e as Error).message });
       console.error(`dynamic-workers preview: ${f.name}: ${(e as Error).message}`);
     }
-  }
+  });
+  report.slots.sort((a, b) => (a.app < b.app ? -1 : 1));
   if (flags.json) console.log(JSON.stringify(report));
   else if (plan.folders.length === 0) console.log(`no changed app folders under '${flags.dir}': nothing to preview`);
   if (!flags.json && plan.elsewhere.length)

@@ -81,23 +81,6 @@ describe("Platform", () => {
     expect(JSON.stringify(host.inputs)).not.toContain("mock-token");
   });
 
-  it("declares the preview quota on the host, and a preview token derived from the control token (secret)", async () => {
-    const { derivePreviewToken } = await import("../../provider/shared/schema/index.js");
-    const p = new Platform("pv", { accountId: "local", scriptName: "pv", previews: { maxSlots: 7, ttlHours: 24 } });
-    expect(await value(p.previewToken)).toBe(await derivePreviewToken("mock-token"));
-    expect(await value(p.previewToken)).not.toBe("mock-token");
-    expect(await pulumi.isSecret(p.previewToken)).toBe(true);
-    const host = byType(":HostWorker").find((m) => m.name === "pv-host")!;
-    expect(host.inputs.platformConfig.previews).toEqual({ maxSlots: 7, ttlHours: 24 });
-    // A platform that says nothing of previews keeps its config (and so its host upload) as it was.
-    expect(byType(":HostWorker").find((m) => m.name === "p-host")!.inputs.platformConfig).not.toHaveProperty(
-      "previews",
-    );
-    expect(() => new Platform("pv-bad", { accountId: "local", previews: { maxSlots: -1 } })).toThrow(
-      /platformConfig: previews\.maxSlots: Too small/,
-    );
-  });
-
   it("adds workers.dev, routes and a custom domain as @pulumi/cloudflare children on Cloudflare", async () => {
     const p = new Platform("cf", {
       accountId: "acc123",

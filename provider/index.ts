@@ -8,6 +8,7 @@ export { Platform, LOCAL_API_BASE_URL, type PlatformArgs } from "./resources/pla
 export type { AppsZone } from "./resources/platform/apps-routing.js";
 export { App, type AppArgs, type InlineModule } from "./resources/app/resource.js";
 export { ControlClient, ControlApiError, prepareVersion, type ControlClientOptions } from "./control-client/client.js";
+export { deployToSlot, type SlotDeployed } from "./control-client/preview-deploy.js";
 export { bundleApp, BundleError } from "./bundle/bundle-app.js";
 export { loadApps, type LoadAppsOptions } from "./gitops/load-apps.js";
 export {
@@ -34,6 +35,10 @@ export {
   Tags,
   Outbound,
   PlatformConfig,
+  PreviewId,
+  PreviewQuotaConfig,
+  derivePreviewToken,
+  slotName,
   LIMITS,
   type FieldIssue,
 } from "./shared/index.js";

@@ -61,5 +61,7 @@ for (let i = 0; i < (config.getNumber("extraApps") ?? 0); i++) {
 export const controlUrl = platform.controlUrl;
 // A secret output: `dynamic-workers apps` reads it (pulumi stack output controlToken --show-secrets).
 export const controlToken = platform.controlToken;
+// A secret output that touches only preview slots: `dynamic-workers preview deploy` reads it.
+export const previewToken = platform.previewToken;
 export const urls = { hello: hello.url, todo: todo.url, chat: chat.url };
 export const versions = { hello: hello.versionHash, todo: todo.versionHash, chat: chat.versionHash };

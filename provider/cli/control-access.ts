@@ -45,7 +45,7 @@ export function parseFlags(argv: string[], own: { switches?: string[]; values?: 
 }
 
 /** A stack output through the pulumi CLI, or undefined when there is none (or no pulumi). */
-function stackOutput(name: string, stack: string | undefined, secret: boolean): string | undefined {
+export function stackOutput(name: string, stack: string | undefined, secret: boolean): string | undefined {
   const args = ["stack", "output", name, ...(secret ? ["--show-secrets"] : []), ...(stack ? ["--stack", stack] : [])];
   const r = spawnSync("pulumi", args, { encoding: "utf8" });
   const out = r.status === 0 ? r.stdout.trim() : "";

@@ -7,6 +7,7 @@
  */
 import { LOCAL_USAGE, runLocal, UsageError } from "./local-command.js";
 import { PREVIEW_COMMENT_USAGE, runPreviewComment } from "./preview-comment-command.js";
+import { PREVIEW_USAGE, runPreview } from "./preview-command.js";
 import {
   APP_USAGE,
   APPS_USAGE,
@@ -74,6 +75,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "show the errors the host recorded for an app, with request ids",
     usage: ERRORS_USAGE,
     run: runErrors,
+  },
+  preview: {
+    summary: "deploy, delete or list a pull request's preview slots: changed apps with their own data and URL",
+    usage: PREVIEW_USAGE,
+    run: runPreview,
   },
   "preview-comment": {
     summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",

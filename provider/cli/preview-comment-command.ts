@@ -10,11 +10,13 @@ import { UsageError } from "./local-command.js";
 import type { PreviewJson } from "../gitops/app-changes.js";
 import { PREVIEW_COMMENT_MARKER, previewComment } from "../gitops/preview-comment.js";
 import { collectSourceDiffs } from "../gitops/source-diff.js";
+import { collectQuotaUsage } from "../gitops/quota-usage.js";
+import type { PreviewLinks } from "../gitops/preview-links.js";
 
 /** The environment variable the control token is read from (never a flag: flags land in shell history and logs). */
 export const CONTROL_TOKEN_ENV = "DYNAMIC_WORKERS_CONTROL_TOKEN";
 
-export const PREVIEW_COMMENT_USAGE = `Usage: dynamic-workers preview-comment [file] [--title <text>] [--cwd <dir>] [--control-url <url>]
+export const PREVIEW_COMMENT_USAGE = `Usage: dynamic-workers preview-comment [file] [--title <text>] [--cwd <dir>] [--control-url <url>] [--previews <file>]
 
 Reads the output of 'pulumi preview --json' from <file>, or from stdin when
 no file (or '-') is given, and writes a Markdown pull-request comment to
@@ -33,8 +35,11 @@ deployed version, fetched from its control API.
                        'main' of ./Pulumi.yaml, else the current folder)
   --control-url <url>  the host's control URL (default: the one in each
                        app's state)
+  --previews <file>    the JSON of 'dynamic-workers preview deploy --json':
+                       the comment links each app's live preview
   ${CONTROL_TOKEN_ENV}  (environment) the control token; without it the
-                       comment says the old sources could not be fetched
+                       comment says the old sources could not be fetched,
+                       nor the current usage shown beside a quota cut
 
   pulumi preview --json > preview.json
   DYNAMIC_WORKERS_CONTROL_TOKEN="$(pulumi stack output controlToken --show-secrets)" \\
@@ -63,16 +68,28 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** The preview's JSON, or, when pulumi wrote none (it failed before the engine ran), an error the comment still shows. */
+function parsePreview(text: string): { preview: PreviewJson; wroteJson: boolean } {
+  try {
+    return { preview: JSON.parse(text) as PreviewJson, wroteJson: true };
+  } catch {
+    const message = text.trim()
+      ? `pulumi preview wrote no JSON:\n${text.slice(0, 3000)}`
+      : "pulumi preview wrote nothing";
+    return { preview: { diagnostics: [{ severity: "error", message }] }, wroteJson: false };
+  }
+}
+
 export async function runPreviewComment(argv: string[]): Promise<number> {
   let file: string | undefined;
-  const opts: { title?: string; cwd?: string; "control-url"?: string } = {};
+  const opts: { title?: string; cwd?: string; "control-url"?: string; previews?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--help" || a === "-h") {
       console.log(PREVIEW_COMMENT_USAGE);
       return 0;
     }
-    if (a === "--title" || a === "--cwd" || a === "--control-url") {
+    if (a === "--title" || a === "--cwd" || a === "--control-url" || a === "--previews") {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       opts[a.slice(2) as keyof typeof opts] = v;
@@ -85,24 +102,7 @@ export async function runPreviewComment(argv: string[]): Promise<number> {
     else file = a;
   }
   const text = file === undefined || file === "-" ? await readStdin() : readFileSync(file, "utf8");
-  let preview: PreviewJson;
-  let wroteJson = true;
-  try {
-    preview = JSON.parse(text) as PreviewJson;
-  } catch {
-    // pulumi wrote no JSON (it failed before the engine ran): the comment still says so.
-    wroteJson = false;
-    preview = {
-      diagnostics: [
-        {
-          severity: "error",
-          message: text.trim()
-            ? `pulumi preview wrote no JSON:\n${text.slice(0, 3000)}`
-            : "pulumi preview wrote nothing",
-        },
-      ],
-    };
-  }
+  const { preview, wroteJson } = parsePreview(text);
   const token = process.env[CONTROL_TOKEN_ENV] || undefined;
   const sources = wroteJson
     ? await collectSourceDiffs(preview, {
@@ -111,8 +111,19 @@ export async function runPreviewComment(argv: string[]): Promise<number> {
         ...(opts["control-url"] !== undefined && { controlUrl: opts["control-url"] }),
       })
     : undefined;
+  const usage = wroteJson
+    ? await collectQuotaUsage(preview, {
+        ...(token !== undefined && { controlToken: token }),
+        ...(opts["control-url"] !== undefined && { controlUrl: opts["control-url"] }),
+      })
+    : undefined;
+  const previews =
+    opts.previews !== undefined ? (JSON.parse(readFileSync(opts.previews, "utf8")) as PreviewLinks) : undefined;
   process.stdout.write(
     previewComment(preview, {
+      ...(usage && { quotaUsage: usage.usage }),
+      ...(usage?.note !== undefined && { usageNote: usage.note }),
+      ...(previews && { previews }),
       ...(opts.title !== undefined && { title: opts.title }),
       ...(sources && { sourceDiffs: sources.diffs }),
       ...(sources?.note !== undefined && { sourceNote: sources.note }),

@@ -23,6 +23,12 @@ import type {
   VersionSources,
   VersionStored,
 } from "../shared/control/responses.js";
+import type {
+  PreviewDeleted,
+  PreviewList,
+  PreviewSlotAnswer,
+  SeedOutcome,
+} from "../shared/control/preview-responses.js";
 import {
   CONTROL_API_PREFIX,
   CONTROL_ROUTES,
@@ -322,6 +328,25 @@ export class ControlClient {
 
   errors(app: string): Promise<AppErrors> {
     return this.call("errors", { params: { app } });
+  }
+
+  /** Every preview slot, the preview quota and the apps domain. */
+  listPreviews(): Promise<PreviewList> {
+    return this.call("listPreviews");
+  }
+
+  /** Makes (or updates) `app`'s slot in `preview`, against the preview quota; its code goes up under `slot.slot`. */
+  putPreviewApp(preview: string, app: string, settings: Partial<AppSettingsInput> = {}): Promise<PreviewSlotAnswer> {
+    return this.call("putPreviewApp", { params: { preview, previewApp: app }, body: settings });
+  }
+
+  seedPreviewApp(preview: string, app: string): Promise<SeedOutcome> {
+    return this.call("seedPreviewApp", { params: { preview, previewApp: app } });
+  }
+
+  /** Removes every slot of `preview` with its objects' databases. */
+  deletePreview(preview: string): Promise<PreviewDeleted> {
+    return this.call("deletePreview", { params: { preview } });
   }
 
   /**

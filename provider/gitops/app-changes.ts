@@ -35,6 +35,8 @@ export interface AppChange {
   urn: string;
   /** The app's name on the platform (the new one for a rename). */
   app: string;
+  /** The old name, when a replace renames the app. */
+  renamedFrom?: string;
   /** Pulumi's op: create, update, replace, delete. */
   op: string;
   code: string;
@@ -88,14 +90,8 @@ function hosts(o: Outbound | undefined): string[] {
   return o && typeof o === "object" ? o.allow : [];
 }
 
-/** What one App step asks for. */
-export function describeAppStep(step: Step): AppChange {
-  const op = OPS[step.op] ?? step.op;
-  const old = step.op === "create" ? undefined : appStateOf(step.oldState?.inputs ?? step.oldState?.outputs);
-  const neu = step.op === "delete" ? undefined : appStateOf(step.newState?.inputs);
-  const app = neu?.name || old?.name || resourceName(step.urn);
-  const warnings: string[] = [];
-
+/** Each changed quota field as `field old → new`, with a warning for a raise over 10×. */
+function quotaLines(app: string, old: AppState | undefined, neu: AppState | undefined, warnings: string[]): string[] {
   const quota: string[] = [];
   const oq = old?.settings.quota ?? {};
   const nq = neu?.settings.quota ?? {};
@@ -109,6 +105,17 @@ export function describeAppStep(step: Step): AppChange {
       warnings.push(`\`${app}\`: quota \`${field}\` raised more than 10× (${a} → ${b})`);
     if (old && a === undefined && b !== undefined) quota[quota.length - 1] += " (declared)";
   }
+  return quota;
+}
+
+/** What one App step asks for. */
+export function describeAppStep(step: Step): AppChange {
+  const op = OPS[step.op] ?? step.op;
+  const old = step.op === "create" ? undefined : appStateOf(step.oldState?.inputs ?? step.oldState?.outputs);
+  const neu = step.op === "delete" ? undefined : appStateOf(step.newState?.inputs);
+  const app = neu?.name || old?.name || resourceName(step.urn);
+  const warnings: string[] = [];
+  const quota = quotaLines(app, old, neu, warnings);
 
   const outbound: string[] = [];
   if (neu) {
@@ -127,6 +134,23 @@ export function describeAppStep(step: Step): AppChange {
   const stateful = (old?.code.durableObject ?? neu?.code.durableObject ?? null) !== null;
   const dataOnDelete = (step.op === "delete" ? old?.settings.dataOnDelete : neu?.settings.dataOnDelete) ?? "retain";
   let dataRisk = stateful ? "none" : "no stored data";
+  const renamedFrom = old?.name && neu?.name && old.name !== neu.name ? old.name : undefined;
+  if (renamedFrom !== undefined) {
+    // What deleting the old app does, as the App provider does it: DELETE /apps/<old>?data=<its dataOnDelete>.
+    const r = renameRisk(renamedFrom, app, stateful, old?.settings.dataOnDelete ?? "retain");
+    warnings.push(r.warning);
+    return {
+      urn: step.urn,
+      app,
+      renamedFrom,
+      op,
+      code: codeChange(old, neu),
+      quota,
+      outbound,
+      dataRisk: r.dataRisk,
+      warnings,
+    };
+  }
   if (stateful && (step.op === "replace" || step.op === "delete")) {
     const why = step.op === "replace" ? `replaced (${(step.replaceReasons ?? []).join(", ") || "replace"})` : "deleted";
     if (dataOnDelete === "delete") {
@@ -146,4 +170,25 @@ export function describeAppStep(step: Step): AppChange {
   const assets = assetChanges(old, neu);
   const code = assets ? `${codeChange(old, neu)}; ${assetCounts(assets)}` : codeChange(old, neu);
   return { urn: step.urn, app, op, code, quota, outbound, dataRisk, warnings, ...(assets ? { assets } : {}) };
+}
+
+/** A rename, said as it happens: the old app is deleted (data as its dataOnDelete says), the new one starts empty. */
+function renameRisk(
+  from: string,
+  to: string,
+  stateful: boolean,
+  oldData: string,
+): { dataRisk: string; warning: string } {
+  const head = `\`${from}\` → \`${to}\`: the old URL stops serving`;
+  if (!stateful) return { dataRisk: "no stored data", warning: `${head}; it kept no data` };
+  if (oldData === "delete") {
+    return {
+      dataRisk: "🛑 old app's databases deleted",
+      warning: `${head} and its databases are deleted (\`dataOnDelete: "delete"\`); \`${to}\` starts empty`,
+    };
+  }
+  return {
+    dataRisk: "⚠️ old URL stops serving; data retained",
+    warning: `${head}; its data is retained (under the name \`${from}\`: an app created again with that name gets it back) and \`${to}\` starts empty`,
+  };
 }

@@ -11,6 +11,9 @@ import { renderSourceDiffs, type DiffSection } from "./diff-markdown.js";
 import { describeAppStep, isApp, resourceName, type AppChange, type PreviewJson, type Step } from "./app-changes.js";
 import type { AppSourceDiff } from "./source-diff.js";
 import { renderAssetChanges } from "./asset-changes.js";
+import type { AppUsage } from "../shared/control/responses.js";
+import { withUsage } from "./quota-usage.js";
+import { previewLinks, type PreviewLinks } from "./preview-links.js";
 
 /** The marker a workflow finds the comment by. */
 export const PREVIEW_COMMENT_MARKER = "<!-- dynamic-workers-preview -->";
@@ -37,6 +40,12 @@ export interface PreviewCommentOptions {
   sourceDiffs?: Map<string, AppSourceDiff>;
   /** A line for the whole section, e.g. why old sources could not be fetched. */
   sourceNote?: string;
+  /** Current usage by step URN, shown beside quota cuts (collectQuotaUsage). */
+  quotaUsage?: Map<string, AppUsage>;
+  /** Why usage is missing, shown under the table. */
+  usageNote?: string;
+  /** The live previews (`dynamic-workers preview deploy --json`), linked under the table. */
+  previews?: PreviewLinks;
 }
 
 /** What the comment says before any diff: the app changes, counts, other resources and errors. */
@@ -48,7 +57,7 @@ interface Summary {
   unchanged: number;
 }
 
-function summarize(preview: PreviewJson): Summary {
+function summarize(preview: PreviewJson, usage?: Map<string, AppUsage>): Summary {
   const steps = preview.steps ?? [];
   const counts: Record<string, number> = { add: 0, change: 0, replace: 0, delete: 0 };
   let sameApps = 0;
@@ -56,7 +65,7 @@ function summarize(preview: PreviewJson): Summary {
   for (const s of steps.filter(isApp)) {
     if (s.op === "same" || s.op === "read" || s.op === "refresh") sameApps++;
     else if (s.op !== "delete-replaced") {
-      const c = describeAppStep(s);
+      const c = withUsage(describeAppStep(s), usage?.get(s.urn));
       counts[c.op] = (counts[c.op] ?? 0) + 1;
       changes.push(c);
     }
@@ -92,7 +101,7 @@ function headLines(sum: Summary, title: string): string[] {
 
 const TABLE_HEAD = ["| app | change | code | quota | outbound | data risk |", "| --- | --- | --- | --- | --- | --- |"];
 const row = (c: AppChange) =>
-  `| \`${c.app}\` | ${c.op} | ${c.code} | ${cell(c.quota)} | ${cell(c.outbound)} | ${c.dataRisk} |`;
+  `| ${c.renamedFrom !== undefined ? `\`${c.renamedFrom}\` → ` : ""}\`${c.app}\` | ${c.op} | ${c.code} | ${cell(c.quota)} | ${cell(c.outbound)} | ${c.dataRisk} |`;
 
 /** The comment without diffs, showing the first `rows` apps and `warns` warnings (apps with warnings first). */
 function renderBody(head: string[], sum: Summary, ordered: AppChange[], rows: number, warns: number): string {
@@ -126,8 +135,11 @@ function renderBody(head: string[], sum: Summary, ordered: AppChange[], rows: nu
 /** The comment's Markdown. */
 export function previewComment(preview: PreviewJson, opts: PreviewCommentOptions = {}): string {
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
-  const sum = summarize(preview);
+  const sum = summarize(preview, opts.quotaUsage);
   const head = headLines(sum, opts.title ?? "Pulumi preview");
+  const links = previewLinks(opts.previews);
+  if (links.length > 0) head.push(...links, "");
+  if (opts.usageNote) head.push(`_${opts.usageNote}_`, "");
   // Apps with warnings first, so summarizing drops the quiet rows.
   const ordered = [
     ...sum.changes.filter((c) => c.warnings.length > 0),

@@ -39,11 +39,13 @@ describe("previewComment on real previews", () => {
     );
     expect(md).toMatch(/\| `chat` \| change \| unchanged \| requestsPerMinute 1200 → 50000 ⬆️ \|/);
     expect(md).toMatch(
-      /\| `todos` \| replace \| unchanged \| – \| – \| ⚠️ old app 'todo' stops serving; data retained \|/,
+      /\| `todo` → `todos` \| replace \| unchanged \| – \| – \| ⚠️ old URL stops serving; data retained \|/,
     );
     expect(md).toMatch(/\| `extra-0` \| add \|/);
     expect(md).toContain("> - `chat`: quota `requestsPerMinute` raised more than 10× (1200 → 50000)");
-    expect(md).toMatch(/> - `todos` is replaced \(name\) and holds stored data/);
+    expect(md).toContain(
+      "> - `todo` → `todos`: the old URL stops serving; its data is retained (under the name `todo`: an app created again with that name gets it back) and `todos` starts empty",
+    );
   });
 
   it("a failed preview shows the error, without terminal colours", () => {
@@ -95,7 +97,7 @@ describe("previewComment's size", () => {
     expect(md).toMatch(/…and \d+ more apps \(\d+ add, 1 change\) not listed/);
     expect(md).toMatch(/> - …and \d+ more warnings/);
     // The risky rename is never the row dropped.
-    expect(md).toContain("| `todos` | replace |");
+    expect(md).toContain("| `todo` → `todos` | replace |");
   });
 });
 

@@ -57,7 +57,7 @@ export function wrapApp(
   app: Record<string, unknown>,
   values: AppValues,
   withEnv: WithEnv,
-): { main: unknown; classes: Record<string, unknown> } {
+): { main: unknown; classes: Record<string, unknown>; seed: ((env: unknown) => unknown) | null } {
   explainNoCache();
   const capture = values.logs ? logCapture() : NO_CAPTURE;
   const wrapEnv = envWrapper((sink) => capture.setSink(sink), values);
@@ -81,7 +81,16 @@ export function wrapApp(
     (main as Record<string, unknown>).fetch = (request: Request, env: unknown) =>
       (wrapEnv(env) as { OBJECTS: { get(n: string): Fetcher } }).OBJECTS.get("main").fetch(request);
   }
-  return { main, classes };
+  // A preview slot's seed hook: `export async function seed(env)`, run once with the slot's own env.
+  const seedFn = app.seed;
+  const seed =
+    typeof seedFn === "function"
+      ? (env: unknown) => {
+          const appEnv = wrapEnv(env);
+          return withEnv(appEnv, () => (seedFn as (env: unknown) => unknown).call(app, appEnv));
+        }
+      : null;
+  return { main, classes, seed };
 }
 
 /**

@@ -8,10 +8,11 @@
  */
 import { ControlError, unwrap } from "../../shared/control/errors.js";
 import { buildVersion, sha256Hex } from "../../shared/version-hash.js";
-import { effectiveQuota, quotaOverCeiling } from "../../shared/schema/index.js";
+import { AppName, effectiveQuota, quotaOverCeiling } from "../../shared/schema/index.js";
 import type { RouteBody } from "../../shared/control/routes.js";
-import { isAuthorized } from "./auth.js";
-import { Reply, dispatch, type ControlHandlers } from "./route-match.js";
+import { Reply, dispatch, parse, type ControlHandlers } from "./route-match.js";
+import { previewHandlers } from "./preview-handlers.js";
+import { previewRefusal, tokenScope } from "./preview-scope.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
 import { errorResponse, readBytes } from "../http.js";
 import { MODULE_CHUNK_BYTES } from "../../shared/control/requests.js";
@@ -28,6 +29,8 @@ const handlers: ControlHandlers = {
   listApps: async ({ env, query }) => catalogStub(env).list(query.limit, query.cursor),
 
   putApp: async ({ env, params: { app }, body: settings }) => {
+    // A preview slot's name ('--') is made only through PUT /previews/:preview/apps/:app, against the preview quota.
+    parse(AppName, app, "app");
     const config = platformConfig(env);
     const over = quotaOverCeiling(effectiveQuota(settings.quota, config), config.limits.maxQuota);
     if (over.length) {
@@ -42,6 +45,7 @@ const handlers: ControlHandlers = {
   getApp: async ({ env, params: { app } }) => ({ app: unwrap(await appControlStub(env, app).info()) }),
 
   deleteApp: async ({ env, params: { app }, query: { data } }) => {
+    parse(AppName, app, "app");
     const control = appControlStub(env, app);
     const { existed, objects } = await control.remove();
     forgetApp(app);
@@ -128,6 +132,8 @@ const handlers: ControlHandlers = {
   usage: async ({ env, params: { app } }) => ({ usage: unwrap(await appControlStub(env, app).usage()) }),
 
   logs: async ({ env, params: { app } }) => ({ logs: unwrap(await appControlStub(env, app).logs()) }),
+
+  ...previewHandlers,
 };
 
 /** Each source file's sha256, and the bytes of those sent with content. */
@@ -151,10 +157,11 @@ export async function handleControl(request: Request, env: Env): Promise<Respons
     if (!env.CONTROL_TOKEN) {
       throw new ControlError("control_disabled", "the control API is disabled: the host has no CONTROL_TOKEN");
     }
-    if (!(await isAuthorized(request, env.CONTROL_TOKEN))) {
+    const scope = await tokenScope(request, env.CONTROL_TOKEN);
+    if (scope === null) {
       throw new ControlError("unauthorized", "a valid 'Authorization: Bearer <control token>' header is required");
     }
-    return await dispatch(request, env, handlers);
+    return await dispatch(request, env, handlers, scope === "preview" ? previewRefusal : undefined);
   } catch (e) {
     if (e instanceof ControlError) {
       return errorResponse(e.toBody(), e.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {});

@@ -82,8 +82,19 @@ async function callOf(
   return { request, env, url, params, query, body };
 }
 
-/** Finds the route of a request and answers it; 405 names the methods a path takes, 404 a path no route has. */
-export async function dispatch(request: Request, env: Env, handlers: ControlHandlers): Promise<Response> {
+/** Why a caller may not call a route with these (raw) path parameters, or null when it may. */
+export type RouteGuard = (name: RouteName, params: Record<string, string>) => string | null;
+
+/**
+ * Finds the route of a request and answers it; 405 names the methods a path takes, 404 a path no route has;
+ * `guard` refuses a route before anything is validated or read (403).
+ */
+export async function dispatch(
+  request: Request,
+  env: Env,
+  handlers: ControlHandlers,
+  guard?: RouteGuard,
+): Promise<Response> {
   const url = new URL(request.url);
   // Outside the prefix, "" matches no route (every pattern starts with "/").
   const path = url.pathname.startsWith(CONTROL_API_PREFIX) ? url.pathname.slice(CONTROL_API_PREFIX.length) : "";
@@ -96,6 +107,8 @@ export async function dispatch(request: Request, env: Env, handlers: ControlHand
       allowed.push(route.method);
       continue;
     }
+    const refused = guard?.(name, raw);
+    if (refused) throw new ControlError("forbidden", refused);
     const handler = handlers[name] as unknown as (c: AnyCall) => Promise<unknown>;
     const out = await handler(await callOf(route, request, env, url, raw));
     return out instanceof Reply ? json(out.body, out.status) : json(out);

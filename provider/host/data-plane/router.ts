@@ -6,7 +6,7 @@
  * (`<app>.<appsDomain>`) or by path (`/apps/<app>/…`, prefix stripped), and
  * hands it to that app's isolate. Paths under /_control/ never reach an app.
  */
-import { AppName } from "../../shared/schema/index.js";
+import { RoutedAppName } from "../../shared/schema/index.js";
 import { errorResponse } from "../http.js";
 import { appControlStub } from "../env.js";
 import { admit, admitNow } from "./rate-limit.js";
@@ -75,7 +75,7 @@ function notDeployed(app: string): Response {
 }
 
 async function resolveThenServe(request: Request, env: Env, ctx: ExecutionContext, route: AppRoute): Promise<Response> {
-  if (!AppName.safeParse(route.app).success) {
+  if (!RoutedAppName.safeParse(route.app).success) {
     return errorResponse({ code: "not_found", message: "no such app" });
   }
   const resolved = await resolveApp(env, route.app);

@@ -17,6 +17,8 @@ import type { RolloutRequest } from "../../shared/schema/index.js";
 import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
 import { BlobStore } from "./blob-store.js";
 import { startsOrWhy } from "../data-plane/start-probe.js";
+import { runSeed } from "../data-plane/seed-hook.js";
+import type { SeedOutcome } from "../../shared/control/preview-responses.js";
 import { type AppRow, deployRefusal, infoOfRow, resolvedOf } from "./app-row.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
@@ -244,6 +246,14 @@ export class AppControl extends DurableObject<Env> {
     this.versionStore.recordDeploy(seq, versionHash, now, kind);
     this.prune();
     return ok({ versionHash, previous: row.current_version, deploySeq: seq, changed: true });
+  }
+
+  /** Runs the current version's seed hook (a preview slot's; see data-plane/seed-hook.ts). */
+  async seed(): Promise<Result<SeedOutcome>> {
+    const resolved = this.served()?.resolved;
+    if (!resolved) return fail("not_found", "the slot has no deployed version to seed; deploy one first");
+    const r = await runSeed(this.env, this.ctx.exports, resolved);
+    return r.error === undefined ? ok(r) : fail("app_error", `the app's seed(env) threw: ${r.error}`);
   }
 
   /** Goes back to `versionHash`, or to the version deployed before the current one. */

@@ -5,8 +5,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import { migrate } from "./sql.js";
+import type { PreviewSlot } from "../../shared/control/preview-responses.js";
+import type { PreviewQuotaConfig } from "../../shared/schema/index.js";
+import { PREVIEW_SLOT_STEPS, PreviewSlots, removeAppData } from "./preview-slots.js";
 
-const STEPS = [`CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`];
+const STEPS = [`CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`, ...PREVIEW_SLOT_STEPS];
 
 export interface CatalogEntry {
   name: string;
@@ -15,11 +18,13 @@ export interface CatalogEntry {
 
 export class Catalog extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly previews: PreviewSlots;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql, STEPS);
+    this.previews = new PreviewSlots(this.sql);
   }
 
   /** Adds an app unless the platform is at `maxApps`; idempotent for a known app. */
@@ -35,9 +40,54 @@ export class Catalog extends DurableObject<Env> {
     return ok({ created: true });
   }
 
-  /** Whether the app was created through the control API (and not deleted since). */
+  /** Whether the app (or preview slot) was created through the control API (and not deleted since). */
   has(name: string): boolean {
-    return this.sql.exec("SELECT 1 FROM _dw_apps WHERE name = ?", name).toArray().length > 0;
+    return this.sql.exec("SELECT 1 FROM _dw_apps WHERE name = ?", name).toArray().length > 0 || this.previews.has(name);
+  }
+
+  /** Takes a preview slot against the preview quota (maxSlots) and sets the preview's expiry; see preview-slots.ts. */
+  async reservePreviewSlot(
+    preview: string,
+    app: string,
+    slot: string,
+    quota: PreviewQuotaConfig,
+  ): Promise<Result<{ created: boolean; slot: PreviewSlot }>> {
+    const r = this.previews.reserve(preview, app, slot, quota);
+    if (r.ok) await this.scheduleExpiry();
+    return r;
+  }
+
+  previewSlots(preview?: string): PreviewSlot[] {
+    return this.previews.list(preview);
+  }
+
+  previewSlot(slot: string): PreviewSlot | null {
+    return this.previews.get(slot);
+  }
+
+  markPreviewSeeded(slot: string): boolean {
+    return this.previews.markSeeded(slot);
+  }
+
+  /** Removes a slot from the registry (after its data: see removeAppData). */
+  releasePreviewSlot(slot: string): void {
+    this.previews.remove(slot);
+  }
+
+  private async scheduleExpiry(): Promise<void> {
+    const next = this.previews.nextExpiry();
+    if (next === null) return;
+    const set = await this.ctx.storage.getAlarm();
+    if (set === null || set > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** A preview's lifetime is over: its slots go, with their data (the alarm retries what fails). */
+  override async alarm(): Promise<void> {
+    for (const slot of this.previews.expired(Date.now())) {
+      await removeAppData(this.env, slot);
+      this.previews.remove(slot);
+    }
+    await this.scheduleExpiry();
   }
 
   unregister(name: string): void {

@@ -12,7 +12,9 @@ import { createRequire } from "node:module";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../cloudflare/host-script.js";
 import { CLOUDFLARE_API_BASE_URL, checkHostInputs, type HostWorkerInputs } from "../host-worker/inputs.js";
 import { HostWorker } from "../host-worker/resource.js";
-import { PlatformConfig, type QuotaInput } from "../../shared/schema/index.js";
+import { PlatformConfig, derivePreviewToken, type QuotaInput } from "../../shared/schema/index.js";
+import type { z } from "zod";
+import type { PreviewQuotaConfig } from "../../shared/schema/index.js";
 import { type AppsZone, appsRoutePattern, appsRoutingProblems, appsRoutingWarnings } from "./apps-routing.js";
 
 /** @pulumi/cloudflare, loaded only for platforms on Cloudflare (it is slow to load, and local platforms never use it). */
@@ -59,7 +61,15 @@ export interface PlatformArgs {
   versionsKept?: number;
   /** Seconds an isolate trusts its cached view of an app (how fast a deploy is seen). @default 2 */
   cacheTtlSeconds?: number;
-  /** Change this value to rotate the control token. @default "" */
+  /**
+   * The preview quota, across every pull request's preview slots (see the
+   * README's Pull-request previews): slots at once, each slot's objects and
+   * bytes, and the hours after a preview's last deploy that the host removes
+   * it with its data.
+   * @default { maxSlots: 50, maxObjectsPerSlot: 20, maxStorageBytesPerSlot: 50_000_000, ttlHours: 72 }
+   */
+  previews?: z.input<typeof PreviewQuotaConfig>;
+  /** Change this value to rotate the control token (and the preview token derived from it). @default "" */
   rotateControlToken?: string;
   /**
    * What destroying the platform does with the host Worker: "retain" leaves
@@ -77,6 +87,12 @@ export class Platform extends pulumi.ComponentResource {
   readonly controlUrl: pulumi.Output<string>;
   /** The control API's bearer token (secret). */
   readonly controlToken: pulumi.Output<string>;
+  /**
+   * A second bearer token (secret) that touches only preview slots: for the
+   * pull-request workflow's `dynamic-workers preview deploy`. Derived from
+   * the control token (HMAC), so it rotates with it.
+   */
+  readonly previewToken: pulumi.Output<string>;
   /**
    * The key apps' version hashes digest their secrets with (secret): give it
    * as `secretsKey` to an App with secrets that names `controlUrl` instead
@@ -105,6 +121,7 @@ export class Platform extends pulumi.ComponentResource {
     this.controlUrl = where.controlUrl;
     this.appsUrlOf = where.appsUrlOf;
     this.controlToken = pulumi.secret(host.controlToken);
+    this.previewToken = pulumi.secret(host.controlToken.apply((t) => derivePreviewToken(t)));
     this.secretsKey = pulumi.secret(host.secretsKey);
     this.scriptName = host.scriptName;
     this.namespaceIds = host.namespaceIds;
@@ -113,6 +130,7 @@ export class Platform extends pulumi.ComponentResource {
       url: this.url,
       controlUrl: this.controlUrl,
       controlToken: this.controlToken,
+      previewToken: this.previewToken,
       secretsKey: this.secretsKey,
       scriptName: this.scriptName,
       namespaceIds: this.namespaceIds,
@@ -244,6 +262,8 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
       maxQuota: args.limits?.maxQuota ?? {},
     },
     defaults: { quota: args.defaults?.quota ?? {} },
+    // Only when given: an existing platform's config (and so its host upload) stays as it was.
+    ...(args.previews !== undefined ? { previews: args.previews } : {}),
   };
   const inputs: HostWorkerInputs = {
     accountId: args.accountId,

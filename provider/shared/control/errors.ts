@@ -8,6 +8,8 @@ import type { FieldIssue } from "../schema/index.js";
 export const CONTROL_ERROR_STATUS = {
   /** 401: the bearer token is missing or wrong. */
   unauthorized: 401,
+  /** 403: the token is valid but may not use this route (the preview token outside preview slots). */
+  forbidden: 403,
   /** 400: the body, path or query failed validation; `issues` names each field. */
   invalid_request: 400,
   /** 404: no such app, version, object or route. */

@@ -26,7 +26,9 @@ export const RollbackRequest = z.strictObject({
  */
 export const MODULE_CHUNK_BYTES = 1024 * 1024;
 /** Pieces of one content at most: the largest version's code, or the largest asset file. */
-export const MAX_MODULE_CHUNKS = Math.ceil(Math.max(LIMITS.maxCodeBytes, ASSET_LIMITS.maxFileBytes) / MODULE_CHUNK_BYTES);
+export const MAX_MODULE_CHUNKS = Math.ceil(
+  Math.max(LIMITS.maxCodeBytes, ASSET_LIMITS.maxFileBytes) / MODULE_CHUNK_BYTES,
+);
 
 /** `PUT /_control/v1/apps/:app/modules/:sha256?chunk=i&of=n`: piece i of n, the raw bytes as the body. */
 export const ModuleChunkQuery = z

@@ -15,6 +15,8 @@ import {
   AssetUploadRequest,
   MissingAssetsRequest,
   RolloutRequest,
+  PreviewId,
+  RoutedAppName,
   Sha256,
   VersionSourcesRequest,
 } from "../schema/index.js";
@@ -29,6 +31,7 @@ import {
 } from "./requests.js";
 import { ControlError } from "./errors.js";
 import type * as A from "./responses.js";
+import type * as P from "./preview-responses.js";
 
 /** Every route's path is under this prefix. */
 export const CONTROL_API_PREFIX = "/_control/v1";
@@ -37,9 +40,12 @@ export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 
 /** How each path parameter is validated, and the field its issues name. */
 export const PATH_PARAMS = {
-  app: { schema: AppName, field: "app" },
+  // A production app's name or a preview slot's: putApp and deleteApp refuse slots (previews make them).
+  app: { schema: RoutedAppName, field: "app" },
   hash: { schema: Sha256, field: "versionHash" },
   sha256: { schema: Sha256, field: "sha256" },
+  preview: { schema: PreviewId, field: "preview" },
+  previewApp: { schema: AppName, field: "app" },
 } as const;
 export type PathParamName = keyof typeof PATH_PARAMS;
 
@@ -118,7 +124,26 @@ export const CONTROL_ROUTES = {
   errors: route<A.AppErrors>()({ method: "GET", path: "/apps/:app/errors" }),
   usage: route<A.UsageAnswer>()({ method: "GET", path: "/apps/:app/usage" }),
   logs: route<A.LogsAnswer>()({ method: "GET", path: "/apps/:app/logs" }),
+  // Preview slots (see schema/previews.ts): the preview token may call these, and the app routes above for slots.
+  listPreviews: route<P.PreviewList>()({ method: "GET", path: "/previews" }),
+  putPreviewApp: route<P.PreviewSlotAnswer>()({
+    method: "PUT",
+    path: "/previews/:preview/apps/:previewApp",
+    body: AppSettingsInput,
+  }),
+  seedPreviewApp: route<P.SeedOutcome>()({ method: "POST", path: "/previews/:preview/apps/:previewApp/seed" }),
+  deletePreview: route<P.PreviewDeleted>()({ method: "DELETE", path: "/previews/:preview" }),
 };
+
+/** The routes a preview token may call for any name; the others only with a slot's name as `:app`. */
+export const PREVIEW_ROUTES: readonly RouteName[] = [
+  "listPreviews",
+  "putPreviewApp",
+  "seedPreviewApp",
+  "deletePreview",
+];
+/** App routes a preview token may never call, even for a slot (slots are made and removed through the preview routes). */
+export const PRODUCTION_ONLY_ROUTES: readonly RouteName[] = ["getPlatform", "listApps", "putApp", "deleteApp"];
 
 export type RouteName = keyof typeof CONTROL_ROUTES;
 type RouteOf<K extends RouteName> = (typeof CONTROL_ROUTES)[K];

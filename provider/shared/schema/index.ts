@@ -13,6 +13,7 @@ export * from "./issues.js";
 export * from "./limits.js";
 export * from "./names.js";
 export * from "./platform.js";
+export * from "./previews.js";
 export * from "./quota.js";
 export * from "./rollout.js";
 export * from "./settings.js";

@@ -22,8 +22,12 @@ export const HOST_MODULE_PREFIX = "__dw";
 
 const APP_NAME_RE = /^[a-z][a-z0-9-]{0,62}$/;
 
-/** An app's name: a DNS label, so `<app>.<appsDomain>` is a valid hostname. */
-export const AppName = z
+/**
+ * A name the host routes to: a production app's or a preview slot's
+ * (`<app>--<preview id>`, see previews.ts). A DNS label, so
+ * `<name>.<appsDomain>` is a valid hostname.
+ */
+export const RoutedAppName = z
   .string()
   .regex(APP_NAME_RE, {
     message: "must be a DNS label: 1-63 characters of a-z, 0-9 and '-', starting with a letter",
@@ -32,6 +36,11 @@ export const AppName = z
   .refine((s) => !RESERVED_APP_NAMES.includes(s), {
     message: `is reserved; reserved names: ${RESERVED_APP_NAMES.join(", ")}`,
   });
+
+/** An app's name: a DNS label without "--", which belongs to preview slots (`<app>--<preview id>`). */
+export const AppName = RoutedAppName.refine((s) => !s.includes("--"), {
+  message: "must not contain '--' (reserved for preview slots, named <app>--<preview id>)",
+});
 
 /** A module's path inside the worker, e.g. `index.js` or `lib/util.js`. */
 export const ModuleName = z

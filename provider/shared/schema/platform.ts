@@ -1,6 +1,7 @@
 /** The host's settings (the PLATFORM_CONFIG binding). Runs in Node and in workerd. */
 import { z } from "zod";
 import { Quota, QuotaInput, quotaOverCeiling } from "./quota.js";
+import { PREVIEW_QUOTA_DEFAULTS, PreviewQuotaConfig } from "./previews.js";
 
 /** The host's settings, passed as the `PLATFORM_CONFIG` json binding. */
 export const PlatformConfig = z
@@ -30,6 +31,8 @@ export const PlatformConfig = z
         quota: QuotaInput.default({}),
       })
       .default({ quota: {} }),
+    /** The preview slots of pull requests (see previews.ts). @default PREVIEW_QUOTA_DEFAULTS */
+    previews: PreviewQuotaConfig.default(PREVIEW_QUOTA_DEFAULTS),
   })
   .superRefine((c, ctx) => {
     for (const issue of quotaOverCeiling(Quota.parse(c.defaults.quota), c.limits.maxQuota)) {

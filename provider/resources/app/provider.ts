@@ -10,9 +10,11 @@ const checks = () => import("./check.js");
 const ops = () => import("./ops.js");
 
 export const appProvider: pulumi.dynamic.ResourceProvider = {
+  // Each failure names its argument in the reason, with no property: the engine prints a named property
+  // with its value looked up among the top-level inputs, where `quota.maxObjects` is not ("value {<nil>}").
   check: async (_olds: StoredAppState, news: StoredAppState) => ({
     inputs: news,
-    failures: (await checks()).checkApp(news),
+    failures: (await checks()).checkApp(news).map((f) => ({ property: "", reason: `${f.property}: ${f.reason}` })),
   }),
   diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => (await checks()).diffApp(olds, news),
   create: async (inputs: StoredAppState) => ({ id: inputs.name, outs: await (await ops()).createApp(inputs) }),

@@ -17,7 +17,8 @@ import { join, relative } from "node:path";
 import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./state.js";
 import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
-import { startIssues } from "../../bundle/start-checks.js";
+import { inlineModuleFacts } from "../../bundle/inline-modules.js";
+import { readableFailure, refuseBadInputs, refuseIfCannotStart, refusal } from "./refusals.js";
 import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
@@ -131,21 +132,17 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
   const project = programProjectFolder();
   const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
+  const spec = {
+    durableObject: args.durableObject ?? null,
+    durableObjects: args.durableObjects ?? {},
+    compatibilityFlags: args.compatibilityFlags ?? [],
+  };
+  let facts: Pick<Bundle, "exports" | "nodeImports"> | null;
   if (args.source !== undefined) {
-    const bundled = await bundleAppCached(args.source, cache);
-    const issues = startIssues(bundled, {
-      durableObject: args.durableObject ?? null,
-      durableObjects: args.durableObjects ?? {},
-      compatibilityFlags: args.compatibilityFlags ?? [],
-    });
-    if (issues.length > 0) {
-      throw new Error(
-        `App '${name}': its code would not start: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-      );
-    }
-    bundle = bundled;
+    bundle = facts = await bundleAppCached(args.source, cache);
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
+    facts = await inlineModuleFacts(bundle.modules, bundle.mainModule);
   }
   const modules: AppCode["modules"] = {};
   for (const [moduleName, m] of Object.entries(bundle.modules) as [string, InlineModule][]) {
@@ -153,7 +150,14 @@ async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
       m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
     modules[moduleName] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
   }
-  if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
+  if (Object.keys(modules).length === 0) throw refusal(`App '${name}': no modules (give 'source' or 'modules')`);
+  const named = (m: string) => (args.source !== undefined ? `${m} (bundled from ${args.source})` : m);
+  refuseIfCannotStart(
+    name,
+    facts,
+    { ...spec, entry: args.source !== undefined ? "source" : "mainModule" },
+    Object.fromEntries(Object.entries(modules).map(([m, v]) => [named(m), v])),
+  );
   return {
     mainModule: bundle.mainModule,
     modules,
@@ -209,6 +213,26 @@ function codeInput(prepared: Promise<PreparedCode>, args: AppArgs, secretsKey: p
   }));
 }
 
+/** The App's inputs as the program knows them, for its checks (secrets by name only). */
+function knownInputs(
+  name: string,
+  c: PreparedCode,
+  args: AppArgs,
+  settings: StoredAppState["settings"],
+  maxQuota: StoredAppState["control"]["maxQuota"],
+): StoredAppState {
+  const secrets = args.secrets;
+  const secretNames = secrets && !pulumi.Output.isInstance(secrets) ? Object.keys(secrets) : [];
+  return {
+    name,
+    code: storedCode({ versionHash: "", ...codeFields(c, args) }),
+    ...(settings ? { settings } : {}),
+    ...(secretNames.length ? { secrets: Object.fromEntries(secretNames.map((k) => [k, ""])) } : {}),
+    control: { url: "", ...(maxQuota ? { maxQuota } : {}) },
+    controlToken: "",
+  };
+}
+
 /** Arguments that contradict each other, refused before anything is made. */
 function checkArgs(name: string, args: AppArgs): void {
   if ((args.source === undefined) === (args.modules === undefined)) {
@@ -255,16 +279,22 @@ export class App extends pulumi.CustomResource {
     try {
       // Each Output costs every App several promises: as few as the inputs need.
       // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
-      const prepared = prepareCode(appName, args);
+      const settings = storedSettings(settingValues(args));
+      const maxQuota =
+        args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
+      const prepared = prepareCode(appName, args).then(
+        (c) => {
+          refuseBadInputs(appName, knownInputs(appName, c, args, settings, maxQuota));
+          return c;
+        },
+        (e) => Promise.reject(readableFailure(appName, e)),
+      );
       const secretsKey =
         args.secrets === undefined
           ? undefined
           : pulumi.secret(args.platform ? args.platform.secretsKey : pulumi.output(args.secretsKey!));
       const code = codeInput(prepared, args, secretsKey);
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
-      const maxQuota =
-        args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
-      const settings = storedSettings(settingValues(args));
       // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
       const state: { [K in keyof StoredAppState]: unknown } = {
         name: appName,

@@ -63,22 +63,38 @@ describe("Platform", () => {
       limits: { maxApps: 5, maxQuota: { maxObjects: 10 } },
       cacheTtlSeconds: 1,
     });
-    expect(await value(p.controlUrl)).toBe("http://127.0.0.1:8787/_scripts/dynamic-workers");
-    expect(await value(p.appsUrl("todo"))).toBe("http://todo.dynamic-workers.localhost:8787/");
+    // The script is named after the resource, so a second platform on the account does not collide.
+    expect(await value(p.controlUrl)).toBe("http://127.0.0.1:8787/_scripts/p");
+    expect(await value(p.appsUrl("todo"))).toBe("http://todo.p.localhost:8787/");
     const host = byType(":HostWorker").find((m) => m.name === "p-host")!;
     expect(host.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:HostWorker");
     expect(host.inputs.__provider).toBe(providerSource("host-worker", "hostWorkerProvider"));
     expect(host.inputs).toMatchObject({
       accountId: "local",
-      scriptName: "dynamic-workers",
+      scriptName: "p",
       platformConfig: {
-        appsDomain: "dynamic-workers.localhost",
+        appsDomain: "p.localhost",
         cacheTtlSeconds: 1,
         limits: { maxApps: 5, maxQuota: { maxObjects: 10 } },
       },
+      // For the provider's check, which keeps an existing host's name (test/unit/host-worker-provider.test.ts).
+      __defaulted: ["scriptName", "appsDomain"],
     });
     expect(host.inputs.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(host.inputs)).not.toContain("mock-token");
+  });
+
+  it("names each platform's script after its resource: two platforms on one account do not collide", async () => {
+    const a = new Platform("Team_A apps", { accountId: "local" });
+    const b = new Platform("team-b", { accountId: "local" });
+    expect(await value(a.scriptName)).toBe("team-a-apps");
+    expect(await value(b.scriptName)).toBe("team-b");
+    expect(await value(b.appsUrl("x"))).toBe("http://x.team-b.localhost:8787/");
+    // Given, the name is the program's: not marked as a default.
+    await value(new Platform("c", { accountId: "local", scriptName: "chosen" }).scriptName);
+    const c = byType(":HostWorker").find((m) => m.name === "c-host")!;
+    expect(c.inputs.scriptName).toBe("chosen");
+    expect(c.inputs.__defaulted).toEqual(["appsDomain"]);
   });
 
   it("adds workers.dev, routes and a custom domain as @pulumi/cloudflare children on Cloudflare", async () => {

@@ -254,6 +254,20 @@ function checkArgs(name: string, args: AppArgs): void {
   }
 }
 
+/**
+ * An App given a platform is the platform's child (the Pulumi convention, so
+ * the tree shows which apps run where), unless the program names a parent.
+ * Apps of stacks from before had no parent: the alias to the stack's root
+ * keeps their URN's history, so they are neither replaced nor re-created.
+ */
+function withPlatformParent(
+  platform: Platform | undefined,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResourceOptions {
+  if (!platform || opts.parent !== undefined) return opts;
+  return { ...opts, parent: platform, aliases: [...(opts.aliases ?? []), { parent: pulumi.rootStackResource }] };
+}
+
 export class App extends pulumi.CustomResource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
@@ -310,7 +324,10 @@ export class App extends pulumi.CustomResource {
         "pulumi-nodejs:dynamic/dynamic-workers:App",
         name,
         { ...state, __provider: providerSource("app", "appProvider") },
-        { ...opts, additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"] },
+        {
+          ...withPlatformParent(args.platform, opts),
+          additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"],
+        },
       );
       this.where = { platform: args.platform, controlUrl, appName };
     } finally {

@@ -5,6 +5,7 @@
  * ops.ts, loaded on first use.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { HostWorkerDefaults } from "./defaults.js";
 import type { HostWorkerInputs } from "./inputs.js";
 import type { HostWorkerOutputs } from "./ops.js";
 
@@ -35,7 +36,8 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
 
   // check and diff run on every preview before any app can register (apps
   // wait for the host's outputs): with the platform unchanged they load nothing.
-  async check(olds: HostWorkerInputs, news: HostWorkerInputs) {
+  async check(olds: HostWorkerInputs, given: HostWorkerInputs & HostWorkerDefaults) {
+    const news = (await import("./defaults.js")).keepDeployedName(olds, given);
     // The Platform validated these inputs in the program already; unchanged ones passed here before.
     if (changedInputs(olds, news).length === 0) return { inputs: news, failures: [] };
     return { inputs: news, failures: (await inputRules()).checkHostInputs(news) };

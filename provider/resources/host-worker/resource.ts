@@ -19,6 +19,8 @@ export interface HostWorkerArgs {
   platformConfig: pulumi.Input<HostWorkerInputs["platformConfig"]>;
   rotateControlToken: pulumi.Input<string>;
   dataOnDelete: pulumi.Input<"retain" | "delete">;
+  /** What the Platform defaulted (see defaults.ts): read by the check, never stored. */
+  __defaulted?: ("scriptName" | "appsDomain")[];
 }
 
 export class HostWorker extends pulumi.CustomResource {
@@ -27,6 +29,7 @@ export class HostWorker extends pulumi.CustomResource {
   declare readonly migrationTag: pulumi.Output<string | null>;
   declare readonly namespaceIds: pulumi.Output<Record<string, string>>;
   declare readonly scriptName: pulumi.Output<string>;
+  declare readonly platformConfig: pulumi.Output<HostWorkerInputs["platformConfig"]>;
 
   constructor(name: string, args: HostWorkerArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(

@@ -1,0 +1,29 @@
+// A platform and an app, for test/e2e/conventions.test.ts. Without config
+// `inputs` it is the program the stack fixture (test/fixtures/state/
+// conventions-0.2.0.json) was made with by version 0.2.0, whose Platform
+// named its script "dynamic-workers" and whose Apps had no parent.
+import * as pulumi from "@pulumi/pulumi";
+import { App, LOCAL_API_BASE_URL, Platform } from "pulumi-dynamic-workers";
+
+const config = new pulumi.Config();
+
+const platform = new Platform("ai-apps", {
+  accountId: "local",
+  apiBaseUrl: config.get("apiBaseUrl") ?? LOCAL_API_BASE_URL,
+  cacheTtlSeconds: 1,
+});
+
+const notes = new App("notes", {
+  platform,
+  modules: {
+    "index.js": {
+      type: "js",
+      content: "export default { fetch(request, env) { return Response.json({ greeting: env.GREETING }); } };",
+    },
+  },
+  env: { GREETING: "hello" },
+});
+
+export const controlUrl = platform.controlUrl;
+export const scriptName = platform.scriptName;
+export const versions = { notes: notes.versionHash };

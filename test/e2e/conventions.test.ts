@@ -4,12 +4,14 @@
 //   the new defaults (script named after the resource, Apps the platform's
 //   children) as no replacement, no creation and no deletion;
 // - a new stack of the same program names its script after the resource;
-// - `pulumi import` of an app that exists adopts it.
+// - an App with the `import` option (the engine cannot import a dynamic
+//   provider's resource, pulumi/pulumi#16175) adopts the app the host has.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ControlClient } from "../../provider/control-client/client.js";
 import { tempDir } from "../helpers/host.js";
-import { LocalTarget, ROOT, Stack, hasPulumi } from "./helpers.js";
+import { LocalTarget, ROOT, Stack, freePort, hasPulumi, previewSteps } from "./helpers.js";
 
 const e2e = hasPulumi ? describe : describe.skip;
 if (!hasPulumi) console.warn("e2e skipped: no Pulumi CLI under .tools/pulumi/bin; run scripts/bootstrap.sh");
@@ -68,5 +70,76 @@ e2e("a stack from 0.2.0 under the new defaults", { timeout: 600_000 }, () => {
       control: { url: "http://127.0.0.1:18787/_scripts/dynamic-workers" },
       code: { versionHash: (app.oldState.inputs.code as { versionHash: string }).versionHash },
     });
+  });
+});
+
+e2e("a new stack, and adopting an app the host has (the `import` option)", { timeout: 600_000 }, () => {
+  const state = tempDir("dw-e2e-conventions-state-");
+  let target: LocalTarget;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    target = new LocalTarget(await freePort(), state.path);
+    await target.start();
+    stack = new Stack(target, PROJECT);
+    stack.init();
+    stack.run(["up", "--yes"]);
+  });
+  afterAll(async () => {
+    await target?.stop();
+    stack?.remove();
+    state.remove();
+  });
+
+  const notesUrn = () => {
+    const st = JSON.parse(stack.run(["stack", "export"]).stdout) as { deployment: { resources: { urn: string }[] } };
+    return st.deployment.resources.map((r) => r.urn).find((u) => u.endsWith(":App::notes"));
+  };
+  const greeting = async () => (await (await fetch(stack.appUrl("notes"))).json()) as { greeting: string };
+
+  it("names the host script after the Platform resource, and the app is the platform's child", async () => {
+    expect(stack.outputs()).toMatchObject({ scriptName: "ai-apps" });
+    expect(stack.outputs().controlUrl).toMatch(/\/_scripts\/ai-apps$/);
+    expect(notesUrn()).toMatch(/::dynamic-workers:index:Platform\$pulumi-nodejs:dynamic\/dynamic-workers:App::notes$/);
+    expect(await greeting()).toEqual({ greeting: "hello" });
+  });
+
+  it("adopts the app with the `import` option (id: the app's name), changing nothing on the host", async () => {
+    const before = stack.outputs().versions.notes;
+    const control = new ControlClient({ url: stack.outputs().controlUrl, token: stack.controlToken() });
+    const versionsBefore = (await control.listVersions("notes")).versions.length;
+    // The stack forgets the app; the host keeps serving it.
+    stack.run(["state", "delete", notesUrn()!, "--yes"]);
+    expect(notesUrn()).toBeUndefined();
+    expect(await greeting()).toEqual({ greeting: "hello" });
+    stack.setConfig({ importNotes: "notes" });
+    stack.run(["up", "--yes"]);
+    expect(notesUrn()).toBeDefined();
+    expect(stack.outputs().versions.notes).toBe(before);
+    expect((await control.getApp("notes"))?.currentVersion).toBe(before);
+    expect((await control.listVersions("notes")).versions).toHaveLength(versionsBefore);
+    // Adopted as it is: the next preview has nothing to do.
+    const steps = previewSteps(stack.run(["preview", "--json"]).stdout);
+    expect(steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`)).toEqual([]);
+    expect(await greeting()).toEqual({ greeting: "hello" });
+  });
+
+  it("refuses an import id that is not the app's name, and an app at another version, changing nothing", async () => {
+    stack.run(["state", "delete", notesUrn()!, "--yes"]);
+    stack.setConfig({ importNotes: "other" });
+    const wrong = stack.run(["preview"], { check: false });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout).toContain(
+      "App 'notes': the import id is the app's name on the platform ('notes'), not 'other'",
+    );
+    expect(wrong.stdout + wrong.stderr).not.toMatch(/grpc|code must be a string/i);
+    // The host's app at a version the program does not declare: not taken over.
+    stack.setConfig({ importNotes: "notes", greeting: "changed" });
+    const other = stack.run(["up", "--yes"], { check: false });
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).toMatch(
+      /app 'notes' already exists on the platform at version [0-9a-f]{64}, not the declared [0-9a-f]{64}; to adopt it/,
+    );
+    expect(await greeting()).toEqual({ greeting: "hello" });
   });
 });

@@ -262,10 +262,31 @@ function checkArgs(name: string, args: AppArgs): void {
  */
 function withPlatformParent(
   platform: Platform | undefined,
-  opts: pulumi.CustomResourceOptions,
+  given: pulumi.CustomResourceOptions,
+  appName: string,
 ): pulumi.CustomResourceOptions {
+  const opts = adoptionOf(given, appName);
   if (!platform || opts.parent !== undefined) return opts;
   return { ...opts, parent: platform, aliases: [...(opts.aliases ?? []), { parent: pulumi.rootStackResource }] };
+}
+
+/**
+ * The `import` option, as the App takes it. The engine cannot import a
+ * dynamic provider's resource (its Read gets no state to find the provider
+ * in: pulumi/pulumi#16175), so the App does not hand the option on: an App
+ * is adopted by being created, and creating finds an app of that name on the
+ * platform at the declared version and changes nothing (ops.ts rollOutNew);
+ * at another version it refuses, naming both. The id is the app's name.
+ */
+function adoptionOf(opts: pulumi.CustomResourceOptions, appName: string): pulumi.CustomResourceOptions {
+  if (opts.import === undefined) return opts;
+  const { import: id, ...rest } = opts;
+  if (id !== appName) {
+    throw refusal(
+      `App '${appName}': the import id is the app's name on the platform ('${appName}'), not '${String(id)}'`,
+    );
+  }
+  return rest;
 }
 
 export class App extends pulumi.CustomResource {
@@ -325,7 +346,7 @@ export class App extends pulumi.CustomResource {
         name,
         { ...state, __provider: providerSource("app", "appProvider") },
         {
-          ...withPlatformParent(args.platform, opts),
+          ...withPlatformParent(args.platform, opts, appName),
           additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"],
         },
       );

@@ -13,16 +13,22 @@ const platform = new Platform("ai-apps", {
   cacheTtlSeconds: 1,
 });
 
-const notes = new App("notes", {
-  platform,
-  modules: {
-    "index.js": {
-      type: "js",
-      content: "export default { fetch(request, env) { return Response.json({ greeting: env.GREETING }); } };",
+// `pulumi up` with config `importNotes` (the id: the app's name on the platform) adopts an app the host has.
+const importNotes = config.get("importNotes");
+const notes = new App(
+  "notes",
+  {
+    platform,
+    modules: {
+      "index.js": {
+        type: "js",
+        content: "export default { fetch(request, env) { return Response.json({ greeting: env.GREETING }); } };",
+      },
     },
+    env: { GREETING: config.get("greeting") ?? "hello" },
   },
-  env: { GREETING: "hello" },
-});
+  importNotes ? { import: importNotes } : {},
+);
 
 export const controlUrl = platform.controlUrl;
 export const scriptName = platform.scriptName;

@@ -10,7 +10,7 @@ import { ControlError, unwrap } from "../../shared/control/errors.js";
 import { buildVersion, sha256Hex } from "../../shared/version-hash.js";
 import { effectiveQuota, quotaOverCeiling } from "../../shared/schema/index.js";
 import type { RouteBody } from "../../shared/control/routes.js";
-import { isAuthorized } from "./auth.js";
+import { isControlAuthorized } from "./auth.js";
 import { Reply, dispatch, type ControlHandlers } from "./route-match.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
 import { errorResponse } from "../http.js";
@@ -131,7 +131,7 @@ export async function handleControl(request: Request, env: Env): Promise<Respons
     if (!env.CONTROL_TOKEN) {
       throw new ControlError("control_disabled", "the control API is disabled: the host has no CONTROL_TOKEN");
     }
-    if (!(await isAuthorized(request, env.CONTROL_TOKEN))) {
+    if (!(await isControlAuthorized(request, env))) {
       throw new ControlError("unauthorized", "a valid 'Authorization: Bearer <control token>' header is required");
     }
     return await dispatch(request, env, handlers);

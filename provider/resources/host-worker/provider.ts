@@ -62,12 +62,13 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
     if (olds.secretsKey && !HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
       return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
     }
-    const token =
-      olds.rotateControlToken === news.rotateControlToken && olds.controlToken
-        ? olds.controlToken
-        : ops.newControlToken();
+    const rotates = olds.rotateControlToken !== news.rotateControlToken || !olds.controlToken;
+    const token = rotates ? ops.newControlToken() : olds.controlToken;
+    // The token before a rotation keeps working for a stated overlap, so running CI does not break.
+    const previous = rotates && olds.controlToken ? ops.rotationOverlap(olds.controlToken) : ops.overlapStillOpen(olds);
     // The secrets key outlives token rotations: every app's version hash depends on it.
-    return { outs: await ops.uploadHost(clientFor(ops, news), news, token, olds.secretsKey || ops.newSecretsKey()) };
+    const key = olds.secretsKey || ops.newSecretsKey();
+    return { outs: await ops.uploadHost(clientFor(ops, news), news, token, key, undefined, previous) };
   },
 
   async read(id: string, props: HostWorkerOutputs) {

@@ -38,12 +38,14 @@ export class HostWorker extends pulumi.CustomResource {
       {
         controlToken: undefined,
         secretsKey: undefined,
+        previousControlToken: undefined,
+        previousControlTokenUntil: undefined,
         migrationTag: undefined,
         namespaceIds: undefined,
         ...args,
         __provider: providerSource("host-worker", "hostWorkerProvider"),
       },
-      { ...opts, additionalSecretOutputs: ["controlToken", "secretsKey"] },
+      { ...opts, additionalSecretOutputs: ["controlToken", "secretsKey", "previousControlToken"] },
     );
   }
 }

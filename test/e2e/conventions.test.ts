@@ -3,7 +3,9 @@
 //   its host script "dynamic-workers", its App without a parent) previews with
 //   the new defaults (script named after the resource, Apps the platform's
 //   children) as no replacement, no creation and no deletion;
-// - a new stack of the same program names its script after the resource;
+// - a new stack of the same program names its script after the resource, and
+//   takes App arguments that are other resources' outputs (unknown at its
+//   first preview, which passes);
 // - an App with the `import` option (the engine cannot import a dynamic
 //   provider's resource, pulumi/pulumi#16175) adopts the app the host has.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -82,7 +84,10 @@ e2e("a new stack, and adopting an app the host has (the `import` option)", { tim
     target = new LocalTarget(await freePort(), state.path);
     await target.start();
     stack = new Stack(target, PROJECT);
-    stack.init();
+    stack.init({ inputs: "true" });
+    // A first preview: the echo app's env comes from host outputs not known yet, and its check does not fail.
+    const first = stack.run(["preview"], { check: false });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
     stack.run(["up", "--yes"]);
   });
   afterAll(async () => {
@@ -102,6 +107,24 @@ e2e("a new stack, and adopting an app the host has (the `import` option)", { tim
     expect(stack.outputs().controlUrl).toMatch(/\/_scripts\/ai-apps$/);
     expect(notesUrn()).toMatch(/::dynamic-workers:index:Platform\$pulumi-nodejs:dynamic\/dynamic-workers:App::notes$/);
     expect(await greeting()).toEqual({ greeting: "hello" });
+  });
+
+  it("takes App arguments that are other resources' outputs (env, quota, name, source)", async () => {
+    const control = new ControlClient({ url: stack.outputs().controlUrl, token: stack.controlToken() });
+    const st = JSON.parse(stack.run(["stack", "export"]).stdout) as {
+      deployment: { resources: { type: string; outputs?: { namespaceIds?: Record<string, string> } }[] };
+    };
+    const ids = st.deployment.resources.find((r) => r.type.endsWith(":HostWorker"))!.outputs!.namespaceIds!;
+    const echo = await control.getApp("echo");
+    expect(echo?.currentVersion).toBe(stack.outputs().versions.echo);
+    const { version } = await control.getVersion("echo", echo!.currentVersion!, false);
+    expect(version.manifest.env).toEqual({ CATALOG: ids.CATALOG, SCRIPT: "ai-apps" });
+    expect(echo!.settings.quota).toMatchObject({ requestsPerMinute: 600 });
+    // A new value of the Output's source rolls out as any change does.
+    stack.setConfig({ rpm: "300" });
+    stack.run(["up", "--yes"]);
+    expect((await control.getApp("echo"))!.settings.quota).toMatchObject({ requestsPerMinute: 300 });
+    expect((await control.getApp("echo"))!.currentVersion).toBe(echo!.currentVersion);
   });
 
   it("adopts the app with the `import` option (id: the app's name), changing nothing on the host", async () => {

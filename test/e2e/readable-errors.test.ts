@@ -46,6 +46,7 @@ e2e("readable errors through the pulumi CLI", { timeout: 600_000 }, () => {
       "App 'todo': its code would not start: durableObject: 'Todolist' is not exported by the app's code; did you mean 'TodoList'?",
     ],
     ["quota", "App 'todo': quota: maxObjects: Too small: expected number to be >=0"],
+    ["outputQuota", "App 'todo': quota: maxObjects: Too small: expected number to be >=0"],
     ["syntax", `App 'todo': cannot bundle '`],
     ["outbound", `App 'todo': outbound: must be "none" (no network) or { allow: [`],
     [

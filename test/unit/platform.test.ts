@@ -295,6 +295,35 @@ describe("App", () => {
     );
   });
 
+  it("takes arguments as Inputs: other resources' outputs resolve into the same inputs plain values give", async () => {
+    const p = new Platform("pi", { accountId: "local", scriptName: "pi" });
+    const plain = new App("plain-in", {
+      platform: p,
+      name: "same-in",
+      source: appDir.path,
+      env: { SCRIPT: "pi", MODE: "x" },
+      quota: { maxObjects: 3 },
+      outbound: { allow: ["api.example.com"] },
+      durableObjects: {},
+    });
+    const given = new App("outputs-in", {
+      platform: p,
+      name: pulumi.output("same-in"),
+      source: pulumi.output(appDir.path),
+      env: { SCRIPT: p.scriptName, MODE: Promise.resolve("x") },
+      quota: pulumi.output({ maxObjects: pulumi.output(3) }),
+      outbound: pulumi.output({ allow: [pulumi.output("api.example.com")] }),
+      durableObjects: pulumi.output({}),
+    });
+    expect(await value(given.versionHash)).toBe(await value(plain.versionHash));
+    expect(await value(given.url)).toBe(await value(plain.url));
+    const [a, b] = ["plain-in", "outputs-in"].map((n) => byType(":App").find((x) => x.name === n)!);
+    expect(b!.inputs.name).toBe("same-in");
+    expect(b!.inputs.code).toEqual(a!.inputs.code);
+    expect(b!.inputs.settings).toEqual(a!.inputs.settings);
+    expect(b!.inputs.settings).toEqual({ quota: { maxObjects: 3 }, outbound: { allow: ["api.example.com"] } });
+  });
+
   it("bundles the source and hands the engine only hashes and settings", async () => {
     const p = new Platform("pa", { accountId: "local", scriptName: "pa" });
     const app = new App("todo", {

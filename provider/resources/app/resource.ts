@@ -19,6 +19,7 @@ import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
 import { inlineModuleFacts } from "../../bundle/inline-modules.js";
 import { readableFailure, refuseBadInputs, refuseIfCannotStart, refusal } from "./refusals.js";
+import { containsOutput, resolvedParts } from "./input-args.js";
 import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
@@ -72,6 +73,20 @@ export interface AppArgs extends AppSettingArgs {
   /** The platform's `secretsKey` output (secret), for an app with `secrets` given `controlUrl` instead of `platform`. */
   secretsKey?: pulumi.Input<string>;
 }
+
+/** AppArgs with each argument (and member)  a `pulumi.Input` (the platform aside, a resource already). */
+export type AppInputs = {
+  [K in keyof AppArgs]: K extends "platform"
+    ? AppArgs[K]
+    : pulumi.Input<DeepInput<NonNullable<AppArgs[K]>>> | undefined;
+};
+
+/** A value whose members may be Inputs too (`env: { KEY: output }`). */
+type DeepInput<T> = T extends string | number | boolean
+  ? T
+  : T extends readonly (infer E)[]
+    ? pulumi.Input<DeepInput<E>>[]
+    : { [K in keyof T]: pulumi.Input<DeepInput<T[K]>> };
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 
@@ -289,22 +304,41 @@ function adoptionOf(opts: pulumi.CustomResourceOptions, appName: string): pulumi
   return rest;
 }
 
+/** The App's name, code and settings inputs, from plain arguments; each Output only as the inputs need. */
+function appParts(
+  name: string,
+  appArgs: AppArgs,
+  secretsKey: pulumi.Output<string> | undefined,
+  maxQuota: StoredAppState["control"]["maxQuota"],
+): { appName: string; code: unknown; settings: StoredAppState["settings"] } {
+  const args = withWranglerConfig(name, appArgs);
+  const appName = args.name ?? name;
+  // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
+  const settings = storedSettings(settingValues(args));
+  const prepared = prepareCode(appName, args).then(
+    (c) => {
+      refuseBadInputs(appName, knownInputs(appName, c, args, settings, maxQuota));
+      return c;
+    },
+    (e) => Promise.reject(readableFailure(appName, e)),
+  );
+  return { appName, code: codeInput(prepared, args, secretsKey), settings };
+}
+
 export class App extends pulumi.CustomResource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
   /** The code as hashes, with its version hash. */
   declare readonly code: pulumi.Output<StoredAppState["code"]>;
-  private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: string };
+  private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: pulumi.Input<string> };
   private derived: {
     versionHash?: pulumi.Output<string>;
     modules?: pulumi.Output<AppCode["modules"]>;
     url?: pulumi.Output<string>;
   } = {};
 
-  constructor(name: string, appArgs: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
-    checkArgs(name, appArgs);
-    const args = withWranglerConfig(name, appArgs);
-    const appName = args.name ?? name;
+  constructor(name: string, appArgs: AppArgs | AppInputs, opts: pulumi.CustomResourceOptions = {}) {
+    checkArgs(name, appArgs as AppArgs);
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the
     // source-map hook makes each cost ~0.1 ms: a tenth of a fleet's preview.
@@ -312,23 +346,17 @@ export class App extends pulumi.CustomResource {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {
-      // Each Output costs every App several promises: as few as the inputs need.
-      // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
-      const settings = storedSettings(settingValues(args));
+      const args = appArgs as AppArgs;
       const maxQuota =
         args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
-      const prepared = prepareCode(appName, args).then(
-        (c) => {
-          refuseBadInputs(appName, knownInputs(appName, c, args, settings, maxQuota));
-          return c;
-        },
-        (e) => Promise.reject(readableFailure(appName, e)),
-      );
       const secretsKey =
         args.secrets === undefined
           ? undefined
           : pulumi.secret(args.platform ? args.platform.secretsKey : pulumi.output(args.secretsKey!));
-      const code = codeInput(prepared, args, secretsKey);
+      // Plain arguments take the path with the fewest promises (a fleet's preview); Outputs resolve first.
+      const { appName, code, settings } = containsOutput(appArgs)
+        ? resolvedParts(appArgs, (plain: AppArgs) => appParts(name, plain, secretsKey, maxQuota))
+        : appParts(name, args, secretsKey, maxQuota);
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
       // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
       const state: { [K in keyof StoredAppState]: unknown } = {
@@ -346,7 +374,7 @@ export class App extends pulumi.CustomResource {
         name,
         { ...state, __provider: providerSource("app", "appProvider") },
         {
-          ...withPlatformParent(args.platform, opts, appName),
+          ...withPlatformParent(args.platform, opts, typeof args.name === "string" ? args.name : name),
           additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"],
         },
       );
@@ -372,7 +400,9 @@ export class App extends pulumi.CustomResource {
   get url(): pulumi.Output<string> {
     if (!this.derived.url) {
       const { platform, controlUrl, appName } = this.where;
-      const url = platform ? platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
+      const url = platform
+        ? pulumi.output(appName).apply((n) => platform.appsUrl(n))
+        : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
       this.derived.url = pulumi.all([this.id, url]).apply(([, u]) => u);
     }
     return this.derived.url;

@@ -1,5 +1,5 @@
 // A platform and an app, for test/e2e/conventions.test.ts. Without config
-// `inputs` it is the program the stack fixture (test/fixtures/state/
+// `inputs` and `importNotes` it is the program the stack fixture (test/fixtures/state/
 // conventions-0.2.0.json) was made with by version 0.2.0, whose Platform
 // named its script "dynamic-workers" and whose Apps had no parent.
 import * as pulumi from "@pulumi/pulumi";
@@ -30,6 +30,18 @@ const notes = new App(
   importNotes ? { import: importNotes } : {},
 );
 
+// With config `inputs`: an App whose arguments are other resources' outputs. The namespace id is
+// unknown until the host exists, so a first preview checks the app with its env unknown.
+const echo = config.getBoolean("inputs")
+  ? new App("echo", {
+      platform,
+      name: pulumi.output("echo"),
+      source: pulumi.output(`${config.require("appsDir")}/hello`),
+      env: { CATALOG: platform.namespaceIds.apply((ids) => ids.CATALOG ?? "none"), SCRIPT: platform.scriptName },
+      quota: pulumi.output({ requestsPerMinute: config.getNumber("rpm") ?? 600 }),
+    })
+  : undefined;
+
 export const controlUrl = platform.controlUrl;
 export const scriptName = platform.scriptName;
-export const versions = { notes: notes.versionHash };
+export const versions = { notes: notes.versionHash, ...(echo ? { echo: echo.versionHash } : {}) };

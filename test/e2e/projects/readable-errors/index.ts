@@ -13,6 +13,8 @@ const mistakes: Record<string, object> = {
   none: {},
   class: { durableObject: "Todolist" },
   quota: { quota: { maxObjects: -1 } },
+  // The same mistake arriving through an Output (resolved before the App's checks).
+  outputQuota: { quota: pulumi.output({ maxObjects: -1 }) },
   syntax: { source: config.get("brokenSource"), durableObject: undefined },
   outbound: { outbound: "all" },
   inline: { source: undefined, modules: { "index.js": { type: "js", content: "export const x = 1;" } } },

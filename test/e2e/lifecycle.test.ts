@@ -165,7 +165,7 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
   it("7. destroy stops every app; re-creating brings the retained data back", async () => {
     stack.run(["destroy", "--yes"]);
     for (const app of ["hello", "todo", "chat"]) {
-      expect((await fetch(`http://127.0.0.1:${target.port}/_scripts/dynamic-workers/apps/${app}/`)).status).not.toBe(
+      expect((await fetch(`http://127.0.0.1:${target.port}/_scripts/ai-apps/apps/${app}/`)).status).not.toBe(
         200,
       );
     }

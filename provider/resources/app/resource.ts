@@ -20,6 +20,7 @@ import { bundleAppCached } from "../../bundle/bundle-cache.js";
 import { inlineModuleFacts } from "../../bundle/inline-modules.js";
 import { readableFailure, refuseBadInputs, refuseIfCannotStart, refusal } from "./refusals.js";
 import { containsOutput, resolvedParts } from "./input-args.js";
+import { withPlatformParent } from "./resource-options.js";
 import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
@@ -267,41 +268,6 @@ function checkArgs(name: string, args: AppArgs): void {
   if (args.platform && args.secretsKey !== undefined) {
     throw new Error(`App '${name}': give 'platform' or 'secretsKey', not both (the platform has its key)`);
   }
-}
-
-/**
- * An App given a platform is the platform's child (the Pulumi convention, so
- * the tree shows which apps run where), unless the program names a parent.
- * Apps of stacks from before had no parent: the alias to the stack's root
- * keeps their URN's history, so they are neither replaced nor re-created.
- */
-function withPlatformParent(
-  platform: Platform | undefined,
-  given: pulumi.CustomResourceOptions,
-  appName: string,
-): pulumi.CustomResourceOptions {
-  const opts = adoptionOf(given, appName);
-  if (!platform || opts.parent !== undefined) return opts;
-  return { ...opts, parent: platform, aliases: [...(opts.aliases ?? []), { parent: pulumi.rootStackResource }] };
-}
-
-/**
- * The `import` option, as the App takes it. The engine cannot import a
- * dynamic provider's resource (its Read gets no state to find the provider
- * in: pulumi/pulumi#16175), so the App does not hand the option on: an App
- * is adopted by being created, and creating finds an app of that name on the
- * platform at the declared version and changes nothing (ops.ts rollOutNew);
- * at another version it refuses, naming both. The id is the app's name.
- */
-function adoptionOf(opts: pulumi.CustomResourceOptions, appName: string): pulumi.CustomResourceOptions {
-  if (opts.import === undefined) return opts;
-  const { import: id, ...rest } = opts;
-  if (id !== appName) {
-    throw refusal(
-      `App '${appName}': the import id is the app's name on the platform ('${appName}'), not '${String(id)}'`,
-    );
-  }
-  return rest;
 }
 
 /** The App's name, code and settings inputs, from plain arguments; each Output only as the inputs need. */

@@ -84,19 +84,6 @@ describe("Platform", () => {
     expect(JSON.stringify(host.inputs)).not.toContain("mock-token");
   });
 
-  it("names each platform's script after its resource: two platforms on one account do not collide", async () => {
-    const a = new Platform("Team_A apps", { accountId: "local" });
-    const b = new Platform("team-b", { accountId: "local" });
-    expect(await value(a.scriptName)).toBe("team-a-apps");
-    expect(await value(b.scriptName)).toBe("team-b");
-    expect(await value(b.appsUrl("x"))).toBe("http://x.team-b.localhost:8787/");
-    // Given, the name is the program's: not marked as a default.
-    await value(new Platform("c", { accountId: "local", scriptName: "chosen" }).scriptName);
-    const c = byType(":HostWorker").find((m) => m.name === "c-host")!;
-    expect(c.inputs.scriptName).toBe("chosen");
-    expect(c.inputs.__defaulted).toEqual(["appsDomain"]);
-  });
-
   it("adds workers.dev, routes and a custom domain as @pulumi/cloudflare children on Cloudflare", async () => {
     const p = new Platform("cf", {
       accountId: "acc123",
@@ -293,35 +280,6 @@ describe("App", () => {
     expect(() => new App("wr2", { platform: p, source: dir })).toThrow(
       /^App 'wr2': .*\/wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars and secrets$/,
     );
-  });
-
-  it("takes arguments as Inputs: other resources' outputs resolve into the same inputs plain values give", async () => {
-    const p = new Platform("pi", { accountId: "local", scriptName: "pi" });
-    const plain = new App("plain-in", {
-      platform: p,
-      name: "same-in",
-      source: appDir.path,
-      env: { SCRIPT: "pi", MODE: "x" },
-      quota: { maxObjects: 3 },
-      outbound: { allow: ["api.example.com"] },
-      durableObjects: {},
-    });
-    const given = new App("outputs-in", {
-      platform: p,
-      name: pulumi.output("same-in"),
-      source: pulumi.output(appDir.path),
-      env: { SCRIPT: p.scriptName, MODE: Promise.resolve("x") },
-      quota: pulumi.output({ maxObjects: pulumi.output(3) }),
-      outbound: pulumi.output({ allow: [pulumi.output("api.example.com")] }),
-      durableObjects: pulumi.output({}),
-    });
-    expect(await value(given.versionHash)).toBe(await value(plain.versionHash));
-    expect(await value(given.url)).toBe(await value(plain.url));
-    const [a, b] = ["plain-in", "outputs-in"].map((n) => byType(":App").find((x) => x.name === n)!);
-    expect(b!.inputs.name).toBe("same-in");
-    expect(b!.inputs.code).toEqual(a!.inputs.code);
-    expect(b!.inputs.settings).toEqual(a!.inputs.settings);
-    expect(b!.inputs.settings).toEqual({ quota: { maxObjects: 3 }, outbound: { allow: ["api.example.com"] } });
   });
 
   it("bundles the source and hands the engine only hashes and settings", async () => {

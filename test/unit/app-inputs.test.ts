@@ -3,9 +3,9 @@
 // is named after its resource. (Mocks only here; the real CLI runs the same in
 // test/e2e/conventions.test.ts.)
 import * as pulumi from "@pulumi/pulumi";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/host.js";
 
 interface Made {

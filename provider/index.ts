@@ -7,6 +7,7 @@
 export { Platform, LOCAL_API_BASE_URL, type PlatformArgs } from "./resources/platform/component.js";
 export type { AppsZone } from "./resources/platform/apps-routing.js";
 export { App, type AppArgs, type InlineModule } from "./resources/app/resource.js";
+export type { AppInputs } from "./resources/app/resource.js";
 export { ControlClient, ControlApiError, prepareVersion, type ControlClientOptions } from "./control-client/client.js";
 export { deployToSlot, type SlotDeployed } from "./control-client/preview-deploy.js";
 export { bundleApp, BundleError } from "./bundle/bundle-app.js";

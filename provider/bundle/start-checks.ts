@@ -6,6 +6,8 @@
  * compatibility.
  */
 import type { Bundle } from "./bundle-app.js";
+import { byteSize } from "../shared/byte-size.js";
+import { LIMITS } from "../shared/schema/index.js";
 
 /** Flags under which workerd serves `node:*` modules. */
 export const NODE_COMPAT_FLAGS = ["nodejs_compat", "nodejs_compat_v2"];
@@ -18,7 +20,13 @@ export interface StartIssue {
 
 export function startIssues(
   bundle: Pick<Bundle, "exports" | "nodeImports">,
-  spec: { durableObject: string | null; durableObjects?: Record<string, string>; compatibilityFlags: string[] },
+  spec: {
+    durableObject: string | null;
+    durableObjects?: Record<string, string>;
+    compatibilityFlags: string[];
+    /** The argument that gave the entry: `source`, or `mainModule` for inline modules. @default "source" */
+    entry?: "source" | "mainModule";
+  },
 ): StartIssue[] {
   const issues: StartIssue[] = [];
   const exported = bundle.exports.filter((e) => e !== "default");
@@ -38,7 +46,7 @@ export function startIssues(
   }
   if (spec.durableObject === null && !bundle.exports.includes("default")) {
     issues.push({
-      path: "source",
+      path: spec.entry ?? "source",
       message:
         "the entry has no default export (export default { fetch(request, env) { … } }) and the app declares no durableObject, so no request could be served",
     });
@@ -50,4 +58,21 @@ export function startIssues(
     });
   }
   return issues;
+}
+
+/**
+ * Code over the size the host stores (LIMITS.maxCodeBytes), named at
+ * preview with its largest modules, in KB/MB; null when within it.
+ */
+export function codeSizeIssue(modules: Record<string, { size: number }>): StartIssue | null {
+  const sizes = Object.entries(modules).sort(([, a], [, b]) => b.size - a.size);
+  const total = sizes.reduce((n, [, m]) => n + m.size, 0);
+  if (total <= LIMITS.maxCodeBytes) return null;
+  const largest = sizes.slice(0, 3).map(([name, m]) => `${name} ${byteSize(m.size)}`);
+  return {
+    path: "modules",
+    message:
+      `the code is ${byteSize(total)} (${largest.join(", ")}${sizes.length > 3 ? ", …" : ""}); ` +
+      `at most ${byteSize(LIMITS.maxCodeBytes)} is allowed`,
+  };
 }

@@ -6,6 +6,7 @@
 import { readAppState, type AppState } from "../resources/app/state.js";
 import type { Outbound, QuotaInput } from "../shared/schema/index.js";
 import { assetChanges, assetCounts, type AssetChanges } from "./asset-changes.js";
+import { byteSize } from "../shared/byte-size.js";
 
 /** An App's state as `preview --json` shows it (read with readAppState: secrets show as "[secret]"). */
 type AppStateJson = Record<string, unknown>;
@@ -58,12 +59,6 @@ const OPS: Record<string, string> = {
 export const isApp = (s: Step) => s.urn.split("::")[2]?.endsWith(":App") === true;
 export const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 function codeChange(old: AppState | undefined, neu: AppState | undefined): string {
   const before = old?.code.modules ?? {};
   const after = neu?.code.modules ?? {};
@@ -71,10 +66,10 @@ function codeChange(old: AppState | undefined, neu: AppState | undefined): strin
   let changed = 0;
   for (const n of names) if (before[n]?.sha256 !== after[n]?.sha256) changed++;
   const size = (m: AppState["code"]["modules"]) => Object.values(m).reduce((t, x) => t + (x.size ?? 0), 0);
-  if (!old) return `${names.size} module${names.size === 1 ? "" : "s"}, ${bytes(size(after))}`;
-  if (!neu) return `${bytes(size(before))} removed`;
+  if (!old) return `${names.size} module${names.size === 1 ? "" : "s"}, ${byteSize(size(after))}`;
+  if (!neu) return `${byteSize(size(before))} removed`;
   if (changed === 0) return "unchanged";
-  return `${changed} module${changed === 1 ? "" : "s"} changed, ${bytes(size(before))} → ${bytes(size(after))}`;
+  return `${changed} module${changed === 1 ? "" : "s"} changed, ${byteSize(size(before))} → ${byteSize(size(after))}`;
 }
 
 /** At most five hosts, then a count. */

@@ -8,6 +8,7 @@
  *
  * This file reads folders but creates no resource (see load-apps.ts).
  */
+import { closest, distance } from "fastest-levenshtein";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { z } from "zod";
@@ -184,6 +185,41 @@ export class ManifestError extends Error {
 
 type FieldProblem = Omit<ManifestProblem, "folder" | "file">;
 
+/**
+ * The field names of the object at `path` of a manifest (`["quota"]`: the
+ * quota's fields), read from the schema itself; [] where no object is.
+ */
+function fieldsAt(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = AppManifest;
+  for (const key of [...path, null]) {
+    // Through optional, default, pipe and union-of-one-object wrappers, to the object schema.
+    for (let i = 0; i < 8 && schema; i++) {
+      const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+      if (!def) break;
+      if (def.type === "object") break;
+      const objects =
+        def.type === "union"
+          ? (def.options as { _zod: { def: { type: string } } }[]).filter((o) => o._zod.def.type === "object")
+          : [];
+      schema = objects.length === 1 ? objects[0] : (def.innerType ?? def.in ?? undefined);
+    }
+    const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+    if (!shape) return [];
+    if (key === null) return Object.keys(shape);
+    schema = shape[String(key)];
+  }
+  return [];
+}
+
+/** The field `key` was likely meant to be: the nearest by edit distance, if near enough to be a slip. */
+export function didYouMean(key: string, fields: readonly string[]): string | undefined {
+  if (fields.length === 0) return undefined;
+  const lower = fields.find((f) => f.toLowerCase() === key.toLowerCase());
+  if (lower) return lower;
+  const near = closest(key, [...fields]);
+  return distance(key, near) <= Math.max(2, Math.floor(near.length / 3)) ? near : undefined;
+}
+
 /** Parses and validates a manifest's text; `jsonc` allows comments and trailing commas. */
 export function parseManifest(
   text: string,
@@ -211,11 +247,15 @@ export function parseManifest(
   if (!r.success) {
     for (const issue of r.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        const allowed = issue.path.length === 0 ? MANIFEST_FIELDS.join(", ") : undefined;
+        const fields = fieldsAt(issue.path);
         for (const key of issue.keys) {
+          const near = didYouMean(key, fields);
+          const what = issue.path.length === 0 ? "is not a manifest field" : "is not an allowed field here";
           problems.push({
             path: formatIssues(new z.ZodError([{ ...issue, path: [...issue.path, key] }]))[0]!.path,
-            message: allowed ? `is not a manifest field; allowed fields: ${allowed}` : "is not an allowed field here",
+            message:
+              `${what}${near ? `; did you mean '${near}'?` : ""}` +
+              (fields.length ? `; allowed fields: ${fields.join(", ")}` : ""),
           });
         }
       } else {

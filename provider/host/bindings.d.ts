@@ -14,6 +14,10 @@ declare namespace Cloudflare {
     APP_OBJECTS: DurableObjectNamespace<import("./objects/app-object.js").AppObject>;
     /** secret_text: the control API's bearer token. Unset: control API disabled. */
     CONTROL_TOKEN?: string;
+    /** secret_text: the token before the last rotation, accepted until CONTROL_TOKEN_PREVIOUS_UNTIL. */
+    CONTROL_TOKEN_PREVIOUS?: string;
+    /** plain_text: when the previous token stops working (ISO 8601). */
+    CONTROL_TOKEN_PREVIOUS_UNTIL?: string;
     /** secret_text: the key of the secrets' digest in version hashes. Unset: versions with secrets are refused. */
     SECRETS_KEY?: string;
     /** json: PlatformConfig. Unset: every default. */

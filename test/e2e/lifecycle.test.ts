@@ -165,9 +165,7 @@ e2e("lifecycle through the pulumi CLI", { timeout: 600_000 }, () => {
   it("7. destroy stops every app; re-creating brings the retained data back", async () => {
     stack.run(["destroy", "--yes"]);
     for (const app of ["hello", "todo", "chat"]) {
-      expect((await fetch(`http://127.0.0.1:${target.port}/_scripts/dynamic-workers/apps/${app}/`)).status).not.toBe(
-        200,
-      );
+      expect((await fetch(`http://127.0.0.1:${target.port}/_scripts/ai-apps/apps/${app}/`)).status).not.toBe(200);
     }
     stack.run(["up", "--yes"]);
     expect(JSON.parse((await get("todo", "todos")).body)).toEqual([{ id: 1, text: "survive everything", done: false }]);

@@ -24,6 +24,8 @@ export interface HostOptions {
   token?: string | null;
   /** The key of the secrets' digest; null: none bound (a host from before secrets keys). */
   secretsKey?: string | null;
+  /** More string bindings (e.g. CONTROL_TOKEN_PREVIOUS). */
+  bindings?: Record<string, string>;
 }
 
 export interface TestHost {
@@ -49,7 +51,7 @@ export async function startHostIsolates(
   opts: HostOptions = {},
 ): Promise<{ host: TestHost; isolates: ((path: string) => Promise<Response>)[] }> {
   const bundle = hostBundle();
-  const bindings: Record<string, unknown> = { PLATFORM_CONFIG: opts.config ?? {} };
+  const bindings: Record<string, unknown> = { PLATFORM_CONFIG: opts.config ?? {}, ...opts.bindings };
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) bindings.CONTROL_TOKEN = token;
   const secretsKey = opts.secretsKey === undefined ? SECRETS_KEY : opts.secretsKey;

@@ -11,7 +11,10 @@ import {
   newSecretsKey,
   readHost,
   uploadHost,
+  CONTROL_TOKEN_OVERLAP_MS,
+  type HostWorkerOutputs,
 } from "../../provider/resources/host-worker/ops.js";
+import { hostWorkerProvider } from "../../provider/resources/host-worker/provider.js";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../provider/cloudflare/host-script.js";
 import { HOST_MIGRATIONS, LATEST_HOST_MIGRATION_TAG } from "../../provider/cloudflare/host-migrations.js";
 import { UPLOAD_REQUEST_OPTIONS, buildUploadForm } from "../../provider/cloudflare/upload-form.js";
@@ -251,5 +254,52 @@ describe("HostWorker operations", () => {
     await deleteHost(cf, "local", "host-c");
     expect(await readHost(cf, outs)).toBeNull();
     await deleteHost(cf, "local", "host-c");
+  });
+
+  it("a token rotation keeps the old token working for the stated overlap; later uploads keep it, and drop it once ended", async () => {
+    type Outs = HostWorkerOutputs;
+    const create = await hostWorkerProvider.create!(inputs({ scriptName: "host-r" }));
+    const first = create.outs as Outs;
+    const rotated = (
+      await hostWorkerProvider.update!("id", first, inputs({ scriptName: "host-r", rotateControlToken: "1" }))
+    ).outs as Outs;
+    expect(rotated.controlToken).not.toBe(first.controlToken);
+    expect(rotated.previousControlToken).toBe(first.controlToken);
+    const until = Date.parse(rotated.previousControlTokenUntil!);
+    expect(until).toBeGreaterThan(Date.now());
+    expect(until).toBeLessThanOrEqual(Date.now() + CONTROL_TOKEN_OVERLAP_MS);
+    // A CI job holding the old token still works, beside one with the new token.
+    await expect(controlOf("host-r", first.controlToken).listApps()).resolves.toBeDefined();
+    await expect(controlOf("host-r", rotated.controlToken).listApps()).resolves.toBeDefined();
+    // An upload for another reason, within the overlap, keeps it (with its end).
+    const later = (
+      await hostWorkerProvider.update!(
+        "id",
+        rotated,
+        inputs({
+          scriptName: "host-r",
+          rotateControlToken: "1",
+          platformConfig: { cacheTtlSeconds: 0, versionsKept: 3 },
+        }),
+      )
+    ).outs as Outs;
+    expect(later.previousControlTokenUntil).toBe(rotated.previousControlTokenUntil);
+    await expect(controlOf("host-r", first.controlToken).listApps()).resolves.toBeDefined();
+    // Once the overlap has ended, the next upload drops the old token from the host.
+    const ended = { ...later, previousControlTokenUntil: new Date(Date.now() - 1000).toISOString() };
+    const after = (
+      await hostWorkerProvider.update!(
+        "id",
+        ended,
+        inputs({
+          scriptName: "host-r",
+          rotateControlToken: "1",
+          platformConfig: { cacheTtlSeconds: 0, versionsKept: 4 },
+        }),
+      )
+    ).outs as Outs;
+    expect(after.previousControlToken).toBeUndefined();
+    await expect(controlOf("host-r", first.controlToken).listApps()).rejects.toMatchObject({ status: 401 });
+    await expect(controlOf("host-r", after.controlToken).listApps()).resolves.toBeDefined();
   });
 });

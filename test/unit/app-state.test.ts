@@ -99,6 +99,17 @@ describe("App state", () => {
     ).toEqual(["logs", "quota"]);
   });
 
+  it("check leaves groups not known at preview (from Outputs of resources not made yet) to the update", async () => {
+    const { unknownValue } = await import("@pulumi/pulumi/runtime/rpc.js");
+    const unknown = unknownValue as never;
+    const lean = storedState(full);
+    expect(checkApp({ ...lean, name: unknown, code: unknown, settings: unknown, secrets: unknown })).toEqual([]);
+    // What is known is still checked.
+    const bad = storedState({ ...full, settings: { ...full.settings, quota: { maxObjects: -1 } } });
+    expect(checkApp({ ...bad, code: unknown }).map((f) => f.property)).toEqual(["quota"]);
+    expect(diffApp(lean, { ...lean, code: unknown }).changes).toBe(true);
+  });
+
   it("check accepts lean state and still names a bad field", () => {
     expect(checkApp(storedState(full))).toEqual([]);
     const bad = storedState({ ...full, settings: { ...full.settings, quota: { maxObjects: -1 } } });

@@ -27,6 +27,38 @@ describe("HostWorker provider", () => {
     expect((await hostWorkerProvider.check!(undefined as never, bad)).failures!.length).toBe(2);
   });
 
+  it("check keeps an existing host's script name (and its local apps domain) where the program left them to the default", async () => {
+    // A stack from when the default was "dynamic-workers"; the program now defaults to the resource name.
+    const deployed = inputs({
+      scriptName: "dynamic-workers",
+      platformConfig: { appsDomain: "dynamic-workers.localhost" },
+    });
+    const given = {
+      ...inputs({ scriptName: "ai-apps", platformConfig: { appsDomain: "ai-apps.localhost" } }),
+      __defaulted: ["scriptName", "appsDomain"],
+    } as HostWorkerInputs;
+    const kept = await hostWorkerProvider.check!(deployed, given);
+    expect(kept).toEqual({ inputs: deployed, failures: [] });
+    // So the diff finds nothing to do: no replacement of the host.
+    const outs = { ...deployed, controlToken: "t", namespaceIds: {} } as never;
+    expect((await hostWorkerProvider.diff!("id", outs, kept.inputs as HostWorkerInputs)).changes).toBe(false);
+    // A new host takes the default; a name the program gives is the program's (a rename replaces).
+    expect((await hostWorkerProvider.check!(undefined as never, given)).inputs).toEqual(
+      inputs({ scriptName: "ai-apps", platformConfig: { appsDomain: "ai-apps.localhost" } }),
+    );
+    const chosen = { ...inputs({ scriptName: "chosen" }), __defaulted: [] } as HostWorkerInputs;
+    expect((await hostWorkerProvider.check!(deployed, chosen)).inputs).toMatchObject({ scriptName: "chosen" });
+    // An appsDomain the program gives stays as given.
+    const domain = {
+      ...inputs({ scriptName: "ai-apps", platformConfig: { appsDomain: "x.localhost" } }),
+      __defaulted: ["scriptName"],
+    };
+    expect((await hostWorkerProvider.check!(deployed, domain as HostWorkerInputs)).inputs).toMatchObject({
+      scriptName: "dynamic-workers",
+      platformConfig: { appsDomain: "x.localhost" },
+    });
+  });
+
   it("diff compares every input: upload fields update, where the script is replaces, dataOnDelete alone changes state", async () => {
     const outs = { ...inputs(), controlToken: "t", namespaceIds: {} } as never;
     expect(await hostWorkerProvider.diff!("id", outs, inputs())).toEqual({

@@ -35,7 +35,7 @@ pulumi.runtime.setMocks(
 );
 
 const { Platform, loadApps, ManifestError } = await import("../../provider/index.js");
-const { appManifestJsonSchemaText, parseManifest, readAppFolders, stripJsonc } = await import(
+const { appManifestJsonSchemaText, didYouMean, parseManifest, readAppFolders, stripJsonc } = await import(
   "../../provider/gitops/manifest.js"
 );
 
@@ -138,6 +138,22 @@ describe("parseManifest", () => {
     expect(byPath.outbound ?? byPath["outbound.allow[0]"]).toBeDefined();
     expect(byPath["tags[1]"]).toMatch(/1-32 characters of a-z/);
     expect(byPath.colour).toMatch(/allowed fields: \$schema, name, entry, durableObject/);
+  });
+
+  it("offers the field a misspelled one was likely meant to be, at the top and nested", () => {
+    const r = parseManifest(
+      JSON.stringify({ durableObjcet: "Notes", Quota: {}, outbound: "none", quota: { maxObject: 3 }, colour: "red" }),
+    );
+    const byPath = Object.fromEntries(r.problems.map((p) => [p.path, p.message]));
+    expect(byPath.durableObjcet).toMatch(/^is not a manifest field; did you mean 'durableObject'\?; allowed fields: /);
+    expect(byPath.Quota).toMatch(/did you mean 'quota'\?/);
+    expect(byPath["quota.maxObject"]).toMatch(
+      /^is not an allowed field here; did you mean 'maxObjects'\?; allowed fields: .*maxStorageBytes/,
+    );
+    // Nothing near: no guess, the list only.
+    expect(byPath.colour).not.toMatch(/did you mean/);
+    expect(didYouMean("enviroment", ["env", "entry"])).toBeUndefined();
+    expect(didYouMean("entyr", ["env", "entry"])).toBe("entry");
   });
 
   it("refuses env names the host reserves, and __proto__", () => {

@@ -63,19 +63,22 @@ describe("Platform", () => {
       limits: { maxApps: 5, maxQuota: { maxObjects: 10 } },
       cacheTtlSeconds: 1,
     });
-    expect(await value(p.controlUrl)).toBe("http://127.0.0.1:8787/_scripts/dynamic-workers");
-    expect(await value(p.appsUrl("todo"))).toBe("http://todo.dynamic-workers.localhost:8787/");
+    // The script is named after the resource, so a second platform on the account does not collide.
+    expect(await value(p.controlUrl)).toBe("http://127.0.0.1:8787/_scripts/p");
+    expect(await value(p.appsUrl("todo"))).toBe("http://todo.p.localhost:8787/");
     const host = byType(":HostWorker").find((m) => m.name === "p-host")!;
     expect(host.type).toBe("pulumi-nodejs:dynamic/dynamic-workers:HostWorker");
     expect(host.inputs.__provider).toBe(providerSource("host-worker", "hostWorkerProvider"));
     expect(host.inputs).toMatchObject({
       accountId: "local",
-      scriptName: "dynamic-workers",
+      scriptName: "p",
       platformConfig: {
-        appsDomain: "dynamic-workers.localhost",
+        appsDomain: "p.localhost",
         cacheTtlSeconds: 1,
         limits: { maxApps: 5, maxQuota: { maxObjects: 10 } },
       },
+      // For the provider's check, which keeps an existing host's name (test/unit/host-worker-provider.test.ts).
+      __defaulted: ["scriptName", "appsDomain"],
     });
     expect(host.inputs.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(host.inputs)).not.toContain("mock-token");

@@ -18,3 +18,17 @@ export async function isAuthorized(request: Request, expected: string): Promise<
   const same = crypto.subtle.timingSafeEqual(a, b);
   return same && given.length > 0;
 }
+
+/**
+ * The control token, or during a rotation's overlap the one before it: a
+ * rotation (HostWorker) binds the old token as CONTROL_TOKEN_PREVIOUS with
+ * CONTROL_TOKEN_PREVIOUS_UNTIL (an ISO time), so a CI job that read the old
+ * token keeps working until then. Past it, or unparsable, only the current
+ * token opens the control API. Each check runs, so timing tells neither.
+ */
+export async function isControlAuthorized(request: Request, env: Env, now = Date.now()): Promise<boolean> {
+  const current = await isAuthorized(request, env.CONTROL_TOKEN ?? "");
+  const until = Date.parse(env.CONTROL_TOKEN_PREVIOUS_UNTIL ?? "");
+  const previous = env.CONTROL_TOKEN_PREVIOUS ? await isAuthorized(request, env.CONTROL_TOKEN_PREVIOUS) : false;
+  return current || (previous && Number.isFinite(until) && now < until);
+}

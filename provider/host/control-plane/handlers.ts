@@ -157,7 +157,7 @@ export async function handleControl(request: Request, env: Env): Promise<Respons
     if (!env.CONTROL_TOKEN) {
       throw new ControlError("control_disabled", "the control API is disabled: the host has no CONTROL_TOKEN");
     }
-    const scope = await tokenScope(request, env.CONTROL_TOKEN);
+    const scope = await tokenScope(request, env);
     if (scope === null) {
       throw new ControlError("unauthorized", "a valid 'Authorization: Bearer <control token>' header is required");
     }

@@ -6,22 +6,27 @@
  */
 import { PREVIEW_ROUTES, PRODUCTION_ONLY_ROUTES, type RouteName } from "../../shared/control/routes.js";
 import { derivePreviewToken, parseSlotName } from "../../shared/schema/index.js";
-import { isAuthorized } from "./auth.js";
+import { isAuthorized, isControlAuthorized } from "./auth.js";
 
 export type TokenScope = "control" | "preview";
 
 let derivedFrom: string | undefined;
 let derived: Promise<string> | undefined;
 
-/** The scope of the request's bearer token, or null when it carries neither token. */
-export async function tokenScope(request: Request, controlToken: string): Promise<TokenScope | null> {
+/**
+ * The scope of the request's bearer token, or null when it carries neither
+ * token. The control token includes the one before a rotation, during its
+ * overlap (auth.ts); the preview token derives from the current one only.
+ */
+export async function tokenScope(request: Request, env: Env): Promise<TokenScope | null> {
+  const controlToken = env.CONTROL_TOKEN ?? "";
   if (derivedFrom !== controlToken || !derived) {
     derivedFrom = controlToken;
     derived = derivePreviewToken(controlToken);
   }
   // Both compared, in constant time each, whichever matches.
   const [control, preview] = await Promise.all([
-    isAuthorized(request, controlToken),
+    isControlAuthorized(request, env),
     derived.then((t) => isAuthorized(request, t)),
   ]);
   return control ? "control" : preview ? "preview" : null;

@@ -44,9 +44,32 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
       }
     }
   };
+  // A group made of Outputs not yet known (a preview before the resource they come from exists)
+  // comes as the engine's unknown marker: it is checked when known, at the update.
+  if (known(s.name)) field("name", AppName, s.name);
+  if (known(s.code)) checkCode(s, field, failures);
+  if (known(s.settings)) checkSettings(s, field, failures);
+  const code = s.code;
+  if (known(code) && known(s.settings) && code?.assets) {
+    const quota = s.settings?.quota ?? {};
+    failures.push(...assetFailures(s.name, code.assets, { ...code, secrets: s.secrets }, quota, s.control?.maxQuota));
+  }
+  return failures;
+}
+
+/** The engine's stand-in for a value not known at preview, as a dynamic provider receives it. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const known = (v: unknown) => v !== UNKNOWN;
+
+type FieldCheck = (
+  property: string,
+  schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
+  value: unknown,
+) => void;
+
+function checkCode(s: StoredAppState, field: FieldCheck, failures: CheckFailure[]): void {
   const code: Partial<AppState["code"]> = s.code ?? {};
-  const settings: Partial<AppState["settings"]> = s.settings ?? {};
-  field("name", AppName, s.name);
+  const secrets = known(s.secrets) ? (s.secrets ?? {}) : {};
   field("compatibilityDate", CompatibilityDate, code.compatibilityDate);
   const flags = CompatibilityFlags.safeParse(code.compatibilityFlags ?? []);
   for (const i of flags.success ? [] : formatIssues(flags.error, "compatibilityFlags"))
@@ -56,22 +79,22 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
   for (const [b, cls] of Object.entries(code.durableObjects ?? {})) {
     field(`durableObjects.${b}`, EnvVarName, b);
     field(`durableObjects.${b}`, ClassName, cls);
-    if (b in (code.env ?? {}) || b in (s.secrets ?? {}))
+    if (b in (code.env ?? {}) || b in secrets)
       failures.push({
         property: `durableObjects.${b}`,
         reason: `'${b}' is also an env var or a secret; use one name for one thing`,
       });
   }
   for (const k of Object.keys(code.env ?? {})) field(`env.${k}`, EnvVarName, k);
-  for (const k of Object.keys(s.secrets ?? {})) {
+  for (const k of Object.keys(secrets)) {
     field(`secrets.${k}`, EnvVarName, k);
     if (k in (code.env ?? {}))
       failures.push({ property: `secrets.${k}`, reason: `'${k}' is both an env var and a secret; use one` });
   }
-  if (code.assets)
-    failures.push(
-      ...assetFailures(s.name, code.assets, { ...code, secrets: s.secrets }, settings.quota, s.control?.maxQuota),
-    );
+}
+
+function checkSettings(s: StoredAppState, field: FieldCheck, failures: CheckFailure[]): void {
+  const settings: Partial<AppState["settings"]> = s.settings ?? {};
   // Every setting, at preview: the host refuses a bad host setting too, but only at deploy.
   for (const k of APP_SETTING_NAMES) field(k, APP_SETTINGS[k].schema, settings[k] ?? APP_SETTINGS[k].default);
   const quota = settings.quota ?? {};
@@ -80,7 +103,6 @@ export function checkApp(s: StoredAppState): CheckFailure[] {
     const effective = effectiveQuota(quota, { defaults: { quota: {} }, limits: { maxQuota } });
     for (const i of quotaOverCeiling(effective, maxQuota)) failures.push({ property: i.path, reason: i.message });
   }
-  return failures;
 }
 
 /**

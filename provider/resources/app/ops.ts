@@ -173,8 +173,9 @@ async function rollOutNew(s: AppState): Promise<void> {
   const existing = await c.getApp(s.name);
   if (existing?.currentVersion && existing.currentVersion !== s.code.versionHash) {
     throw new Error(
-      `app '${s.name}' already exists on the platform at version ${existing.currentVersion}; ` +
-        `delete it first or choose another name (nothing was changed)`,
+      `app '${s.name}' already exists on the platform at version ${existing.currentVersion}, not the declared ${s.code.versionHash}; ` +
+        "to adopt it, declare it with the code and settings it has (an App created at the version the platform serves adopts it and changes nothing), " +
+        "else delete it first or choose another name (nothing was changed)",
     );
   }
   await c.putApp(s.name, hostSettings(s));

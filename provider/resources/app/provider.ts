@@ -11,8 +11,12 @@ const ops = () => import("./ops.js");
 const plans = () => import("./rollout-plan.js");
 
 export const appProvider: pulumi.dynamic.ResourceProvider = {
+  // Each failure names its argument in the reason, with no property: the engine prints a named property
+  // with its value looked up among the top-level inputs, where `quota.maxObjects` is not ("value {<nil>}").
   check: async (olds: StoredAppState, news: StoredAppState) => {
-    const failures = (await checks()).checkApp(news);
+    const failures = (await checks())
+      .checkApp(news)
+      .map((f) => ({ property: "", reason: `${f.property}: ${f.reason}` }));
     return { inputs: failures.length ? news : (await plans()).planRollout(olds, news), failures };
   },
   diff: async (_id: string, olds: StoredAppState, news: StoredAppState) => (await checks()).diffApp(olds, news),

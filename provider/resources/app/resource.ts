@@ -17,7 +17,10 @@ import { join, relative } from "node:path";
 import { storedCode, storedSettings, type AppCode, type StoredAppState } from "./state.js";
 import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
-import { startIssues } from "../../bundle/start-checks.js";
+import { inlineModuleFacts } from "../../bundle/inline-modules.js";
+import { readableFailure, refuseBadInputs, refuseIfCannotStart, refusal } from "./refusals.js";
+import { containsOutput, resolvedParts } from "./input-args.js";
+import { withPlatformParent } from "./resource-options.js";
 import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
@@ -77,6 +80,20 @@ export interface AppArgs extends AppSettingArgs {
    */
   assets?: AppAssetsArgs;
 }
+
+/** AppArgs with each argument (and member)  a `pulumi.Input` (the platform aside, a resource already). */
+export type AppInputs = {
+  [K in keyof AppArgs]: K extends "platform"
+    ? AppArgs[K]
+    : pulumi.Input<DeepInput<NonNullable<AppArgs[K]>>> | undefined;
+};
+
+/** A value whose members may be Inputs too (`env: { KEY: output }`). */
+type DeepInput<T> = T extends string | number | boolean
+  ? T
+  : T extends readonly (infer E)[]
+    ? pulumi.Input<DeepInput<E>>[]
+    : { [K in keyof T]: pulumi.Input<DeepInput<T[K]>> };
 
 export const APP_DEFAULT_COMPATIBILITY_DATE = "2026-07-01";
 
@@ -140,21 +157,17 @@ async function prepareCode(name: string, args: AppArgs, assets: VersionAssets | 
   const project = programProjectFolder();
   const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
+  const spec = {
+    durableObject: args.durableObject ?? null,
+    durableObjects: args.durableObjects ?? {},
+    compatibilityFlags: args.compatibilityFlags ?? [],
+  };
+  let facts: Pick<Bundle, "exports" | "nodeImports"> | null;
   if (args.source !== undefined) {
-    const bundled = await bundleAppCached(args.source, cache);
-    const issues = startIssues(bundled, {
-      durableObject: args.durableObject ?? null,
-      durableObjects: args.durableObjects ?? {},
-      compatibilityFlags: args.compatibilityFlags ?? [],
-    });
-    if (issues.length > 0) {
-      throw new Error(
-        `App '${name}': its code would not start: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-      );
-    }
-    bundle = bundled;
+    bundle = facts = await bundleAppCached(args.source, cache);
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
+    facts = await inlineModuleFacts(bundle.modules, bundle.mainModule);
   }
   const modules: AppCode["modules"] = {};
   for (const [moduleName, m] of Object.entries(bundle.modules) as [string, InlineModule][]) {
@@ -162,7 +175,14 @@ async function prepareCode(name: string, args: AppArgs, assets: VersionAssets | 
       m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
     modules[moduleName] = { type: m.type, sha256: cache.put(bytes), size: bytes.byteLength };
   }
-  if (Object.keys(modules).length === 0) throw new Error(`app '${name}': no modules (give 'source' or 'modules')`);
+  if (Object.keys(modules).length === 0) throw refusal(`App '${name}': no modules (give 'source' or 'modules')`);
+  const named = (m: string) => (args.source !== undefined ? `${m} (bundled from ${args.source})` : m);
+  refuseIfCannotStart(
+    name,
+    facts,
+    { ...spec, entry: args.source !== undefined ? "source" : "mainModule" },
+    Object.fromEntries(Object.entries(modules).map(([m, v]) => [named(m), v])),
+  );
   return {
     assets,
     mainModule: bundle.mainModule,
@@ -219,6 +239,26 @@ function codeInput(prepared: Promise<PreparedCode>, args: AppArgs, secretsKey: p
   }));
 }
 
+/** The App's inputs as the program knows them, for its checks (secrets by name only). */
+function knownInputs(
+  name: string,
+  c: PreparedCode,
+  args: AppArgs,
+  settings: StoredAppState["settings"],
+  maxQuota: StoredAppState["control"]["maxQuota"],
+): StoredAppState {
+  const secrets = args.secrets;
+  const secretNames = secrets && !pulumi.Output.isInstance(secrets) ? Object.keys(secrets) : [];
+  return {
+    name,
+    code: storedCode({ versionHash: "", ...codeFields(c, args) }),
+    ...(settings ? { settings } : {}),
+    ...(secretNames.length ? { secrets: Object.fromEntries(secretNames.map((k) => [k, ""])) } : {}),
+    control: { url: "", ...(maxQuota ? { maxQuota } : {}) },
+    controlToken: "",
+  };
+}
+
 /** Arguments that contradict each other, refused before anything is made. */
 function checkArgs(name: string, args: AppArgs): void {
   if ((args.source === undefined) === (args.modules === undefined)) {
@@ -240,22 +280,43 @@ function checkArgs(name: string, args: AppArgs): void {
   }
 }
 
+/** The App's name, code and settings inputs, from plain arguments; each Output only as the inputs need. */
+function appParts(
+  name: string,
+  appArgs: AppArgs,
+  secretsKey: pulumi.Output<string> | undefined,
+  maxQuota: StoredAppState["control"]["maxQuota"],
+): { appName: string; code: unknown; settings: StoredAppState["settings"] } {
+  const args = withWranglerConfig(name, appArgs);
+  const appName = args.name ?? name;
+  // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
+  const settings = storedSettings(settingValues(args));
+  // Read now, so a bad assets folder fails the program where it declares the App.
+  const assets = prepareAssets(appName, args, moduleCache(programProjectFolder()));
+  const prepared = prepareCode(appName, args, assets).then(
+    (c) => {
+      refuseBadInputs(appName, knownInputs(appName, c, args, settings, maxQuota));
+      return c;
+    },
+    (e) => Promise.reject(readableFailure(appName, e)),
+  );
+  return { appName, code: codeInput(prepared, args, secretsKey), settings };
+}
+
 export class App extends pulumi.CustomResource {
   /** The app's name on the platform. */
   declare readonly name: pulumi.Output<string>;
   /** The code as hashes, with its version hash. */
   declare readonly code: pulumi.Output<StoredAppState["code"]>;
-  private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: string };
+  private readonly where: { platform?: Platform; controlUrl: pulumi.Output<string>; appName: pulumi.Input<string> };
   private derived: {
     versionHash?: pulumi.Output<string>;
     modules?: pulumi.Output<AppCode["modules"]>;
     url?: pulumi.Output<string>;
   } = {};
 
-  constructor(name: string, appArgs: AppArgs, opts: pulumi.CustomResourceOptions = {}) {
-    checkArgs(name, appArgs);
-    const args = withWranglerConfig(name, appArgs);
-    const appName = args.name ?? name;
+  constructor(name: string, appArgs: AppArgs | AppInputs, opts: pulumi.CustomResourceOptions = {}) {
+    checkArgs(name, appArgs as AppArgs);
     // Registering a resource, the SDK captures a stack trace for each promise
     // it makes (about 30 per App, kept only for its leak reports), and the
     // source-map hook makes each cost ~0.1 ms: a tenth of a fleet's preview.
@@ -263,20 +324,18 @@ export class App extends pulumi.CustomResource {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 1;
     try {
-      // Each Output costs every App several promises: as few as the inputs need.
-      // State leaves out every field at its default (see StoredAppState): what the engine reads, diffs and writes per App.
-      // Read now, so a bad assets folder fails the program where it declares the App.
-      const assets = prepareAssets(appName, args, moduleCache(programProjectFolder()));
-      const prepared = prepareCode(appName, args, assets);
+      const args = appArgs as AppArgs;
+      const maxQuota =
+        args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
       const secretsKey =
         args.secrets === undefined
           ? undefined
           : pulumi.secret(args.platform ? args.platform.secretsKey : pulumi.output(args.secretsKey!));
-      const code = codeInput(prepared, args, secretsKey);
+      // Plain arguments take the path with the fewest promises (a fleet's preview); Outputs resolve first.
+      const { appName, code, settings } = containsOutput(appArgs)
+        ? resolvedParts(appArgs, (plain: AppArgs) => appParts(name, plain, secretsKey, maxQuota))
+        : appParts(name, args, secretsKey, maxQuota);
       const controlUrl = args.platform ? args.platform.controlUrl : pulumi.output(args.controlUrl!);
-      const maxQuota =
-        args.platform && Object.keys(args.platform.maxQuota).length > 0 ? args.platform.maxQuota : undefined;
-      const settings = storedSettings(settingValues(args));
       // A property left out, not set to undefined: the SDK makes its promises for every key it is given.
       const state: { [K in keyof StoredAppState]: unknown } = {
         name: appName,
@@ -292,7 +351,10 @@ export class App extends pulumi.CustomResource {
         "pulumi-nodejs:dynamic/dynamic-workers:App",
         name,
         { ...state, __provider: providerSource("app", "appProvider") },
-        { ...opts, additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"] },
+        {
+          ...withPlatformParent(args.platform, opts, typeof args.name === "string" ? args.name : name),
+          additionalSecretOutputs: ["controlToken", "secrets", "secretsKey"],
+        },
       );
       this.where = { platform: args.platform, controlUrl, appName };
     } finally {
@@ -316,7 +378,9 @@ export class App extends pulumi.CustomResource {
   get url(): pulumi.Output<string> {
     if (!this.derived.url) {
       const { platform, controlUrl, appName } = this.where;
-      const url = platform ? platform.appsUrl(appName) : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
+      const url = platform
+        ? pulumi.output(appName).apply((n) => platform.appsUrl(n))
+        : pulumi.interpolate`${controlUrl}/apps/${appName}/`;
       this.derived.url = pulumi.all([this.id, url]).apply(([, u]) => u);
     }
     return this.derived.url;

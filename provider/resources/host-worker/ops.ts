@@ -27,6 +27,10 @@ export interface HostWorkerOutputs extends HostWorkerInputs {
    */
   secretsKey: string;
   migrationTag: string | null;
+  /** Secret: the token before the last rotation, which the host accepts until `previousControlTokenUntil`. */
+  previousControlToken?: string;
+  /** When the previous token stops working (ISO 8601). */
+  previousControlTokenUntil?: string;
   /** Durable Object namespace id per binding (CATALOG, APP_CONTROL, APP_OBJECTS). */
   namespaceIds: Record<string, string>;
 }
@@ -54,11 +58,36 @@ export function newSecretsKey(): string {
   return randomBytes(32).toString("hex");
 }
 
+/**
+ * How long the token before a rotation keeps working: long enough for a CI
+ * job that read it to finish (and the next one to read the new token), short
+ * enough that a leaked token a rotation was for dies the same day.
+ */
+export const CONTROL_TOKEN_OVERLAP_MS = 60 * 60 * 1000;
+
+/** The token before a rotation, and until when the host accepts it. */
+export interface PreviousControlToken {
+  token: string;
+  until: string;
+}
+
+/** After a rotation: the old token, good for CONTROL_TOKEN_OVERLAP_MS from `now`. */
+export function rotationOverlap(oldToken: string, now = Date.now()): PreviousControlToken {
+  return { token: oldToken, until: new Date(now + CONTROL_TOKEN_OVERLAP_MS).toISOString() };
+}
+
+/** The overlap a host has, while it lasts (a later upload keeps it; one after it ends drops it). */
+export function overlapStillOpen(outs: Partial<HostWorkerOutputs>, now = Date.now()): PreviousControlToken | undefined {
+  const { previousControlToken: token, previousControlTokenUntil: until } = outs;
+  return token && until && Date.parse(until) > now ? { token, until } : undefined;
+}
+
 /** The host's bindings: the loader, its three Durable Object namespaces, the token, the secrets key and the settings. */
 export function hostBindings(
   controlToken: string,
   secretsKey: string,
   platformConfig: PlatformConfigInput,
+  previous?: PreviousControlToken,
 ): WorkerBinding[] {
   return [
     { type: "worker_loader", name: "LOADER" },
@@ -66,6 +95,12 @@ export function hostBindings(
       ([name, className]): WorkerBinding => ({ type: "durable_object_namespace", name, class_name: className }),
     ),
     { type: "secret_text", name: "CONTROL_TOKEN", text: controlToken },
+    ...(previous
+      ? ([
+          { type: "secret_text", name: "CONTROL_TOKEN_PREVIOUS", text: previous.token },
+          { type: "plain_text", name: "CONTROL_TOKEN_PREVIOUS_UNTIL", text: previous.until },
+        ] satisfies WorkerBinding[])
+      : []),
     { type: "secret_text", name: "SECRETS_KEY", text: secretsKey },
     { type: "json", name: "PLATFORM_CONFIG", json: platformConfig },
   ];
@@ -107,6 +142,7 @@ export async function uploadHost(
   controlToken: string,
   secretsKey: string,
   history: readonly TaggedMigration[] = HOST_MIGRATIONS,
+  previous?: PreviousControlToken,
 ): Promise<HostWorkerOutputs> {
   const bundle = hostBundle();
   if (bundle.sha256 !== inputs.bundleSha256) {
@@ -117,7 +153,7 @@ export async function uploadHost(
   const deployed = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
   const migrations = planHostMigrations(deployed.tag, history);
   const send = (m: Migrations | undefined) =>
-    sendHostUpload(cf, inputs, bundle.code, hostBindings(controlToken, secretsKey, inputs.platformConfig), m);
+    sendHostUpload(cf, inputs, bundle.code, hostBindings(controlToken, secretsKey, inputs.platformConfig, previous), m);
   try {
     await send(migrations);
   } catch (e) {
@@ -131,6 +167,7 @@ export async function uploadHost(
     ...inputs,
     controlToken,
     secretsKey,
+    ...(previous ? { previousControlToken: previous.token, previousControlTokenUntil: previous.until } : {}),
     migrationTag: after.tag ?? null,
     namespaceIds: await namespaceIds(cf, inputs.accountId, inputs.scriptName),
   };

@@ -5,6 +5,7 @@
  * ops.ts, loaded on first use.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { HostWorkerDefaults } from "./defaults.js";
 import type { HostWorkerInputs } from "./inputs.js";
 import type { HostWorkerOutputs } from "./ops.js";
 
@@ -35,7 +36,8 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
 
   // check and diff run on every preview before any app can register (apps
   // wait for the host's outputs): with the platform unchanged they load nothing.
-  async check(olds: HostWorkerInputs, news: HostWorkerInputs) {
+  async check(olds: HostWorkerInputs, given: HostWorkerInputs & HostWorkerDefaults) {
+    const news = (await import("./defaults.js")).keepDeployedName(olds, given);
     // The Platform validated these inputs in the program already; unchanged ones passed here before.
     if (changedInputs(olds, news).length === 0) return { inputs: news, failures: [] };
     return { inputs: news, failures: (await inputRules()).checkHostInputs(news) };
@@ -60,12 +62,13 @@ export const hostWorkerProvider: pulumi.dynamic.ResourceProvider = {
     if (olds.secretsKey && !HOST_UPLOAD_FIELDS.some((f) => differs(olds[f], news[f]))) {
       return { outs: { ...olds, dataOnDelete: news.dataOnDelete } };
     }
-    const token =
-      olds.rotateControlToken === news.rotateControlToken && olds.controlToken
-        ? olds.controlToken
-        : ops.newControlToken();
+    const rotates = olds.rotateControlToken !== news.rotateControlToken || !olds.controlToken;
+    const token = rotates ? ops.newControlToken() : olds.controlToken;
+    // The token before a rotation keeps working for a stated overlap, so running CI does not break.
+    const previous = rotates && olds.controlToken ? ops.rotationOverlap(olds.controlToken) : ops.overlapStillOpen(olds);
     // The secrets key outlives token rotations: every app's version hash depends on it.
-    return { outs: await ops.uploadHost(clientFor(ops, news), news, token, olds.secretsKey || ops.newSecretsKey()) };
+    const key = olds.secretsKey || ops.newSecretsKey();
+    return { outs: await ops.uploadHost(clientFor(ops, news), news, token, key, undefined, previous) };
   },
 
   async read(id: string, props: HostWorkerOutputs) {

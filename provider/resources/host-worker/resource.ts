@@ -19,6 +19,8 @@ export interface HostWorkerArgs {
   platformConfig: pulumi.Input<HostWorkerInputs["platformConfig"]>;
   rotateControlToken: pulumi.Input<string>;
   dataOnDelete: pulumi.Input<"retain" | "delete">;
+  /** What the Platform defaulted (see defaults.ts): read by the check, never stored. */
+  __defaulted?: ("scriptName" | "appsDomain")[];
 }
 
 export class HostWorker extends pulumi.CustomResource {
@@ -27,6 +29,7 @@ export class HostWorker extends pulumi.CustomResource {
   declare readonly migrationTag: pulumi.Output<string | null>;
   declare readonly namespaceIds: pulumi.Output<Record<string, string>>;
   declare readonly scriptName: pulumi.Output<string>;
+  declare readonly platformConfig: pulumi.Output<HostWorkerInputs["platformConfig"]>;
 
   constructor(name: string, args: HostWorkerArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
@@ -35,12 +38,14 @@ export class HostWorker extends pulumi.CustomResource {
       {
         controlToken: undefined,
         secretsKey: undefined,
+        previousControlToken: undefined,
+        previousControlTokenUntil: undefined,
         migrationTag: undefined,
         namespaceIds: undefined,
         ...args,
         __provider: providerSource("host-worker", "hostWorkerProvider"),
       },
-      { ...opts, additionalSecretOutputs: ["controlToken", "secretsKey"] },
+      { ...opts, additionalSecretOutputs: ["controlToken", "secretsKey", "previousControlToken"] },
     );
   }
 }

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createRequire } from "node:module";
 import { HOST_COMPATIBILITY_DATE, hostBundle } from "../../cloudflare/host-script.js";
 import { CLOUDFLARE_API_BASE_URL, checkHostInputs, type HostWorkerInputs } from "../host-worker/inputs.js";
+import { type HostWorkerDefaults, defaultScriptName, localAppsDomain } from "../host-worker/defaults.js";
 import { HostWorker } from "../host-worker/resource.js";
 import { PlatformConfig, derivePreviewToken, type QuotaInput } from "../../shared/schema/index.js";
 import type { z } from "zod";
@@ -30,7 +31,13 @@ export interface PlatformArgs {
   accountId: string;
   /** The Cloudflare API base URL. @default Cloudflare's, or http://127.0.0.1:8787/client/v4 for "local" */
   apiBaseUrl?: string;
-  /** The host Worker's script name. @default "dynamic-workers" */
+  /**
+   * The host Worker's script name. @default the resource name (as a script
+   * name: lower case, other characters as '-'), so two platforms on one
+   * account do not collide. A platform created when the default was
+   * "dynamic-workers" keeps its script: the default never renames (and so
+   * replaces) a host that exists.
+   */
   scriptName?: string;
   /** The host's compatibility date. @default "2026-07-01" (the host needs 2025-11-17 or later) */
   compatibilityDate?: string;
@@ -104,7 +111,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly namespaceIds: pulumi.Output<Record<string, string>>;
   /** The ceilings apps are checked against at preview. */
   readonly maxQuota: QuotaInput;
-  private readonly appsUrlOf: (name: string) => string;
+  private readonly appsUrlOf: (name: string) => pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("dynamic-workers:index:Platform", name, {}, opts);
@@ -115,7 +122,7 @@ export class Platform extends pulumi.ComponentResource {
     const host = new HostWorker(`${name}-host`, inputs, { parent: this });
     const where =
       args.accountId === "local"
-        ? this.localUrls(host, inputs.apiBaseUrl, config)
+        ? this.localUrls(host, inputs.apiBaseUrl)
         : this.cloudflareUrls(name, args, host, config);
     this.url = where.url;
     this.controlUrl = where.controlUrl;
@@ -138,21 +145,23 @@ export class Platform extends pulumi.ComponentResource {
   }
 
   /** The local target: the host at <script>.localhost, the control API under /_scripts/<script> (Node cannot resolve *.localhost here). */
-  private localUrls(host: HostWorker, apiBaseUrl: string, config: PlatformConfig): Urls {
+  private localUrls(host: HostWorker, apiBaseUrl: string): Urls {
     const api = new URL(apiBaseUrl);
     const port = api.port || "80";
     return {
-      // Derived from the host's outputs, so apps wait for the host to be uploaded.
+      // Derived from the host's outputs, so apps wait for the host to be uploaded, and a host that kept
+      // its deployed script name (see scriptName) is found under it.
       url: host.scriptName.apply((s) => `http://${s}.localhost:${port}`),
       controlUrl: host.scriptName.apply((s) => `${api.origin}/_scripts/${s}`),
-      appsUrlOf: (app) => `http://${app}.${config.appsDomain}:${port}/`,
+      appsUrlOf: (app) => host.platformConfig.apply((c) => `http://${app}.${c.appsDomain}:${port}/`),
     };
   }
 
   /** Cloudflare: a custom domain or workers.dev for the host, and the zone routes, as @pulumi/cloudflare resources. */
   private cloudflareUrls(name: string, args: PlatformArgs, host: HostWorker, config: PlatformConfig): Urls {
     const cloudflare = cloudflareResources();
-    const scriptName = args.scriptName ?? "dynamic-workers";
+    // The host's own output: an existing host keeps its deployed name (see scriptName).
+    const scriptName = host.scriptName;
     const after = { parent: this, dependsOn: [host] };
     if (args.workersDev) {
       new cloudflare.WorkersScriptSubdomain(
@@ -172,12 +181,14 @@ export class Platform extends pulumi.ComponentResource {
       this.appsHostnames(name, cloudflare, { ...args.appsZone, appsDomain: config.appsDomain, scriptName }, after);
     }
     const base = args.customDomain
-      ? `https://${args.customDomain.hostname}`
-      : `https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
+      ? pulumi.output(`https://${args.customDomain.hostname}`)
+      : pulumi.interpolate`https://${scriptName}.${args.workersDev!.subdomain}.workers.dev`;
     const appsUrlOf = (app: string) =>
-      config.appsDomain ? `https://${app}.${config.appsDomain}/` : `${base}/apps/${app}/`;
+      config.appsDomain
+        ? pulumi.output(`https://${app}.${config.appsDomain}/`)
+        : pulumi.interpolate`${base}/apps/${app}/`;
     if (!args.customDomain) {
-      const url = host.scriptName.apply(() => base);
+      const url = base;
       return { url, controlUrl: url, appsUrlOf };
     }
     const { hostname, zoneId } = args.customDomain;
@@ -194,7 +205,7 @@ export class Platform extends pulumi.ComponentResource {
   private appsHostnames(
     name: string,
     cloudflare: typeof cloudflareTypes,
-    { zoneId, appsDomain, scriptName }: { zoneId: string; appsDomain: string; scriptName: string },
+    { zoneId, appsDomain, scriptName }: { zoneId: string; appsDomain: string; scriptName: pulumi.Input<string> },
     after: pulumi.CustomResourceOptions,
   ): void {
     new cloudflare.DnsRecord(
@@ -220,14 +231,14 @@ export class Platform extends pulumi.ComponentResource {
 
   /** Where app `name` answers. */
   appsUrl(name: string): pulumi.Output<string> {
-    return pulumi.output(this.appsUrlOf(name));
+    return this.appsUrlOf(name);
   }
 }
 
 interface Urls {
   url: pulumi.Output<string>;
   controlUrl: pulumi.Output<string>;
-  appsUrlOf: (app: string) => string;
+  appsUrlOf: (app: string) => pulumi.Output<string>;
 }
 
 /** Shown at preview when apps will share one browser origin. */
@@ -241,7 +252,10 @@ export function pathRoutingWarning(name: string): string {
 }
 
 /** The HostWorker's inputs and the parsed platform config; throws naming every bad or conflicting argument. */
-function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInputs; config: PlatformConfig } {
+function hostInputs(
+  name: string,
+  args: PlatformArgs,
+): { inputs: HostWorkerInputs & HostWorkerDefaults; config: PlatformConfig } {
   const local = args.accountId === "local";
   if (local && (args.workersDev || args.customDomain || args.routes?.length || args.appsZone)) {
     throw new Error(
@@ -251,8 +265,12 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
   if (!local && !args.workersDev && !args.customDomain) {
     throw new Error(`Platform '${name}': on Cloudflare give workersDev or customDomain, so the host has a URL`);
   }
-  const scriptName = args.scriptName ?? "dynamic-workers";
-  const appsDomain = args.appsDomain ?? (local ? `${scriptName}.localhost` : undefined);
+  const scriptName = args.scriptName ?? defaultScriptName(name);
+  const appsDomain = args.appsDomain ?? (local ? localAppsDomain(scriptName) : undefined);
+  const defaulted = [
+    ...(args.scriptName === undefined ? (["scriptName"] as const) : []),
+    ...(args.appsDomain === undefined && local ? (["appsDomain"] as const) : []),
+  ];
   const platformConfig = {
     ...(appsDomain ? { appsDomain } : {}),
     ...(args.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: args.cacheTtlSeconds } : {}),
@@ -265,7 +283,7 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
     // Only when given: an existing platform's config (and so its host upload) stays as it was.
     ...(args.previews !== undefined ? { previews: args.previews } : {}),
   };
-  const inputs: HostWorkerInputs = {
+  const inputs: HostWorkerInputs & HostWorkerDefaults = {
     accountId: args.accountId,
     apiBaseUrl: args.apiBaseUrl ?? (local ? LOCAL_API_BASE_URL : CLOUDFLARE_API_BASE_URL),
     scriptName,
@@ -274,6 +292,7 @@ function hostInputs(name: string, args: PlatformArgs): { inputs: HostWorkerInput
     platformConfig,
     rotateControlToken: args.rotateControlToken ?? "",
     dataOnDelete: args.dataOnDelete ?? "retain",
+    ...(defaulted.length > 0 ? { __defaulted: defaulted } : {}),
   };
   const failures = [
     ...checkHostInputs(inputs).map((f) => `${f.property}: ${f.reason}`),

@@ -15,7 +15,11 @@ export const HostPattern = z
   );
 
 /** Where an app's code may send requests. @default "none" */
-export const Outbound = z.union([z.literal("none"), z.strictObject({ allow: z.array(HostPattern).min(1).max(100) })]);
+export const Outbound = z.union([z.literal("none"), z.strictObject({ allow: z.array(HostPattern).min(1).max(100) })], {
+  // There is no "all": each host an app may reach is named, so a review sees every one.
+  error: () =>
+    `must be "none" (no network) or { allow: ["api.example.com", "*.example.org"] } (the hosts the app may reach, at most 100); there is no "all"`,
+});
 export type Outbound = z.infer<typeof Outbound>;
 
 /** A tag: 1-32 characters of a-z, 0-9, '-', '_', '.' and ':', starting with a letter or digit. */

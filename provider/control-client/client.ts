@@ -10,6 +10,7 @@ import type { ControlErrorBody, ControlErrorCode } from "../shared/control/error
 import type {
   AppAnswer,
   AppErrors,
+  ScheduledRunAnswer,
   AppInfo,
   AppList,
   LogsAnswer,
@@ -279,6 +280,11 @@ export class ControlClient {
 
   errors(app: string): Promise<AppErrors> {
     return this.call("errors", { params: { app } });
+  }
+
+  /** Runs the app's scheduled handler now (`cron` omitted: its first cron trigger). */
+  runScheduled(app: string, body: { cron?: string; scheduledTime?: number } = {}): Promise<ScheduledRunAnswer> {
+    return this.call("runScheduled", { params: { app }, body });
   }
 
   /**

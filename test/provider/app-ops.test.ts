@@ -74,7 +74,7 @@ async function state(name: string, source: string, extra: Patch = {}): Promise<A
         durableObjects: {},
         env: {},
       },
-      settings: { quota: {}, outbound: "none", logs: false, dataOnDelete: "retain", tags: [] },
+      settings: { quota: {}, outbound: "none", logs: false, crons: [], dataOnDelete: "retain", tags: [] },
       secrets: {},
       secretsKey: "",
       control: { url: host.url.toString(), maxQuota: null },

@@ -28,6 +28,9 @@ export const REFUSAL_HEADER = "x-dw-refused";
 /** The wrapper's entrypoint the host calls once before a version goes live: loading it evaluates every module. */
 export const PROBE_ENTRYPOINT = "__dw_probe";
 
+/** The wrapper's entrypoint the host's cron tick calls: `run(cron, scheduledTime)` runs the app's scheduled handler. */
+export const SCHEDULED_ENTRYPOINT = "__dw_scheduled";
+
 /** The method AppObject calls on the facet when the object's alarm fires: runs the class's alarm(). */
 export const ALARM_METHOD = "__dw_alarm";
 

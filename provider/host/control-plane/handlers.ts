@@ -15,6 +15,7 @@ import { Reply, dispatch, type ControlHandlers } from "./route-match.js";
 import { appControlStub, appObjectStub, catalogStub, platformConfig } from "../env.js";
 import { errorResponse } from "../http.js";
 import { forgetApp } from "../data-plane/version-cache.js";
+import { fireScheduled } from "./fire-scheduled.js";
 
 export const CONTROL_PREFIX = "/_control/";
 
@@ -33,6 +34,7 @@ const handlers: ControlHandlers = {
     }
     unwrap(await catalogStub(env).register(app, config.limits.maxApps));
     const r = unwrap(await appControlStub(env, app).putApp(app, settings));
+    await catalogStub(env).setCrons(app, settings.crons);
     forgetApp(app);
     return createdOr200({ app: r.app }, r.created);
   },
@@ -108,6 +110,10 @@ const handlers: ControlHandlers = {
   usage: async ({ env, params: { app } }) => ({ usage: unwrap(await appControlStub(env, app).usage()) }),
 
   logs: async ({ env, params: { app } }) => ({ logs: unwrap(await appControlStub(env, app).logs()) }),
+
+  runScheduled: async ({ env, ctx, params: { app }, body }) => ({
+    run: await fireScheduled(env, ctx, app, body),
+  }),
 };
 
 /** Each source file's sha256, and the bytes of those sent with content. */
@@ -126,7 +132,7 @@ async function sourceDigests(files: RouteBody<"putSources">["files"]) {
   return { shas, contents };
 }
 
-export async function handleControl(request: Request, env: Env): Promise<Response> {
+export async function handleControl(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   try {
     if (!env.CONTROL_TOKEN) {
       throw new ControlError("control_disabled", "the control API is disabled: the host has no CONTROL_TOKEN");
@@ -134,7 +140,7 @@ export async function handleControl(request: Request, env: Env): Promise<Respons
     if (!(await isAuthorized(request, env.CONTROL_TOKEN))) {
       throw new ControlError("unauthorized", "a valid 'Authorization: Bearer <control token>' header is required");
     }
-    return await dispatch(request, env, handlers);
+    return await dispatch(request, env, ctx, handlers);
   } catch (e) {
     if (e instanceof ControlError) {
       return errorResponse(e.toBody(), e.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {});

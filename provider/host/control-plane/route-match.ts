@@ -25,6 +25,8 @@ import { json, readJson } from "../http.js";
 export interface Call<K extends RouteName> {
   request: Request;
   env: Env;
+  /** The request's context (a handler that runs app code needs its waitUntil and exports). */
+  ctx: ExecutionContext;
   url: URL;
   params: RouteParams<K>;
   query: RouteQuery<K>;
@@ -69,6 +71,7 @@ async function callOf(
   route: ControlRoute,
   request: Request,
   env: Env,
+  ctx: ExecutionContext,
   url: URL,
   raw: Record<string, string>,
 ): Promise<AnyCall> {
@@ -79,11 +82,16 @@ async function callOf(
   }
   const query = route.query ? parse(route.query, Object.fromEntries(url.searchParams), "query") : undefined;
   const body = route.body ? parse(route.body, await readJson(request)) : undefined;
-  return { request, env, url, params, query, body };
+  return { request, env, ctx, url, params, query, body };
 }
 
 /** Finds the route of a request and answers it; 405 names the methods a path takes, 404 a path no route has. */
-export async function dispatch(request: Request, env: Env, handlers: ControlHandlers): Promise<Response> {
+export async function dispatch(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  handlers: ControlHandlers,
+): Promise<Response> {
   const url = new URL(request.url);
   // Outside the prefix, "" matches no route (every pattern starts with "/").
   const path = url.pathname.startsWith(CONTROL_API_PREFIX) ? url.pathname.slice(CONTROL_API_PREFIX.length) : "";
@@ -97,7 +105,7 @@ export async function dispatch(request: Request, env: Env, handlers: ControlHand
       continue;
     }
     const handler = handlers[name] as unknown as (c: AnyCall) => Promise<unknown>;
-    const out = await handler(await callOf(route, request, env, url, raw));
+    const out = await handler(await callOf(route, request, env, ctx, url, raw));
     return out instanceof Reply ? json(out.body, out.status) : json(out);
   }
   if (allowed.length) {

@@ -5,8 +5,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import { migrate } from "./sql.js";
+import { type AppCrons, CRON_TABLE_STEP, allCrons, setCrons } from "./cron-table.js";
 
-const STEPS = [`CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`];
+const STEPS = [`CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`, CRON_TABLE_STEP];
 
 export interface CatalogEntry {
   name: string;
@@ -42,6 +43,17 @@ export class Catalog extends DurableObject<Env> {
 
   unregister(name: string): void {
     this.sql.exec("DELETE FROM _dw_apps WHERE name = ?", name);
+    setCrons(this.sql, name, []);
+  }
+
+  /** Replaces the app's cron triggers in the index the host's cron tick reads (cron-table.ts). */
+  setCrons(name: string, crons: string[]): void {
+    setCrons(this.sql, name, crons);
+  }
+
+  /** Every app with cron triggers. */
+  crons(): AppCrons[] {
+    return allCrons(this.sql);
   }
 
   count(): number {

@@ -15,6 +15,7 @@ import {
   ListQuery,
   MissingModulesRequest,
   RollbackRequest,
+  ScheduledRequest,
   VersionQuery,
 } from "./requests.js";
 import { ControlError } from "./errors.js";
@@ -94,6 +95,7 @@ export const CONTROL_ROUTES = {
   errors: route<A.AppErrors>()({ method: "GET", path: "/apps/:app/errors" }),
   usage: route<A.UsageAnswer>()({ method: "GET", path: "/apps/:app/usage" }),
   logs: route<A.LogsAnswer>()({ method: "GET", path: "/apps/:app/logs" }),
+  runScheduled: route<A.ScheduledRunAnswer>()({ method: "POST", path: "/apps/:app/scheduled", body: ScheduledRequest }),
 };
 
 export type RouteName = keyof typeof CONTROL_ROUTES;

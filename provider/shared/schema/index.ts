@@ -8,6 +8,7 @@
  * shared/ itself, zod and web APIs.
  */
 export * from "./compat-flags.js";
+export * from "./crons.js";
 export * from "./issues.js";
 export * from "./limits.js";
 export * from "./names.js";

@@ -24,7 +24,8 @@ import { ALARM_METHOD, STORAGE_METHOD } from "./names.js";
 import { envWrapper } from "./objects-env.js";
 import { guardStorage, type StorageGuard } from "./storage-guard.js";
 import { ObjectId } from "./namespaces.js";
-import { type AlarmApi, hostAlarms } from "./alarms.js";import { runScheduled as scheduled } from "./scheduled.js";
+import { type AlarmApi, hostAlarms } from "./alarms.js";
+import { runScheduled as scheduled } from "./scheduled.js";
 
 /** Runs the app's scheduled handler (the wrapper's scheduled entrypoint calls this). */
 export const runScheduled = scheduled;

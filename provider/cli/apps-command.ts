@@ -12,7 +12,7 @@ import { CONTROL_TOKEN_ENV } from "./preview-comment-command.js";
 
 export const CONTROL_URL_ENV = "DYNAMIC_WORKERS_CONTROL_URL";
 
-const WHERE = `The control URL: --control-url, else ${CONTROL_URL_ENV}, else the stack output 'controlUrl'.
+export const WHERE = `The control URL: --control-url, else ${CONTROL_URL_ENV}, else the stack output 'controlUrl'.
 The token: ${CONTROL_TOKEN_ENV}, else the stack output 'controlToken' (a secret;
 read with 'pulumi stack output controlToken --show-secrets'). Stack outputs are
 read with the pulumi CLI from the current folder, for --stack or the selected one.`;
@@ -45,7 +45,7 @@ interface Flags {
   rest: string[];
 }
 
-function parseFlags(argv: string[]): Flags {
+export function parseFlags(argv: string[]): Flags {
   const flags: Flags = { json: false, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -69,7 +69,7 @@ function stackOutput(name: string, stack: string | undefined, secret: boolean): 
   return out || undefined;
 }
 
-function client(flags: Flags): ControlClient {
+export function client(flags: Flags): ControlClient {
   const url = flags.controlUrl ?? process.env[CONTROL_URL_ENV] ?? stackOutput("controlUrl", flags.stack, false);
   if (!url)
     throw new UsageError(`no control URL: give --control-url or ${CONTROL_URL_ENV}, or run in a stack's folder`);
@@ -104,7 +104,7 @@ function table(rows: Record<string, string>[]): string {
   return [line(cols), ...rows.map((r) => line(cols.map((c) => r[c]!)))].join("\n");
 }
 
-async function failing<T>(run: () => Promise<T>): Promise<T | number> {
+export async function failing<T>(run: () => Promise<T>): Promise<T | number> {
   try {
     return await run();
   } catch (e) {

@@ -17,6 +17,7 @@ import {
   runErrors,
   runLogs,
 } from "./apps-command.js";
+import { TRIGGER_USAGE, runTrigger } from "./trigger-command.js";
 
 export interface Command {
   /** One line for `dynamic-workers --help`. */
@@ -51,6 +52,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "show the errors the host recorded for an app, with request ids",
     usage: ERRORS_USAGE,
     run: runErrors,
+  },
+  trigger: {
+    summary: "run an app's scheduled handler now, as its cron trigger would",
+    usage: TRIGGER_USAGE,
+    run: runTrigger,
   },
   "preview-comment": {
     summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",

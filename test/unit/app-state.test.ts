@@ -113,6 +113,7 @@ describe("state formats a release wrote", () => {
       quota: v020.settings.quota,
       outbound: "none",
       logs: false,
+      crons: [],
       dataOnDelete: "retain",
       tags: ["demo"],
     });

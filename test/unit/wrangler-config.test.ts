@@ -82,7 +82,6 @@ describe("readWranglerConfig", () => {
         services: [],
         ai: { binding: "AI" },
         assets: { directory: "public" },
-        triggers: { crons: ["* * * * *"] },
       }),
     });
     let message = "";
@@ -91,20 +90,11 @@ describe("readWranglerConfig", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    for (const field of [
-      "kv_namespaces",
-      "d1_databases",
-      "r2_buckets",
-      "queues",
-      "services",
-      "ai",
-      "assets",
-      "triggers",
-    ]) {
+    for (const field of ["kv_namespaces", "d1_databases", "r2_buckets", "queues", "services", "ai", "assets"]) {
       expect(message).toContain(`${field}: `);
     }
     expect(message).toMatch(
-      /^wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars and secrets/,
+      /^wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars, secrets and crons/,
     );
   });
 

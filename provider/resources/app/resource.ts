@@ -19,6 +19,7 @@ import type { Bundle } from "../../bundle/bundle-app.js";
 import { bundleAppCached } from "../../bundle/bundle-cache.js";
 import { startIssues } from "../../bundle/start-checks.js";
 import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
+import type { ModuleOptions } from "../../bundle/module-rules.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
@@ -101,7 +102,7 @@ function programProjectFolder(): string | null {
  * (bundle/wrangler-config.ts): each argument given overrides the file's
  * field; `env` adds to the file's `vars`, and `quota` to its `limits`.
  */
-function withWranglerConfig(name: string, args: AppArgs): AppArgs {
+function withWranglerConfig(name: string, args: AppArgs): AppArgs & { moduleOptions?: ModuleOptions } {
   if (args.source === undefined) return args;
   let w: WranglerArgs | null;
   try {
@@ -123,16 +124,18 @@ function withWranglerConfig(name: string, args: AppArgs): AppArgs {
     durableObjects: args.durableObjects ?? w.durableObjects,
     env: w.env || args.env ? { ...w.env, ...args.env } : undefined,
     quota: w.cpuMs !== undefined ? { cpuMs: w.cpuMs, ...args.quota } : args.quota,
+    crons: args.crons ?? w.crons,
+    ...(w.moduleOptions && { moduleOptions: w.moduleOptions }),
   };
 }
 
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
-async function prepareCode(name: string, args: AppArgs): Promise<PreparedCode> {
+async function prepareCode(name: string, args: AppArgs & { moduleOptions?: ModuleOptions }): Promise<PreparedCode> {
   const project = programProjectFolder();
   const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
   if (args.source !== undefined) {
-    const bundled = await bundleAppCached(args.source, cache);
+    const bundled = await bundleAppCached(args.source, cache, args.moduleOptions);
     const issues = startIssues(bundled, {
       durableObject: args.durableObject ?? null,
       durableObjects: args.durableObjects ?? {},

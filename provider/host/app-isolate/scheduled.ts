@@ -33,15 +33,39 @@ export async function runScheduled(
   ctx: unknown,
 ): Promise<void> {
   const controller = scheduledController(cron, scheduledTime);
+  const { ctx: runCtx, settled } = collectingWaitUntil(ctx as ExecutionContext);
   if (typeof main === "function") {
-    const instance = new (main as new (ctx: unknown, env: unknown) => { scheduled?: Handler })(ctx, env);
+    const instance = new (main as new (ctx: unknown, env: unknown) => { scheduled?: Handler })(runCtx, env);
     if (typeof instance.scheduled !== "function") throw noHandler();
     await instance.scheduled(controller, undefined, undefined);
-    return;
+  } else {
+    const handler = (main as { scheduled?: Handler } | null)?.scheduled;
+    if (typeof handler !== "function") throw noHandler();
+    await handler(controller, env, runCtx);
   }
-  const handler = (main as { scheduled?: Handler } | null)?.scheduled;
-  if (typeof handler !== "function") throw noHandler();
-  await handler(controller, env, ctx);
+  await settled();
+}
+
+/**
+ * The run's ctx, whose waitUntil promises the run also waits for: a cron
+ * event is done when they are (and fails when one rejects), as on Workers,
+ * where the RPC call that carries the run would otherwise return first.
+ */
+function collectingWaitUntil(ctx: ExecutionContext): { ctx: ExecutionContext; settled: () => Promise<unknown> } {
+  const pending: Promise<unknown>[] = [];
+  const proxy = new Proxy(ctx, {
+    get(target, key) {
+      if (key === "waitUntil") {
+        return (p: Promise<unknown>) => {
+          pending.push(Promise.resolve(p));
+          target.waitUntil(Promise.resolve(p).catch(() => {}));
+        };
+      }
+      const v = Reflect.get(target, key);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { ctx: proxy, settled: async () => Promise.all(pending) };
 }
 
 function noHandler(): Error {

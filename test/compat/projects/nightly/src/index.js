@@ -14,7 +14,7 @@ export class Journal extends DurableObject {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(_request, env) {
     return Response.json(await env.JOURNAL.getByName("journal").runs());
   },
   async scheduled(controller, env, ctx) {

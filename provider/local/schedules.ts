@@ -66,12 +66,20 @@ export async function runDueSchedules(
 export function startCronTimer(account: Account, log: (line: string) => void): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let lastMinute = 0;
   const arm = () => {
     if (stopped) return;
-    const next = (Math.floor(Date.now() / 60_000) + 1) * 60_000;
-    timer = setTimeout(() => {
-      void runDueSchedules(account, next, log).finally(arm);
-    }, next - Date.now());
+    // Never the same minute twice, even for a timer that fires a hair early.
+    lastMinute = Math.max(Math.floor(Date.now() / 60_000) + 1, lastMinute + 1);
+    const next = lastMinute * 60_000;
+    timer = setTimeout(
+      () => {
+        // The next minute is armed first: a tick that runs long does not make the next one late.
+        arm();
+        void runDueSchedules(account, next, log);
+      },
+      Math.max(0, next - Date.now()),
+    );
     timer.unref();
   };
   arm();

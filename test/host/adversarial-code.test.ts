@@ -182,9 +182,10 @@ describe("imports outside the app's own modules", () => {
       `import * as w from "./__dw_main.js";
       export default { fetch() { return Response.json({ keys: Object.keys(w), defaultKeys: Object.keys(w.default ?? {}) }); } };`,
     );
-    // The wrapper's probe entrypoint (what the host loads before a deploy) holds nothing either.
+    // The wrapper's probe entrypoint (what the host loads before a deploy) and its scheduled entrypoint
+    // (which runs the app's own scheduled handler) hold nothing either.
     expect(await getJson(host, "/apps/esc-wrapper/")).toEqual({
-      keys: ["__dw_probe", "default"],
+      keys: ["__dw_probe", "__dw_scheduled", "default"],
       defaultKeys: ["fetch"],
     });
   });

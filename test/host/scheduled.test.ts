@@ -134,4 +134,22 @@ describe("cron triggers", () => {
     expect(seen?.otherApp).toBe("blocked");
     expect((seen as { otherObject?: string }).otherObject).toBe("OBJECTS,PROBE");
   });
+
+  it("handlers that never finish hold the tick no longer than its wait: a later app's run still happens", {
+    timeout: 120_000,
+  }, async () => {
+    const SLEEPER = jsApp(`export default {
+  fetch() { return new Response("zzz"); },
+  async scheduled() { await scheduler.wait(600_000); },
+};`);
+    for (let i = 1; i <= 4; i++) await host.control.rollOut(`sleeper-${i}`, SLEEPER, { crons: ["45 * * * *"] });
+    await host.control.rollOut("sleepy-recorder", RECORDER, { crons: ["45 * * * *"] });
+    const at = Date.UTC(2026, 11, 4, 7, 45);
+    await tick(at);
+    expect(await runsOf("sleepy-recorder")).toEqual([{ cron: "45 * * * *", scheduledTime: at, noRetry: "function" }]);
+    const { errors } = await host.control.errors("sleeper-1");
+    expect(errors[0]?.message).toMatch(
+      /scheduled run of '45 \* \* \* \*' was still running after 30 s; the tick went on without it/,
+    );
+  });
 });

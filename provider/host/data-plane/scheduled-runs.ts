@@ -23,6 +23,13 @@ import { loadAppWorker } from "./worker-code.js";
  */
 export const SCHEDULED_CONCURRENCY = 4;
 
+/**
+ * How long a tick waits for one run before it goes on without it (the run
+ * is recorded as failed): an app whose handler never finishes holds one of
+ * the tick's slots no longer than this, so it cannot starve other apps' runs.
+ */
+export const SCHEDULED_RUN_WAIT_MS = 30_000;
+
 export type RunOutcome = "ran" | "failed" | "rate_limited" | "not_deployed";
 
 export interface ScheduledRun {
@@ -90,8 +97,13 @@ export async function runScheduled(
     const entry = loadAppWorker(env, ctx.exports, resolved).getEntrypoint(SCHEDULED_ENTRYPOINT) as unknown as {
       run(cron: string, time: number): Promise<void>;
     };
-    await entry.run(cron, scheduledTime);
-    return { ...run, outcome: "ran" };
+    const finished = await Promise.race([
+      entry.run(cron, scheduledTime).then(() => true),
+      scheduler.wait(SCHEDULED_RUN_WAIT_MS).then(() => false),
+    ]);
+    if (finished) return { ...run, outcome: "ran" };
+    const message = `scheduled run of '${cron}' was still running after ${SCHEDULED_RUN_WAIT_MS / 1000} s; the tick went on without it`;
+    return failed(env, run, message, resolved.logs);
   } catch (e) {
     return failed(env, run, `scheduled run of '${cron}' failed: ${describe(e)}`, resolved.logs);
   }

@@ -13,6 +13,13 @@ import type { BuildOptions, BuildResult, Message } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import {
+  type ExtraModule,
+  type ModuleOptions,
+  baseDirOf,
+  findAdditionalModules,
+  moduleRulesPlugin,
+} from "./module-rules.js";
 
 /** Entry files tried, in order, when `source` is a folder. */
 export const ENTRY_CANDIDATES = [
@@ -39,8 +46,8 @@ export class BundleError extends Error {
 }
 
 export interface Bundle {
-  /** Module name to its ES module text. */
-  modules: Record<string, { type: "js"; content: string }>;
+  /** Module name to its content: the ES module text, and the modules of Data, CompiledWasm (base64) and found Text files. */
+  modules: Record<string, { type: "js" | ExtraModule["type"]; content: string }>;
   mainModule: string;
   /** The app folder (absolute) and the entry relative to it. */
   root: string;
@@ -97,14 +104,25 @@ export const BUILD_OPTIONS = {
   outfile: BUNDLE_MODULE,
 } satisfies BuildOptions;
 
-/** Bundles `source` into one ES module. Syntax and import errors name file:line:column. */
-export async function bundleApp(source: string): Promise<Bundle> {
+/**
+ * Bundles `source` into one ES module, plus a module per Data and
+ * CompiledWasm file it imports (module-rules.ts). Syntax and import errors
+ * name file:line:column.
+ */
+export async function bundleApp(source: string, options: ModuleOptions = {}): Promise<Bundle> {
   const { root, entry } = resolveEntry(source);
+  const baseDir = baseDirOf(root, entry, options);
+  const extra = options.findAdditionalModules ? findAdditionalModules(root, baseDir, options) : new Map();
   let result: BuildResult<typeof BUILD_OPTIONS>;
   try {
     // Loaded on first use: a preview whose bundles are all cached never needs it.
     const { build } = await import("esbuild");
-    result = await build({ ...BUILD_OPTIONS, absWorkingDir: root, entryPoints: [entry] });
+    result = await build({
+      ...BUILD_OPTIONS,
+      absWorkingDir: root,
+      entryPoints: [entry],
+      plugins: [moduleRulesPlugin(root, baseDir, options, extra)],
+    });
   } catch (e) {
     const errors = (e as { errors?: Message[] }).errors ?? [];
     const locations = errors.map((m) => location(m, root));
@@ -114,15 +132,27 @@ export async function bundleApp(source: string): Promise<Bundle> {
   if (!out) throw new BundleError(`cannot bundle '${source}': esbuild produced no JavaScript`);
   const meta = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".js"))?.[1];
   const nodeImports = new Set((meta?.imports ?? []).filter((i) => i.path.startsWith("node:")).map((i) => i.path));
+  const modules: Bundle["modules"] = { [BUNDLE_MODULE]: { type: "js", content: out.text } };
+  for (const [name, m] of [...extra].sort(([a], [b]) => a.localeCompare(b))) {
+    if (name === BUNDLE_MODULE)
+      throw new BundleError(`cannot bundle '${source}': ${m.file} would be named ${name}, the bundle's own module`);
+    modules[name] = { type: m.type, content: m.content };
+  }
+  const files = new Set([...Object.keys(result.metafile.inputs), ...[...extra.values()].map((m) => m.file)]);
   return {
-    modules: { [BUNDLE_MODULE]: { type: "js", content: out.text } },
+    modules,
     mainModule: BUNDLE_MODULE,
     root,
     entry,
-    inputs: Object.keys(result.metafile.inputs).sort(),
+    inputs: [...files].sort(),
     exports: [...(meta?.exports ?? [])].sort(),
     nodeImports: [...nodeImports].sort(),
   };
+}
+
+/** A module's bytes: its text, or its base64 content decoded (data, wasm). */
+export function moduleBytes(m: { type: string; content: string }): Buffer {
+  return m.type === "data" || m.type === "wasm" ? Buffer.from(m.content, "base64") : Buffer.from(m.content, "utf8");
 }
 
 /** A content-addressed store of module contents: `<dir>/<sha256>`. */

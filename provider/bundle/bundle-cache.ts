@@ -14,7 +14,16 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
-import { BUILD_OPTIONS, BUNDLE_MODULE, bundleApp, resolveEntry, type Bundle, type ModuleCache } from "./bundle-app.js";
+import {
+  BUILD_OPTIONS,
+  BUNDLE_MODULE,
+  bundleApp,
+  moduleBytes,
+  resolveEntry,
+  type Bundle,
+  type ModuleCache,
+} from "./bundle-app.js";
+import type { ModuleOptions } from "./module-rules.js";
 
 const CONFIG_FILES = ["tsconfig.json", "jsconfig.json", "package.json"];
 /** Files changed this close to a build are not trusted to be what it read (coarse file system clocks). */
@@ -31,12 +40,14 @@ interface BundleRecord {
   exports: string[];
   nodeImports: string[];
   sha256: string;
+  /** The bundle's other modules (Data, CompiledWasm): name to type and content hash. */
+  extra?: Record<string, { type: Bundle["modules"][string]["type"]; sha256: string }>;
 }
 
 /** esbuild's version from its package.json: importing esbuild costs every program ~20 ms, and a cached bundle needs no esbuild. */
 const esbuildVersion = (createRequire(import.meta.url)("esbuild/package.json") as { version: string }).version;
 const RECIPE = createHash("sha256")
-  .update(JSON.stringify([esbuildVersion, BUILD_OPTIONS]))
+  .update(JSON.stringify([esbuildVersion, BUILD_OPTIONS, "module-rules-1"]))
   .digest("hex");
 
 function stamp(path: string): [number, number] | null {
@@ -82,9 +93,13 @@ const unchanged = (stamps: Stamps) =>
  * it was made of changed (see above). The module's content is in `cache`
  * either way.
  */
-export async function bundleAppCached(source: string, cache: ModuleCache): Promise<Bundle> {
+export async function bundleAppCached(
+  source: string,
+  cache: ModuleCache,
+  options: ModuleOptions = {},
+): Promise<Bundle> {
   const { root, entry } = resolveEntry(source);
-  const recordPath = join(cache.dir, "bundles", `${createHash("sha256").update(join(root, entry)).digest("hex")}.json`);
+  const recordPath = recordPathOf(cache, join(root, entry), options);
   const known = seen.get(recordPath);
   if (known && unchanged(known.stamps)) return known.bundle;
   let record: BundleRecord | undefined;
@@ -96,9 +111,10 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
   // A record from before exports were kept is not reused.
   if (record?.recipe === RECIPE && Array.isArray(record.exports) && unchanged(record.stamps)) {
     const content = cache.get(record.sha256);
-    if (content) {
+    const extra = extraModules(record, cache);
+    if (content && extra) {
       const bundle: Bundle = {
-        modules: { [BUNDLE_MODULE]: { type: "js", content: content.toString("utf8") } },
+        modules: { [BUNDLE_MODULE]: { type: "js", content: content.toString("utf8") }, ...extra },
         mainModule: BUNDLE_MODULE,
         root,
         entry,
@@ -111,26 +127,56 @@ export async function bundleAppCached(source: string, cache: ModuleCache): Promi
     }
   }
   const started = Date.now();
-  const bundle = await bundleApp(source);
+  const bundle = await bundleApp(source, options);
   const stamps = stampsOf(root, bundle.inputs);
   const sha256 = cache.put(bundle.modules[BUNDLE_MODULE]!.content);
+  const extra: NonNullable<BundleRecord["extra"]> = {};
+  for (const [name, m] of Object.entries(bundle.modules)) {
+    if (name === BUNDLE_MODULE) continue;
+    extra[name] = { type: m.type, sha256: cache.put(moduleBytes(m)) };
+  }
   // A file changed during the build (or just before it, within the clock's
   // grain) may be newer than what esbuild read: keep no record, bundle again next time.
-  if (Object.values(stamps).some((s) => s !== null && s[1] >= started - RACY_MS)) return bundle;
-  mkdirSync(dirname(recordPath), { recursive: true });
-  const tmp = `${recordPath}.${process.pid}.tmp`;
-  writeFileSync(
-    tmp,
-    JSON.stringify({
-      recipe: RECIPE,
-      stamps,
-      inputs: bundle.inputs,
-      exports: bundle.exports,
-      nodeImports: bundle.nodeImports,
-      sha256,
-    } satisfies BundleRecord),
-  );
-  renameSync(tmp, recordPath);
+  // Modules found under base_dir may be added anywhere below it: no record either.
+  if (options.findAdditionalModules || Object.values(stamps).some((s) => s !== null && s[1] >= started - RACY_MS))
+    return bundle;
+  writeRecord(recordPath, {
+    recipe: RECIPE,
+    stamps,
+    inputs: bundle.inputs,
+    exports: bundle.exports,
+    nodeImports: bundle.nodeImports,
+    sha256,
+    extra,
+  });
   seen.set(recordPath, { stamps, bundle });
   return bundle;
+}
+
+/** A record's other modules from the cache, or null when one is missing. */
+function extraModules(record: BundleRecord, cache: ModuleCache): Bundle["modules"] | null {
+  const out: Bundle["modules"] = {};
+  for (const [name, m] of Object.entries(record.extra ?? {})) {
+    const bytes = cache.get(m.sha256);
+    if (!bytes) return null;
+    out[name] = { type: m.type, content: m.type === "text" ? bytes.toString("utf8") : bytes.toString("base64") };
+  }
+  return out;
+}
+
+/** Writes a record atomically (write, then rename). */
+function writeRecord(recordPath: string, record: BundleRecord): void {
+  mkdirSync(dirname(recordPath), { recursive: true });
+  const tmp = `${recordPath}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(record));
+  renameSync(tmp, recordPath);
+}
+
+/** Where the record of an entry bundled with these options is kept. */
+function recordPathOf(cache: ModuleCache, entry: string, options: ModuleOptions): string {
+  const key = createHash("sha256")
+    .update(entry)
+    .update(Object.keys(options).length ? JSON.stringify(options) : "")
+    .digest("hex");
+  return join(cache.dir, "bundles", `${key}.json`);
 }

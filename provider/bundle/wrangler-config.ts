@@ -7,7 +7,7 @@
  * itself (routes, account, observability, …) is ignored, and said so.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
@@ -15,17 +15,20 @@ import {
   ClassName,
   CompatibilityDate,
   CompatibilityFlags,
+  Crons,
   EnvVarName,
   HtmlHandling,
   NotFoundHandling,
+  QuotaInput,
   RunWorkerFirst,
   formatIssues,
 } from "../shared/schema/index.js";
+import { ModuleRule, type ModuleOptions } from "./module-rules.js";
 
 /** Wrangler's file names, in the order it looks for them. */
 export const WRANGLER_FILES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
 
-const OFFERED = "this platform gives apps Durable Objects, vars, secrets and static assets";
+const OFFERED = "this platform gives apps Durable Objects, vars, secrets, static assets and crons";
 
 /** Fields for bindings or features the platform does not offer, with what they are. */
 const REFUSED: Record<string, string> = {
@@ -51,10 +54,6 @@ const REFUSED: Record<string, string> = {
   worker_loaders: "Worker Loaders",
   containers: "Containers",
   unsafe: "unsafe bindings",
-  triggers: "cron triggers (not offered yet)",
-  rules: "custom module rules (the default ones apply)",
-  find_additional_modules: "additional modules (everything is bundled)",
-  base_dir: "a base directory for modules (everything is bundled)",
   site: "Workers Sites",
   env: "per-environment overrides",
 };
@@ -101,7 +100,11 @@ const WranglerConfig = z
     durable_objects: z.strictObject({ bindings: z.array(Binding) }).optional(),
     migrations: z.array(Migration).optional(),
     vars: z.record(EnvVarName, z.string({ error: "must be a string: app vars are text" })).optional(),
-    limits: z.strictObject({ cpu_ms: z.number().int().positive().optional() }).optional(),
+    limits: z.strictObject({ cpu_ms: QuotaInput.shape.cpuMs }).optional(),
+    triggers: z.strictObject({ crons: Crons }).optional(),
+    rules: z.array(ModuleRule).optional(),
+    find_additional_modules: z.boolean().optional(),
+    base_dir: z.string().min(1).optional(),
     assets: z
       .strictObject({
         directory: z.string({ error: "must be the folder of files to serve, relative to this file" }).min(1),
@@ -136,6 +139,10 @@ export interface WranglerArgs {
   env?: Record<string, string>;
   cpuMs?: number;
   assets?: WranglerAssets;
+  /** `triggers.crons`. */
+  crons?: string[];
+  /** `rules`, `find_additional_modules` and `base_dir` (absolute), for the bundler. */
+  moduleOptions?: ModuleOptions;
   /** Fields read and ignored (the platform decides them). */
   ignored: string[];
 }
@@ -167,12 +174,36 @@ export function readWranglerConfig(source: string): WranglerArgs | null {
     for (const i of formatIssues(parsed.error)) problems.push(`${i.path}: ${i.message}`);
   }
   if (problems.length || !parsed.success) return fail(problems.join("; "));
-  return toArgs(
+  const args = toArgs(
     file,
     parsed.data,
     Object.keys(raw).filter((f) => IGNORED.has(f)),
     fail,
   );
+  const moduleOptions = moduleOptionsOf(source, parsed.data, fail);
+  return moduleOptions ? { ...args, moduleOptions } : args;
+}
+
+/** `rules`, `find_additional_modules` and `base_dir` as the bundler takes them; base_dir must be a folder of the app. */
+function moduleOptionsOf(
+  source: string,
+  c: z.infer<typeof WranglerConfig>,
+  fail: (what: string) => never,
+): ModuleOptions | undefined {
+  if (c.rules === undefined && c.find_additional_modules === undefined && c.base_dir === undefined) return undefined;
+  let baseDir: string | undefined;
+  if (c.base_dir !== undefined) {
+    baseDir = resolve(source, c.base_dir);
+    const rel = relative(resolve(source), baseDir);
+    if (rel.startsWith("..") || isAbsolute(rel))
+      fail(`base_dir: '${c.base_dir}' must be a folder inside the app folder`);
+    if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) fail(`base_dir: '${c.base_dir}' is not a folder`);
+  }
+  return {
+    ...(c.rules !== undefined && { rules: c.rules }),
+    ...(c.find_additional_modules !== undefined && { findAdditionalModules: c.find_additional_modules }),
+    ...(baseDir !== undefined && { baseDir }),
+  };
 }
 
 function parseFile(file: string, text: string, fail: (what: string) => never): unknown {
@@ -233,6 +264,7 @@ function toArgs(
     ...(c.vars !== undefined && { env: c.vars }),
     ...(c.limits?.cpu_ms !== undefined && { cpuMs: c.limits.cpu_ms }),
     ...(c.assets !== undefined && { assets: assetsArgs(c.assets) }),
+    ...(c.triggers !== undefined && { crons: c.triggers.crons }),
     ignored,
   };
 }

@@ -26,6 +26,7 @@ import {
   runRollout,
   runVersions,
 } from "./versions-command.js";
+import { TRIGGER_USAGE, runTrigger } from "./trigger-command.js";
 
 export interface Command {
   /** One line for `dynamic-workers --help`. */
@@ -80,6 +81,11 @@ export const COMMANDS: Record<string, Command> = {
     summary: "deploy, delete or list a pull request's preview slots: changed apps with their own data and URL",
     usage: PREVIEW_USAGE,
     run: runPreview,
+  },
+  trigger: {
+    summary: "run an app's scheduled handler now, as its cron trigger would",
+    usage: TRIGGER_USAGE,
+    run: runTrigger,
   },
   "preview-comment": {
     summary: "turn 'pulumi preview --json' into a pull-request comment (Markdown) with source diffs",

@@ -13,6 +13,12 @@ import { fileURLToPath } from "node:url";
 export const HOST_COMPATIBILITY_DATE = "2026-07-01";
 export const HOST_COMPATIBILITY_FLAGS: string[] = [];
 
+/**
+ * The host's cron triggers: one, every minute, whose tick runs the apps'
+ * own cron triggers that are due (host/data-plane/scheduled-runs.ts).
+ */
+export const HOST_SCHEDULES = [{ cron: "* * * * *" }] as const;
+
 /** Durable Object bindings of the host: binding name to exported class. */
 export const HOST_DURABLE_OBJECTS = {
   CATALOG: "Catalog",

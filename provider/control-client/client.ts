@@ -10,6 +10,7 @@ import type { ControlErrorBody, ControlErrorCode } from "../shared/control/error
 import type {
   AppAnswer,
   AppErrors,
+  ScheduledRunAnswer,
   AppInfo,
   AppList,
   LogsAnswer,
@@ -347,6 +348,11 @@ export class ControlClient {
   /** Removes every slot of `preview` with its objects' databases. */
   deletePreview(preview: string): Promise<PreviewDeleted> {
     return this.call("deletePreview", { params: { preview } });
+  }
+
+  /** Runs the app's scheduled handler now (`cron` omitted: its first cron trigger). */
+  runScheduled(app: string, body: { cron?: string; scheduledTime?: number } = {}): Promise<ScheduledRunAnswer> {
+    return this.call("runScheduled", { params: { app }, body });
   }
 
   /**

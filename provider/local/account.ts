@@ -14,6 +14,7 @@ import {
   type StateStore,
   type LocalState,
   type StoredNamespace,
+  type StoredSchedule,
   type StoredScript,
 } from "./state.js";
 import type { ParsedUpload } from "./upload.js";
@@ -110,6 +111,7 @@ export class Account {
         modules,
         ...(plan.migrationTag !== undefined ? { migrationTag: plan.migrationTag } : {}),
         subdomain: prev?.subdomain ?? { enabled: false, previewsEnabled: false },
+        ...(prev?.schedules ? { schedules: prev.schedules } : {}),
       };
       const next: LocalState = {
         ...this.state,
@@ -164,6 +166,15 @@ export class Account {
   setSubdomain(name: string, enabled: boolean, previewsEnabled: boolean): Promise<StoredScript> {
     return this.exclusive(async () => {
       const script = { ...this.script(name), subdomain: { enabled, previewsEnabled } };
+      this.commit({ ...this.state, scripts: { ...this.state.scripts, [name]: script } });
+      return script;
+    });
+  }
+
+  /** Replaces the script's cron triggers (checked by the caller, local/schedules.ts). */
+  setSchedules(name: string, schedules: StoredSchedule[]): Promise<StoredScript> {
+    return this.exclusive(async () => {
+      const script = { ...this.script(name), schedules };
       this.commit({ ...this.state, scripts: { ...this.state.scripts, [name]: script } });
       return script;
     });

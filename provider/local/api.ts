@@ -15,6 +15,7 @@ import {
   subdomainOf,
 } from "./responses.js";
 import { readUpload } from "./upload.js";
+import { getSchedules, putSchedules } from "./schedules.js";
 
 export const API_PREFIX = "/client/v4";
 
@@ -62,6 +63,10 @@ function apiRoutes(account: Account): Route[] {
     route("POST", `${SCRIPT}/subdomain`, async (req, p) => setSubdomain(account, p.script_name!, await jsonBody(req))),
     route("DELETE", `${SCRIPT}/subdomain`, async (_req, p) =>
       envelope(subdomainOf(await account.setSubdomain(p.script_name!, false, false))),
+    ),
+    route("GET", `${SCRIPT}/schedules`, async (_req, p) => getSchedules(account, p.script_name!)),
+    route("PUT", `${SCRIPT}/schedules`, async (req, p) =>
+      putSchedules(account, p.script_name!, await req.json().catch(() => null)),
     ),
     route("GET", "/accounts/:account_id/workers/subdomain", async () =>
       envelope({ subdomain: account.snapshot().accountSubdomain }),

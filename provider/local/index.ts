@@ -15,6 +15,7 @@ import { acquireLock, type StateLock } from "./lock.js";
 import { Runtime } from "./runtime.js";
 import { createServer } from "./server.js";
 import { StateStore } from "./state.js";
+import { runDueSchedules, startCronTimer } from "./schedules.js";
 
 export interface LocalTargetOptions {
   /** The port to listen on; 0 picks a free one. @default 8787 */
@@ -56,6 +57,8 @@ export interface LocalTarget {
   recycle(): Promise<void>;
   /** workerd restarts made for its RSS (or by recycle()). */
   recycles(): number;
+  /** Runs the scripts' cron triggers due at `time` now, as the minute timer does at each minute's start. */
+  runSchedules(time: number): Promise<{ script: string; cron: string }[]>;
   /** Stops serving, stops workerd and releases the state folder. */
   close(): Promise<void>;
 }
@@ -88,7 +91,8 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
     const startupMs = Math.round(performance.now() - started);
     // After the caller has printed it is ready, so the first upload does not wait for the load.
     setTimeout(() => runtime.preload(), 50).unref();
-    const close = closer(server, account, runtime, lock);
+    const crons = startCronTimer(account, log);
+    const close = closer(server, account, runtime, lock, crons);
     return {
       url,
       apiBaseUrl: `${url}${API_PREFIX}`,
@@ -98,6 +102,7 @@ export async function startLocalTarget(opts: LocalTargetOptions): Promise<LocalT
       startupMs,
       recycle: () => runtime.recycle(),
       recycles: () => runtime.recycles,
+      runSchedules: (time) => runDueSchedules(account, time, log),
       close,
     };
   } catch (e) {
@@ -140,10 +145,17 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 }
 
 /** close(), once: stop serving, let an upload under way finish (and commit), stop workerd, release the folder. */
-function closer(server: http.Server, account: Account, runtime: Runtime, lock: StateLock): () => Promise<void> {
+function closer(
+  server: http.Server,
+  account: Account,
+  runtime: Runtime,
+  lock: StateLock,
+  crons: { stop(): void },
+): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () =>
     (closing ??= (async () => {
+      crons.stop();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
       await account.drain();

@@ -260,6 +260,15 @@ export class Runtime {
     this.options.log(`[workerd] ${line}`);
   }
 
+  /** Calls a script's scheduled handler as a cron trigger does; false when the script does not run now. */
+  async scheduled(script: string, cron: string, scheduledTime: number): Promise<boolean> {
+    await this.idle();
+    if (!this.mf || this.entry === null) return false;
+    const worker = await this.mf.getWorker(script);
+    await worker.scheduled({ cron, scheduledTime: new Date(scheduledTime) });
+    return true;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.monitor);
     this.monitor = undefined;

@@ -39,6 +39,14 @@ export interface StoredScript {
   /** The tag of the last applied Durable Object migration. */
   migrationTag?: string;
   subdomain: { enabled: boolean; previewsEnabled: boolean };
+  /** Cron triggers (PUT …/schedules); kept across uploads, as Cloudflare keeps them. */
+  schedules?: StoredSchedule[];
+}
+
+export interface StoredSchedule {
+  cron: string;
+  createdOn: string;
+  modifiedOn: string;
 }
 
 export interface StoredNamespace {

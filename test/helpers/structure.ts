@@ -148,19 +148,20 @@ export interface Boundary {
 }
 
 export const sharedBoundary: Boundary = {
-  rule: "provider/shared/ imports only provider/shared/ and zod",
+  rule: "provider/shared/ imports only provider/shared/, zod and croner",
   applies: inShared,
-  allows: (t) => ("file" in t ? inShared(t.file) : t.package === "zod"),
+  allows: (t) => ("file" in t ? inShared(t.file) : t.package === "zod" || t.package === "croner"),
 };
 
 // "app-isolate:runtime" is the build's own virtual module: app-isolate/runtime.ts as text (scripts/build-host.mjs).
 export const hostBoundary: Boundary = {
-  rule: "provider/host/ imports only provider/host/, provider/shared/, zod, @noble/hashes, cloudflare:* and app-isolate:runtime",
+  rule: "provider/host/ imports only provider/host/, provider/shared/, zod, croner, @noble/hashes, cloudflare:* and app-isolate:runtime",
   applies: inHost,
   allows: (t) =>
     "file" in t
       ? inHost(t.file) || inShared(t.file)
       : t.package === "zod" ||
+        t.package === "croner" ||
         t.package === "@noble/hashes" ||
         t.package.startsWith("cloudflare:") ||
         t.package === "app-isolate:runtime",

@@ -182,10 +182,10 @@ describe("imports outside the app's own modules", () => {
       `import * as w from "./__dw_main.js";
       export default { fetch() { return Response.json({ keys: Object.keys(w), defaultKeys: Object.keys(w.default ?? {}) }); } };`,
     );
-    // The wrapper's probe entrypoint (what the host loads before a deploy) and its seed entrypoint (which calls the
-    // app's own seed(env) in a preview slot) hold nothing either.
+    // The wrapper's probe entrypoint (what the host loads before a deploy), its scheduled entrypoint (which runs
+    // the app's own scheduled handler) and its seed entrypoint (the app's seed(env) in a preview slot) hold nothing.
     expect(await getJson(host, "/apps/esc-wrapper/")).toEqual({
-      keys: ["__dw_probe", "__dw_seed", "default"],
+      keys: ["__dw_probe", "__dw_scheduled", "__dw_seed", "default"],
       defaultKeys: ["fetch"],
     });
   });

@@ -331,7 +331,7 @@ describe("apps", () => {
     await host.control.putApp("info", { quota: { maxObjects: 7 }, outbound: "none" });
     const app = (await host.control.getApp("info"))!;
     expect(app).toMatchObject({ name: "info", currentVersion: null });
-    expect(app.settings).toEqual({ quota: { maxObjects: 7 }, outbound: "none", logs: false });
+    expect(app.settings).toEqual({ quota: { maxObjects: 7 }, outbound: "none", logs: false, crons: [] });
     expect(app.quota).toMatchObject({ maxObjects: 7, requestsPerMinute: 6000 });
     expect(Date.parse(app.createdAt)).toBeGreaterThan(0);
     expect(await host.control.getApp("never-made")).toBeNull();

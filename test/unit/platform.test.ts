@@ -278,7 +278,7 @@ describe("App", () => {
     expect(m.inputs.settings).toEqual({ quota: { cpuMs: 50 } });
     writeFileSync(join(dir, "wrangler.jsonc"), `{ "main": "src/worker.js", "kv_namespaces": [{ "binding": "KV" }] }`);
     expect(() => new App("wr2", { platform: p, source: dir })).toThrow(
-      /^App 'wr2': .*\/wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars, secrets and static assets$/,
+      /^App 'wr2': .*\/wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars, secrets, static assets and crons$/,
     );
   });
 

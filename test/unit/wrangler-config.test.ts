@@ -81,7 +81,7 @@ describe("readWranglerConfig", () => {
         queues: {},
         services: [],
         ai: { binding: "AI" },
-        triggers: { crons: ["* * * * *"] },
+        vectorize: [{ binding: "V", index_name: "x" }],
       }),
     });
     let message = "";
@@ -90,11 +90,11 @@ describe("readWranglerConfig", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    for (const field of ["kv_namespaces", "d1_databases", "r2_buckets", "queues", "services", "ai", "triggers"]) {
+    for (const field of ["kv_namespaces", "d1_databases", "r2_buckets", "queues", "services", "ai", "vectorize"]) {
       expect(message).toContain(`${field}: `);
     }
     expect(message).toMatch(
-      /^wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars, secrets and static assets/,
+      /^wrangler\.jsonc: kv_namespaces: KV namespaces are not offered; this platform gives apps Durable Objects, vars, secrets, static assets and crons/,
     );
   });
 

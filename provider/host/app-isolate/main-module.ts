@@ -8,7 +8,7 @@
  * so a class named like a global works). This file runs in the host.
  */
 import APP_RUNTIME from "app-isolate:runtime";
-import { PROBE_ENTRYPOINT, SEED_ENTRYPOINT, WRAPPER_MODULE } from "./names.js";
+import { PROBE_ENTRYPOINT, SCHEDULED_ENTRYPOINT, SEED_ENTRYPOINT, WRAPPER_MODULE } from "./names.js";
 import type { AppValues } from "./runtime.js";
 
 /** The host's module to add to an app's modules. */
@@ -37,6 +37,7 @@ export function mainModuleSource(mainModule: string, values: AppValues): string 
   lines.push(`export class ${PROBE_ENTRYPOINT} extends __dw_WorkerEntrypoint { ok() { return true; } }`);
   lines.push(
     `export class ${SEED_ENTRYPOINT} extends __dw_WorkerEntrypoint { async run() { if (!__dw_wrapped.seed) return false; await __dw_wrapped.seed(this.env); return true; } }`,
+    `export class ${SCHEDULED_ENTRYPOINT} extends __dw_WorkerEntrypoint { run(cron, time) { return __dw_runtime.runScheduled(__dw_wrapped.main, cron, time, this.env, this.ctx); } }`,
   );
   lines.push(`export default __dw_wrapped.main;`);
   return lines.join("\n");

@@ -30,6 +30,8 @@ export const PROBE_ENTRYPOINT = "__dw_probe";
 
 /** The wrapper's entrypoint that runs the app's `seed(env)` export in a preview slot (data-plane/seed-hook.ts). */
 export const SEED_ENTRYPOINT = "__dw_seed";
+/** The wrapper's entrypoint the host's cron tick calls: `run(cron, scheduledTime)` runs the app's scheduled handler. */
+export const SCHEDULED_ENTRYPOINT = "__dw_scheduled";
 
 /** The method AppObject calls on the facet when the object's alarm fires: runs the class's alarm(). */
 export const ALARM_METHOD = "__dw_alarm";

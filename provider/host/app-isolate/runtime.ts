@@ -25,6 +25,10 @@ import { envWrapper } from "./objects-env.js";
 import { guardStorage, type StorageGuard } from "./storage-guard.js";
 import { ObjectId } from "./namespaces.js";
 import { type AlarmApi, hostAlarms } from "./alarms.js";
+import { runScheduled as scheduled } from "./scheduled.js";
+
+/** Runs the app's scheduled handler (the wrapper's scheduled entrypoint calls this). */
+export const runScheduled = scheduled;
 
 /** The per-app values the generated main module passes. */
 export interface AppValues {

@@ -18,6 +18,7 @@ import { errorResponse, readBytes } from "../http.js";
 import { MODULE_CHUNK_BYTES } from "../../shared/control/requests.js";
 import { forgetApp } from "../data-plane/version-cache.js";
 import { assetContents } from "./asset-upload.js";
+import { fireScheduled } from "./fire-scheduled.js";
 
 export const CONTROL_PREFIX = "/_control/";
 
@@ -38,6 +39,7 @@ const handlers: ControlHandlers = {
     }
     unwrap(await catalogStub(env).register(app, config.limits.maxApps));
     const r = unwrap(await appControlStub(env, app).putApp(app, settings));
+    await catalogStub(env).setCrons(app, settings.crons);
     forgetApp(app);
     return createdOr200({ app: r.app }, r.created);
   },
@@ -134,6 +136,10 @@ const handlers: ControlHandlers = {
   logs: async ({ env, params: { app } }) => ({ logs: unwrap(await appControlStub(env, app).logs()) }),
 
   ...previewHandlers,
+
+  runScheduled: async ({ env, ctx, params: { app }, body }) => ({
+    run: await fireScheduled(env, ctx, app, body),
+  }),
 };
 
 /** Each source file's sha256, and the bytes of those sent with content. */
@@ -152,7 +158,7 @@ async function sourceDigests(files: RouteBody<"putSources">["files"]) {
   return { shas, contents };
 }
 
-export async function handleControl(request: Request, env: Env): Promise<Response> {
+export async function handleControl(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   try {
     if (!env.CONTROL_TOKEN) {
       throw new ControlError("control_disabled", "the control API is disabled: the host has no CONTROL_TOKEN");
@@ -161,7 +167,7 @@ export async function handleControl(request: Request, env: Env): Promise<Respons
     if (scope === null) {
       throw new ControlError("unauthorized", "a valid 'Authorization: Bearer <control token>' header is required");
     }
-    return await dispatch(request, env, handlers, scope === "preview" ? previewRefusal : undefined);
+    return await dispatch(request, env, ctx, handlers, scope === "preview" ? previewRefusal : undefined);
   } catch (e) {
     if (e instanceof ControlError) {
       return errorResponse(e.toBody(), e.code === "unauthorized" ? { "www-authenticate": "Bearer" } : {});

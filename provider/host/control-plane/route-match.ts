@@ -25,6 +25,8 @@ import { json, readJson } from "../http.js";
 export interface Call<K extends RouteName> {
   request: Request;
   env: Env;
+  /** The request's context (a handler that runs app code needs its waitUntil and exports). */
+  ctx: ExecutionContext;
   url: URL;
   params: RouteParams<K>;
   query: RouteQuery<K>;
@@ -69,6 +71,7 @@ async function callOf(
   route: ControlRoute,
   request: Request,
   env: Env,
+  ctx: ExecutionContext,
   url: URL,
   raw: Record<string, string>,
 ): Promise<AnyCall> {
@@ -79,7 +82,7 @@ async function callOf(
   }
   const query = route.query ? parse(route.query, Object.fromEntries(url.searchParams), "query") : undefined;
   const body = route.body ? parse(route.body, await readJson(request)) : undefined;
-  return { request, env, url, params, query, body };
+  return { request, env, ctx, url, params, query, body };
 }
 
 /** Why a caller may not call a route with these (raw) path parameters, or null when it may. */
@@ -92,6 +95,7 @@ export type RouteGuard = (name: RouteName, params: Record<string, string>) => st
 export async function dispatch(
   request: Request,
   env: Env,
+  ctx: ExecutionContext,
   handlers: ControlHandlers,
   guard?: RouteGuard,
 ): Promise<Response> {
@@ -110,7 +114,7 @@ export async function dispatch(
     const refused = guard?.(name, raw);
     if (refused) throw new ControlError("forbidden", refused);
     const handler = handlers[name] as unknown as (c: AnyCall) => Promise<unknown>;
-    const out = await handler(await callOf(route, request, env, url, raw));
+    const out = await handler(await callOf(route, request, env, ctx, url, raw));
     return out instanceof Reply ? json(out.body, out.status) : json(out);
   }
   if (allowed.length) {

@@ -8,8 +8,13 @@ import { migrate } from "./sql.js";
 import type { PreviewSlot } from "../../shared/control/preview-responses.js";
 import type { PreviewQuotaConfig } from "../../shared/schema/index.js";
 import { PREVIEW_SLOT_STEPS, PreviewSlots, removeAppData } from "./preview-slots.js";
+import { type AppCrons, CRON_TABLE_STEP, allCrons, setCrons } from "./cron-table.js";
 
-const STEPS = [`CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`, ...PREVIEW_SLOT_STEPS];
+const STEPS = [
+  `CREATE TABLE _dw_apps (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL)`,
+  ...PREVIEW_SLOT_STEPS,
+  CRON_TABLE_STEP,
+];
 
 export interface CatalogEntry {
   name: string;
@@ -92,6 +97,17 @@ export class Catalog extends DurableObject<Env> {
 
   unregister(name: string): void {
     this.sql.exec("DELETE FROM _dw_apps WHERE name = ?", name);
+    setCrons(this.sql, name, []);
+  }
+
+  /** Replaces the app's cron triggers in the index the host's cron tick reads (cron-table.ts). */
+  setCrons(name: string, crons: string[]): void {
+    setCrons(this.sql, name, crons);
+  }
+
+  /** Every app with cron triggers. */
+  crons(): AppCrons[] {
+    return allCrons(this.sql);
   }
 
   count(): number {

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { BundleError, ModuleCache, bundleApp } from "../../bundle/bundle-app.js";
+import { BundleError, ModuleCache, bundleApp, moduleBytes } from "../../bundle/bundle-app.js";
 import { ControlApiError, ControlClient, prepareVersion } from "../../control-client/client.js";
 import { secretsDigest, type VersionManifest } from "../../shared/version-hash.js";
 import { readAppState, same, storedState, type AppCode, type AppState, type StoredAppState } from "./state.js";
@@ -68,7 +68,7 @@ export async function versionSpec(s: AppState): Promise<AppVersionSpecInput> {
       if (!rebundled) {
         const b = await bundleApp(join(resolve(code.source.root), code.source.entry));
         rebundled = {};
-        for (const [n, mod] of Object.entries(b.modules)) rebundled[cache.put(mod.content)] = n;
+        for (const [n, mod] of Object.entries(b.modules)) rebundled[cache.put(moduleBytes(mod))] = n;
       }
       bytes = cache.get(m.sha256);
     }
@@ -140,7 +140,7 @@ export async function uploadSources(c: ControlClient, s: AppState): Promise<bool
   }
   const bundled = Object.entries(found.bundle.modules).map(([n, m]) => [
     n,
-    createHash("sha256").update(m.content).digest("hex"),
+    createHash("sha256").update(moduleBytes(m)).digest("hex"),
   ]);
   const modules = s.code.modules;
   if (bundled.length !== Object.keys(modules).length || bundled.some(([n, sha]) => modules[n!]?.sha256 !== sha))

@@ -22,6 +22,7 @@ import { readableFailure, refuseBadInputs, refuseIfCannotStart, refusal } from "
 import { containsOutput, resolvedParts } from "./input-args.js";
 import { withPlatformParent } from "./resource-options.js";
 import { type WranglerArgs, WranglerConfigError, readWranglerConfig } from "../../bundle/wrangler-config.js";
+import type { ModuleOptions } from "../../bundle/module-rules.js";
 import { prepareVersion } from "../../control-client/client.js";
 import { moduleCache } from "./ops.js";
 import type { Platform } from "../platform/component.js";
@@ -126,7 +127,7 @@ function programProjectFolder(): string | null {
  * (bundle/wrangler-config.ts): each argument given overrides the file's
  * field; `env` adds to the file's `vars`, and `quota` to its `limits`.
  */
-function withWranglerConfig(name: string, args: AppArgs): AppArgs {
+function withWranglerConfig(name: string, args: AppArgs): AppArgs & { moduleOptions?: ModuleOptions } {
   if (args.source === undefined) return args;
   let w: WranglerArgs | null;
   try {
@@ -149,11 +150,17 @@ function withWranglerConfig(name: string, args: AppArgs): AppArgs {
     env: w.env || args.env ? { ...w.env, ...args.env } : undefined,
     quota: w.cpuMs !== undefined ? { cpuMs: w.cpuMs, ...args.quota } : args.quota,
     assets: mergeAssets(args.assets, w.assets, args.source, w.file),
+    crons: args.crons ?? w.crons,
+    ...(w.moduleOptions && { moduleOptions: w.moduleOptions }),
   };
 }
 
 /** Bundles (or takes inline modules), caches the contents, and returns only hashes. */
-async function prepareCode(name: string, args: AppArgs, assets: VersionAssets | null): Promise<PreparedCode> {
+async function prepareCode(
+  name: string,
+  args: AppArgs & { moduleOptions?: ModuleOptions },
+  assets: VersionAssets | null,
+): Promise<PreparedCode> {
   const project = programProjectFolder();
   const cache = moduleCache(project);
   let bundle: Pick<Bundle, "modules" | "mainModule"> & { root?: string; entry?: string };
@@ -164,7 +171,7 @@ async function prepareCode(name: string, args: AppArgs, assets: VersionAssets | 
   };
   let facts: Pick<Bundle, "exports" | "nodeImports"> | null;
   if (args.source !== undefined) {
-    bundle = facts = await bundleAppCached(args.source, cache);
+    bundle = facts = await bundleAppCached(args.source, cache, args.moduleOptions);
   } else {
     bundle = { modules: args.modules ?? {}, mainModule: args.mainModule ?? "index.js" } as never;
     facts = await inlineModuleFacts(bundle.modules, bundle.mainModule);

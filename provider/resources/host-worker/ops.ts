@@ -6,7 +6,12 @@
  */
 import Cloudflare from "cloudflare";
 import { randomBytes } from "node:crypto";
-import { HOST_COMPATIBILITY_FLAGS, HOST_DURABLE_OBJECTS, hostBundle } from "../../cloudflare/host-script.js";
+import {
+  HOST_COMPATIBILITY_FLAGS,
+  HOST_DURABLE_OBJECTS,
+  HOST_SCHEDULES,
+  hostBundle,
+} from "../../cloudflare/host-script.js";
 import { HOST_MIGRATIONS, planHostMigrations, type TaggedMigration } from "../../cloudflare/host-migrations.js";
 import type { HostWorkerInputs } from "./inputs.js";
 import type { PlatformConfigInput } from "../../shared/schema/index.js";
@@ -162,6 +167,11 @@ export async function uploadHost(
     // The migration is in place: the same upload without it sets this upload's code and bindings.
     await send(undefined);
   }
+  // The one cron trigger whose tick runs the apps' crons; PUT replaces the script's schedules, so a retry is harmless.
+  await cf.workers.scripts.schedules.update(inputs.scriptName, {
+    account_id: inputs.accountId,
+    body: HOST_SCHEDULES.map((s) => ({ ...s })),
+  });
   const after = await deployedMigrationTag(cf, inputs.accountId, inputs.scriptName);
   return {
     ...inputs,

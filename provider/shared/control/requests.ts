@@ -4,6 +4,15 @@ import { LIMITS } from "../schema/limits.js";
 import { ASSET_LIMITS } from "../schema/assets.js";
 import { Sha256 } from "../schema/names.js";
 import { DataOnDelete } from "../schema/settings.js";
+import { CronExpression } from "../schema/crons.js";
+
+/** `POST /_control/v1/apps/:app/scheduled`: runs the app's scheduled handler now. */
+export const ScheduledRequest = z.strictObject({
+  /** The cron the controller names; omitted: the app's first cron trigger, or "" when it has none. */
+  cron: CronExpression.optional(),
+  /** The controller's scheduledTime (ms since the epoch); omitted: now. */
+  scheduledTime: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
+});
 
 /** `POST /_control/v1/apps/:app/deploy`. */
 export const DeployRequest = z.strictObject({

@@ -200,3 +200,15 @@ export interface AppErrorEntry {
 export interface AppErrors {
   errors: AppErrorEntry[];
 }
+
+/** `POST /apps/:app/scheduled`: how the run went; a failed or refused run is also in the app's errors. */
+export interface ScheduledRunAnswer {
+  run: {
+    app: string;
+    cron: string;
+    scheduledTime: number;
+    outcome: "ran" | "failed" | "rate_limited" | "not_deployed";
+    message?: string;
+    requestId?: string;
+  };
+}

@@ -27,6 +27,7 @@ import {
   MissingModulesRequest,
   ModuleChunkQuery,
   RollbackRequest,
+  ScheduledRequest,
   VersionQuery,
 } from "./requests.js";
 import { ControlError } from "./errors.js";
@@ -133,6 +134,7 @@ export const CONTROL_ROUTES = {
   }),
   seedPreviewApp: route<P.SeedOutcome>()({ method: "POST", path: "/previews/:preview/apps/:previewApp/seed" }),
   deletePreview: route<P.PreviewDeleted>()({ method: "DELETE", path: "/previews/:preview" }),
+  runScheduled: route<A.ScheduledRunAnswer>()({ method: "POST", path: "/apps/:app/scheduled", body: ScheduledRequest }),
 };
 
 /** The routes a preview token may call for any name; the others only with a slot's name as `:app`. */

@@ -9,6 +9,7 @@
  */
 export * from "./assets.js";
 export * from "./compat-flags.js";
+export * from "./crons.js";
 export * from "./issues.js";
 export * from "./limits.js";
 export * from "./names.js";

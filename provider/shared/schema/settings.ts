@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { QuotaInput } from "./quota.js";
 import { RolloutInput } from "./rollout.js";
+import { Crons } from "./crons.js";
 
 /** A host pattern of an egress allow-list: `api.example.com` or `*.example.org`. */
 export const HostPattern = z
@@ -69,6 +70,18 @@ export const APP_SETTINGS = {
     default: false,
     host: true,
     describe: "Keep the app's console lines and exceptions (GET /apps/:app/logs). Default: false.",
+  },
+  /**
+   * Cron triggers, as Wrangler's `triggers.crons`: the host calls the app's
+   * `scheduled(controller, env, ctx)` at each (UTC, Cloudflare's syntax), and
+   * each run counts against requestsPerMinute. @default []
+   */
+  crons: {
+    schema: Crons,
+    default: [],
+    host: true,
+    describe:
+      "Cron triggers in Cloudflare's syntax (UTC), e.g. [\"*/30 * * * *\"]: the host runs the app's scheduled() handler at each. Default: [].",
   },
   /** What deleting the app does to its objects' databases. @default "retain" */
   dataOnDelete: {
@@ -138,6 +151,7 @@ export const AppSettingsInput = z.strictObject({
   quota: APP_SETTINGS.quota.schema.default({}),
   outbound: APP_SETTINGS.outbound.schema.default("none"),
   logs: APP_SETTINGS.logs.schema.default(false),
+  crons: APP_SETTINGS.crons.schema.default([]),
 } satisfies { [K in HostSettingName]: z.ZodType });
 export type AppSettingsInput = z.input<typeof AppSettingsInput>;
 export type AppSettings = z.output<typeof AppSettingsInput>;

@@ -103,6 +103,28 @@ function quotaLines(app: string, old: AppState | undefined, neu: AppState | unde
   return quota;
 }
 
+/** The allow-list's change, with a warning when it widens. */
+function outboundLines(
+  app: string,
+  old: AppState | undefined,
+  neu: AppState | undefined,
+  warnings: string[],
+): string[] {
+  const outbound: string[] = [];
+  if (!neu) return outbound;
+  const before = new Set(hosts(old?.settings.outbound));
+  const after = hosts(neu.settings.outbound);
+  const added = after.filter((h) => !before.has(h));
+  const removed = [...before].filter((h) => !after.includes(h));
+  if (added.length > 0) {
+    outbound.push(`⚠️ added: ${hostList(added)}`);
+    warnings.push(`\`${app}\`: outbound allow-list widens: ${hostList(added)}`);
+  }
+  if (removed.length > 0) outbound.push(`removed: ${hostList(removed)}`);
+  if (!old && after.length === 0) outbound.push("none");
+  return outbound;
+}
+
 /** What one App step asks for. */
 export function describeAppStep(step: Step): AppChange {
   const op = OPS[step.op] ?? step.op;
@@ -112,20 +134,7 @@ export function describeAppStep(step: Step): AppChange {
   const warnings: string[] = [];
   const quota = quotaLines(app, old, neu, warnings);
 
-  const outbound: string[] = [];
-  if (neu) {
-    const before = new Set(hosts(old?.settings.outbound));
-    const after = hosts(neu.settings.outbound);
-    const added = after.filter((h) => !before.has(h));
-    const removed = [...before].filter((h) => !after.includes(h));
-    if (added.length > 0) {
-      outbound.push(`⚠️ added: ${hostList(added)}`);
-      warnings.push(`\`${app}\`: outbound allow-list widens: ${hostList(added)}`);
-    }
-    if (removed.length > 0) outbound.push(`removed: ${hostList(removed)}`);
-    if (!old && after.length === 0) outbound.push("none");
-  }
-
+  const outbound = outboundLines(app, old, neu, warnings);
   const stateful = (old?.code.durableObject ?? neu?.code.durableObject ?? null) !== null;
   const dataOnDelete = (step.op === "delete" ? old?.settings.dataOnDelete : neu?.settings.dataOnDelete) ?? "retain";
   let dataRisk = stateful ? "none" : "no stored data";

@@ -10,16 +10,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { fail, ok, type Result } from "../../shared/control/errors.js";
 import type { VersionManifest } from "../../shared/version-hash.js";
-import { effectiveQuota, type AppSettings, type Quota, type VersionAssets } from "../../shared/schema/index.js";
+import { effectiveQuota, type AppSettings, type VersionAssets } from "../../shared/schema/index.js";
 import { platformConfig } from "../env.js";
 import type * as A from "../../shared/control/responses.js";
 import type { RolloutRequest } from "../../shared/schema/index.js";
-import type { ResolvedApp, StoredWorkerCode } from "./app-types.js";
+import type { DataPlaneView, ResolvedApp, StoredWorkerCode } from "./app-types.js";
 import { BlobStore } from "./blob-store.js";
 import { startsOrWhy } from "../data-plane/start-probe.js";
 import { runSeed } from "../data-plane/seed-hook.js";
 import type { SeedOutcome } from "../../shared/control/preview-responses.js";
-import { type AppRow, deployRefusal, infoOfRow, resolvedOf } from "./app-row.js";
+import { type AppRow, deployRefusal, infoOfRow, nextDeploySeq, readRow, resolvedOf, writeSettings } from "./app-row.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { SourceStore } from "./source-store.js";
 import { APP_CONTROL_TABLES, TABLES_OF_THE_APP } from "./app-control-tables.js";
@@ -31,12 +31,6 @@ import { AssetStore } from "./asset-store.js";
 import { RolloutStore } from "./rollout-store.js";
 import { ErrorStore } from "./error-store.js";
 import { cancelRollout, rolloutStep, servedView, type RolloutHost } from "./rollout-step.js";
-
-/** What the data plane asks for again and again, derived from the app's row and current manifest. */
-interface DataPlaneView {
-  quota: Quota;
-  resolved: ResolvedApp | null;
-}
 
 export class AppControl extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -82,7 +76,7 @@ export class AppControl extends DurableObject<Env> {
   }
 
   private row(): AppRow | undefined {
-    return this.sql.exec<AppRow>("SELECT * FROM _dw_app WHERE id = 1").toArray()[0];
+    return readRow(this.sql);
   }
 
   /** A new deploy number for the serving version (a rollout step): objects and the data plane follow it. */
@@ -93,15 +87,8 @@ export class AppControl extends DurableObject<Env> {
     return seq;
   }
 
-  /** Deploy numbers only grow, even across a delete that retains data, so objects can tell newer code. */
   private nextDeploySeq(): number {
-    const r = this.sql.exec<{ value: string }>("SELECT value FROM _dw_meta WHERE key = 'deploy_seq'").toArray()[0];
-    const next = (r ? Number(r.value) : 0) + 1;
-    this.sql.exec(
-      "INSERT INTO _dw_meta (key, value) VALUES ('deploy_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      String(next),
-    );
-    return next;
+    return nextDeploySeq(this.sql);
   }
 
   private manifestOf(hash: string): VersionManifest | undefined {
@@ -120,20 +107,9 @@ export class AppControl extends DurableObject<Env> {
 
   /** Creates the app or replaces its settings. Settings arrive validated. */
   putApp(name: string, settings: AppSettings): Result<{ created: boolean; app: A.AppInfo }> {
-    const now = Date.now();
     const existing = this.row();
     if (existing && existing.name !== name) return fail("internal", `this AppControl belongs to '${existing.name}'`);
-    if (existing) {
-      this.sql.exec("UPDATE _dw_app SET settings = ?, updated_at = ? WHERE id = 1", JSON.stringify(settings), now);
-    } else {
-      this.sql.exec(
-        "INSERT INTO _dw_app (id, name, created_at, updated_at, settings) VALUES (1, ?, ?, ?, ?)",
-        name,
-        now,
-        now,
-        JSON.stringify(settings),
-      );
-    }
+    writeSettings(this.sql, existing !== undefined, name, settings);
     this.changed();
     return ok({ created: !existing, app: this.infoOf(this.row()!) });
   }
@@ -170,15 +146,10 @@ export class AppControl extends DurableObject<Env> {
   ): Result<{ versionHash: string; created: boolean }> {
     if (!this.row()) return fail("not_found", "no such app; create it first with PUT /_control/v1/apps/:app");
     if (this.manifestOf(versionHash)) return ok({ versionHash, created: false });
-    const issues = this.versionStore.unknownModules(manifest, blobs).map((name) => ({
-      path: `modules[${JSON.stringify(name)}]`,
-      message: "was sent by sha256 only, but the host does not store that content; send its content",
-    }));
-    if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
-    const refused = manifest.assets && this.assets.refusal(this.row()!.name, manifest.assets, this.served()!.quota);
+    const refused =
+      this.versionStore.refusal(manifest, blobs) ??
+      (manifest.assets ? this.assets.refusal(this.row()!.name, manifest.assets, this.served()!.quota) : null);
     if (refused) return refused;
-    const tooLarge = this.versionStore.codeSizeProblem(manifest, blobs);
-    if (tooLarge) return fail("invalid_request", tooLarge, { issues: [{ path: "modules", message: tooLarge }] });
     this.ctx.storage.transactionSync(() => {
       this.versionStore.put(versionHash, manifest, blobs, secrets);
       this.prune();
@@ -314,11 +285,8 @@ export class AppControl extends DurableObject<Env> {
     contents: Record<string, Uint8Array>,
   ): Result<{ files: number }> {
     if (!this.row() || !this.manifestOf(hash)) return fail("not_found", `version ${hash} is not stored for this app`);
-    const issues = this.sources.unknown(files, contents).map((path) => ({
-      path: `files[${JSON.stringify(path)}]`,
-      message: "was sent by sha256 only, but the host does not store that content; send its content",
-    }));
-    if (issues.length) return fail("invalid_request", "some files are neither sent nor stored", { issues });
+    const refused = this.sources.refusal(files, contents);
+    if (refused) return refused;
     this.ctx.storage.transactionSync(() => this.sources.put(hash, files, contents));
     return ok({ files: Object.keys(files).length });
   }
@@ -347,18 +315,7 @@ export class AppControl extends DurableObject<Env> {
    */
   registerObject(name: string): Result<{ created: boolean; overStorage: boolean; storedBytes: number; bytes: number }> {
     const served = this.served();
-    if (!served) return fail("not_found", "the app does not exist");
-    const storedBytes = this.objects.storedBytes();
-    const overStorage = storedBytes > served.quota.maxStorageBytes;
-    const bytes = this.objects.sizeOf(name);
-    if (bytes !== null) return ok({ created: false, overStorage, storedBytes, bytes });
-    const { maxObjects } = served.quota;
-    const count = this.objects.count();
-    if (count >= maxObjects) {
-      return fail("limit_exceeded", `the app has ${count} objects; its quota allows maxObjects = ${maxObjects}`);
-    }
-    this.objects.add(name);
-    return ok({ created: true, overStorage, storedBytes, bytes: 0 });
+    return served ? this.objects.admit(name, served.quota) : fail("not_found", "the app does not exist");
   }
 
   /** An object's database size, as its AppObject measured it; answers whether the app is now over maxStorageBytes. */

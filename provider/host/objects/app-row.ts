@@ -93,3 +93,29 @@ export function infoOfRow(
     durableObjects: manifest?.durableObjects ?? {},
   };
 }
+
+export function readRow(sql: SqlStorage): AppRow | undefined {
+  return sql.exec<AppRow>("SELECT * FROM _dw_app WHERE id = 1").toArray()[0];
+}
+
+/** Creates the app's row or replaces its settings. */
+export function writeSettings(sql: SqlStorage, exists: boolean, name: string, settings: AppSettings): void {
+  const now = Date.now();
+  if (exists) {
+    sql.exec("UPDATE _dw_app SET settings = ?, updated_at = ? WHERE id = 1", JSON.stringify(settings), now);
+  } else {
+    const insert = "INSERT INTO _dw_app (id, name, created_at, updated_at, settings) VALUES (1, ?, ?, ?, ?)";
+    sql.exec(insert, name, now, now, JSON.stringify(settings));
+  }
+}
+
+/** Deploy numbers only grow, even across a delete that retains data, so objects can tell newer code. */
+export function nextDeploySeq(sql: SqlStorage): number {
+  const r = sql.exec<{ value: string }>("SELECT value FROM _dw_meta WHERE key = 'deploy_seq'").toArray()[0];
+  const next = (r ? Number(r.value) : 0) + 1;
+  sql.exec(
+    "INSERT INTO _dw_meta (key, value) VALUES ('deploy_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    String(next),
+  );
+  return next;
+}

@@ -51,3 +51,9 @@ export interface ObjectTarget {
   idName: string | null;
   resolved: ResolvedApp;
 }
+
+/** What the data plane asks AppControl for again and again, derived from the app's row and current manifest. */
+export interface DataPlaneView {
+  quota: Quota;
+  resolved: ResolvedApp | null;
+}

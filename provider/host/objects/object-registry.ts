@@ -3,11 +3,34 @@
  * host last measured it (objects/app-object.ts), in its AppControl's SQLite: what maxObjects and maxStorageBytes
  * count.
  */
+import { fail, ok, type Result } from "../../shared/control/errors.js";
+import type { Quota } from "../../shared/schema/index.js";
 /** Starts the registry name of an object of a declared namespace; env.OBJECTS names cannot hold it (ObjectName). */
 export const NAMESPACE_MARK = "\u0001";
 
 export class ObjectRegistry {
   constructor(private readonly sql: SqlStorage) {}
+
+  /**
+   * Counts a new object against maxObjects before its database is created;
+   * says whether the app is over maxStorageBytes, and the object's size as
+   * the host last measured it.
+   */
+  admit(
+    name: string,
+    quota: Pick<Quota, "maxObjects" | "maxStorageBytes">,
+  ): Result<{ created: boolean; overStorage: boolean; storedBytes: number; bytes: number }> {
+    const storedBytes = this.storedBytes();
+    const overStorage = storedBytes > quota.maxStorageBytes;
+    const bytes = this.sizeOf(name);
+    if (bytes !== null) return ok({ created: false, overStorage, storedBytes, bytes });
+    const count = this.count();
+    if (count >= quota.maxObjects) {
+      return fail("limit_exceeded", `the app has ${count} objects; its quota allows maxObjects = ${quota.maxObjects}`);
+    }
+    this.add(name);
+    return ok({ created: true, overStorage, storedBytes, bytes: 0 });
+  }
 
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM _dw_objects").one().n;

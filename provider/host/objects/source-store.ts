@@ -4,6 +4,7 @@
  * beside the modules. Never loaded into the app's isolate; dropped with the
  * version.
  */
+import { fail, type Result } from "../../shared/control/errors.js";
 import type { BlobStore } from "./blob-store.js";
 
 export class SourceStore {
@@ -21,11 +22,15 @@ export class SourceStore {
     }
   }
 
-  /** Paths of `files` whose content is neither sent nor stored. */
-  unknown(files: Record<string, string>, contents: Record<string, Uint8Array>): string[] {
-    return Object.entries(files)
+  /** The refusal of `files` whose content is neither sent nor stored, or null when all are. */
+  refusal(files: Record<string, string>, contents: Record<string, Uint8Array>): Result<never> | null {
+    const issues = Object.entries(files)
       .filter(([, sha]) => !contents[sha] && !this.blobs.has(sha))
-      .map(([path]) => path);
+      .map(([path]) => ({
+        path: `files[${JSON.stringify(path)}]`,
+        message: "was sent by sha256 only, but the host does not store that content; send its content",
+      }));
+    return issues.length ? fail("invalid_request", "some files are neither sent nor stored", { issues }) : null;
   }
 
   /** The files as text, in path order; null when none were stored for the version. */

@@ -10,6 +10,7 @@ import { loaderModule, type BlobStore } from "./blob-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { AssetStore } from "./asset-store.js";
 import { LIMITS } from "../../shared/schema/limits.js";
+import { fail, type Result } from "../../shared/control/errors.js";
 
 type VersionRow = { hash: string; created_at: number; size: number; manifest: string };
 
@@ -34,15 +35,26 @@ export class VersionStore {
     return m;
   }
 
+  /** Why a version's modules cannot be stored (unknown digests, too large), as the control API refuses; or null. */
+  refusal(manifest: VersionManifest, blobs: Record<string, Uint8Array>): Result<never> | null {
+    const issues = this.unknownModules(manifest, blobs).map((name) => ({
+      path: `modules[${JSON.stringify(name)}]`,
+      message: "was sent by sha256 only, but the host does not store that content; send its content",
+    }));
+    if (issues.length) return fail("invalid_request", "some modules are neither sent nor stored", { issues });
+    const tooLarge = this.codeSizeProblem(manifest, blobs);
+    return tooLarge ? fail("invalid_request", tooLarge, { issues: [{ path: "modules", message: tooLarge }] }) : null;
+  }
+
   /** Module names sent by digest only whose content is neither in `blobs` nor stored. */
-  unknownModules(manifest: VersionManifest, blobs: Record<string, Uint8Array>): string[] {
+  private unknownModules(manifest: VersionManifest, blobs: Record<string, Uint8Array>): string[] {
     return Object.entries(manifest.modules)
       .filter(([, m]) => !blobs[m.sha256] && !this.blobs.has(m.sha256))
       .map(([name]) => name);
   }
 
   /** Why a version's code is too large (content sent plus content stored), or null. */
-  codeSizeProblem(manifest: VersionManifest, blobs: Record<string, Uint8Array>): string | null {
+  private codeSizeProblem(manifest: VersionManifest, blobs: Record<string, Uint8Array>): string | null {
     let code = 0;
     for (const m of Object.values(manifest.modules)) code += blobs[m.sha256]?.byteLength ?? this.blobs.size(m.sha256);
     if (code <= LIMITS.maxCodeBytes) return null;

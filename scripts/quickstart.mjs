@@ -1,5 +1,6 @@
-// The main job: `npm start` deploys the quickstart (root Pulumi.yaml) to the
-// local target and prints each app's URL; `npm run stop` stops the target;
+// The main job: `npm start` deploys the quickstart (root Pulumi.yaml) and the
+// live-chat Workers project (examples/live-chat: wrangler.jsonc, assets, a
+// Durable Object) to the local target and prints each app's URL; `npm run stop` stops the target;
 // `npm run destroy` destroys the stack. Everything lives under .dynamic-workers/.
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -95,10 +96,21 @@ function stopTarget() {
   rmSync(pidFile, { force: true });
 }
 
-function selectStack() {
+const liveChat = join(root, "examples", "live-chat");
+
+function selectStack(cwd = root) {
   mkdirSync(join(work, "pulumi"), { recursive: true });
-  run("pulumi", ["stack", "select", stack, "--create", "--non-interactive"]);
-  run("pulumi", ["config", "set", "apiBaseUrl", apiBaseUrl, "--stack", stack, "--non-interactive"]);
+  run("pulumi", ["stack", "select", stack, "--create", "--non-interactive"], { cwd });
+  run("pulumi", ["config", "set", "apiBaseUrl", apiBaseUrl, "--stack", stack, "--non-interactive"], { cwd });
+}
+
+function stackOutputs(cwd) {
+  const r = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
+    cwd,
+    env: pulumiEnv(),
+    encoding: "utf8",
+  });
+  return JSON.parse(r.stdout || "{}");
 }
 
 async function start() {
@@ -109,18 +121,17 @@ async function start() {
   await startTarget();
   selectStack();
   run("pulumi", ["up", "--yes", "--stack", stack, "--non-interactive", "--diff"]);
-  const outputs = JSON.parse(
-    spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
-      cwd: root,
-      env: pulumiEnv(),
-      encoding: "utf8",
-    }).stdout || "{}",
-  );
-  const urls = outputs.urls ?? {};
+  // The packaged form: a Workers project folder, its own platform (script "live-chat") on the same target.
+  say("live-chat: examples/live-chat, a Workers project (wrangler.jsonc, public/ assets, a Durable Object)");
+  selectStack(liveChat);
+  run("pulumi", ["up", "--yes", "--stack", stack, "--non-interactive"], { cwd: liveChat });
+  const outputs = stackOutputs(root);
+  const chatUrl = stackOutputs(liveChat).url;
+  const urls = { ...(outputs.urls ?? {}), ...(chatUrl ? { "live-chat": chatUrl } : {}) };
   console.log("\nYour apps:");
   for (const [app, url] of Object.entries(urls)) {
     // curl resolves *.localhost to this machine by itself.
-    console.log(`  ${app.padEnd(6)} ${url}`);
+    console.log(`  ${app.padEnd(9)} ${url}`);
   }
   console.log("\nTry:");
   if (urls.hello) console.log(`  curl ${urls.hello}`);
@@ -129,6 +140,7 @@ async function start() {
     console.log(
       `  curl -X POST ${urls.chat}rooms/lobby/messages -d '{"user":"me","text":"hi"}'\n  curl ${urls.chat}rooms/lobby/messages`,
     );
+  if (urls["live-chat"]) console.log(`  open ${urls["live-chat"]} in a browser`);
   console.log(`\nStop the local target: npm run stop    Remove the apps: npm run destroy`);
 }
 
@@ -138,6 +150,8 @@ else if (command === "stop") stopTarget();
 else if (command === "destroy") {
   run("bash", [join(root, "scripts", "bootstrap.sh")]);
   await startTarget();
+  if (spawnSync("pulumi", ["stack", "select", stack], { cwd: liveChat, env: pulumiEnv() }).status === 0)
+    run("pulumi", ["destroy", "--yes", "--stack", stack, "--non-interactive"], { cwd: liveChat });
   run("pulumi", ["destroy", "--yes", "--stack", stack, "--non-interactive"]);
 } else {
   console.error(`usage: node scripts/quickstart.mjs start|stop|destroy`);

@@ -85,9 +85,7 @@ e2e("pull-request previews through the pulumi CLI and the dynamic-workers binary
     expect((await guestbook(`${controlUrl}/apps/guestbook/`)).map((e) => e.name)).toEqual(["production visitor"]);
     expect((await guestbook(slot)).map((e) => e.name)).toEqual(["preview visitor", "seeded guest"]);
     const list = cli(["preview", "list"]);
-    expect(list.stdout).toMatch(
-      /1\/1 slots[\s\S]*pr-42 {2}guestbook {2}http:\/\/guestbook--pr-42\.dynamic-workers\.localhost:/,
-    );
+    expect(list.stdout).toMatch(/1\/1 slots[\s\S]*pr-42 {2}guestbook {2}http:\/\/guestbook--pr-42\.apps\.localhost:/);
   });
 
   it("the preview token cannot read or change production through the CLI", () => {
@@ -129,6 +127,6 @@ e2e("pull-request previews through the pulumi CLI and the dynamic-workers binary
     await target.stop();
     const r = cli(["preview", "list"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot reach the control API at http:\/\/127\.0\.0\.1:\d+\/_scripts\/dynamic-workers/);
+    expect(r.stderr).toMatch(/cannot reach the control API at http:\/\/127\.0\.0\.1:\d+\/_scripts\/apps/);
   });
 });

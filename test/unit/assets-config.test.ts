@@ -156,7 +156,7 @@ describe("App assets", () => {
     );
   });
 
-  it("refuses an assets binding that takes another binding's name", () => {
+  it("refuses an assets binding that takes another binding's name", async () => {
     expect(
       refused({
         "wrangler.jsonc": `{ "main": "src/index.js", "vars": { "ASSETS": "x" }, "assets": { "directory": "./", "binding": "ASSETS" } }`,
@@ -165,7 +165,13 @@ describe("App assets", () => {
     expect(refused({}, { directory: root.path, binding: "OBJECTS" })).toMatch(
       /^App 'bad\d+': assets\.binding: is reserved for the host: OBJECTS/,
     );
-    expect(refused({}, { directory: root.path, binding: "DB", durableObjects: undefined })).toBe("accepted");
+    // Accepted: and its bundle is awaited, so nothing is left running when the folders go.
+    const ok = new App(`ok${n}`, {
+      platform,
+      source: join(project({}), "src"),
+      assets: { directory: root.path, binding: "DB" },
+    });
+    expect(await value(ok.versionHash)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("refuses an asset over 25 MiB, as Cloudflare does", () => {
